@@ -1,0 +1,239 @@
+//! What checks produce: findings (a problem, where it is, how bad) and control results (one
+//! Security Hub-style status per resource and control). Rendering lives in `report/`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+/// How bad a finding is. Ordered, so `--fail-on high` means "high or critical".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which input a location points into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Image,
+    Dockerfile,
+    TaskDefinition,
+    /// The tool itself (HD findings: unused ignores, inputs not evaluated).
+    Tool,
+}
+
+/// An inclusive range of 1-based lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct LineSpan {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Where a finding is. Only the fields that apply are set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub source: Option<SourceKind>,
+    /// The input as the user named it: an image reference or archive path, a Dockerfile path, a
+    /// task-definition file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Absolute path inside the image's filesystem, for per-file findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Index (0-based, bottom first) of the layer that wrote the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+    /// The layer's digest (diff id) when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer_digest: Option<String>,
+    /// Line span in a text input (Dockerfile, YAML template).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<LineSpan>,
+    /// JSON pointer (register/describe shape, `/containerDefinitions/0/user`) or template path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// The resource inside the input: `family:revision`, a CloudFormation logical id, a Terraform
+    /// address, a container name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+impl Location {
+    pub fn image_file(image: &str, path: impl Into<String>, layer: Option<usize>) -> Location {
+        Location {
+            source: Some(SourceKind::Image),
+            file: Some(image.to_string()),
+            path: Some(path.into()),
+            layer,
+            ..Location::default()
+        }
+    }
+
+    pub fn image(image: &str) -> Location {
+        Location {
+            source: Some(SourceKind::Image),
+            file: Some(image.to_string()),
+            ..Location::default()
+        }
+    }
+
+    pub fn dockerfile(file: &str, lines: LineSpan) -> Location {
+        Location {
+            source: Some(SourceKind::Dockerfile),
+            file: Some(file.to_string()),
+            lines: Some(lines),
+            ..Location::default()
+        }
+    }
+
+    pub fn task_definition(file: &str, resource: &str, pointer: impl Into<String>) -> Location {
+        Location {
+            source: Some(SourceKind::TaskDefinition),
+            file: Some(file.to_string()),
+            resource: Some(resource.to_string()),
+            pointer: Some(pointer.into()),
+            ..Location::default()
+        }
+    }
+}
+
+/// Why a finding is suppressed (it stays in the report, marked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// `config` (harden.toml), `inline` (a Dockerfile pragma).
+    pub kind: String,
+    pub reason: String,
+}
+
+/// One problem found by one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    /// Facts behind the finding (mode, owner, resolved uid, redacted value...), shown in every format.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub evidence: BTreeMap<String, String>,
+    /// Other places the same problem shows (a path also written by an earlier layer...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    pub fn with_evidence(&mut self, key: &str, value: impl Into<String>) -> &mut Finding {
+        self.evidence.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn with_severity(&mut self, severity: Severity) -> &mut Finding {
+        self.severity = severity;
+        self
+    }
+
+    pub fn with_related(&mut self, location: Location) -> &mut Finding {
+        self.related.push(location);
+        self
+    }
+}
+
+/// The status of one control on one resource, as Security Hub would report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlStatus {
+    Passed,
+    Failed,
+    NotApplicable,
+    /// The value cannot be known offline (a CloudFormation `Ref`, a Terraform unknown): never PASS.
+    Indeterminate,
+}
+
+impl ControlStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlStatus::Passed => "passed",
+            ControlStatus::Failed => "failed",
+            ControlStatus::NotApplicable => "not_applicable",
+            ControlStatus::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// A resource a control is evaluated on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceRef {
+    /// The input file.
+    pub file: String,
+    /// `AwsEcsTaskDefinition`, `AwsEcsService`, `AwsEcsCluster`, `AwsEcsTaskSet`, `AwsEcsCapacityProvider`.
+    pub kind: String,
+    /// `family:revision`, a CloudFormation logical id, a Terraform address.
+    pub name: String,
+}
+
+/// One offending field behind a FAILED or INDETERMINATE status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Offender {
+    /// JSON pointer or template path of the field.
+    pub pointer: String,
+    /// The container it belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    pub message: String,
+}
+
+/// One (resource, control) verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlResult {
+    pub id: &'static str,
+    pub resource: ResourceRef,
+    pub status: ControlStatus,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offenders: Vec<Offender>,
+    /// Why the status is what it is, when it is not obvious (NOT_APPLICABLE, INDETERMINATE).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// AWS's behaviour for this case is not documented; harden chose the safer verdict.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub parity_unverified: bool,
+}

@@ -1,0 +1,10 @@
+//! harden: one hardening report for a container: its image, its Dockerfile and its Amazon ECS task
+//! definition. Data flows `load` → `model` → `checks` → `findings` → `correlate` → `report`.
+
+pub mod checks;
+pub mod correlate;
+pub mod findings;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod scan;

@@ -1,0 +1,313 @@
+//! A container image as checks see it: its config, and two views of its filesystem, the merged
+//! tree after every layer (what runs) and per-layer records of what each layer added and removed
+//! (what ships: a secret deleted by a later layer is still in the image).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The platform an image was built for (`linux/amd64`, `linux/arm/v7`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(variant) = &self.variant {
+            write!(f, "/{variant}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The image config's `Healthcheck` (`Test` is `["NONE"]` when disabled).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Healthcheck {
+    pub test: Vec<String>,
+}
+
+/// The runtime part of the image config (OCI image spec, config.md `config`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageConfig {
+    /// `User` as written (`""` and absent both mean root).
+    pub user: Option<String>,
+    /// `KEY=value` entries, in order.
+    pub env: Vec<String>,
+    /// `80/tcp`, `53/udp`.
+    pub exposed_ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    pub working_dir: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub stop_signal: Option<String>,
+    pub healthcheck: Option<Healthcheck>,
+}
+
+/// One entry of the config's `history`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub created_by: String,
+    pub comment: Option<String>,
+    /// True when the step wrote no layer (ENV, USER...).
+    pub empty_layer: bool,
+}
+
+/// What kind of filesystem object an entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Directory,
+    Symlink { target: String },
+    CharDevice { major: u32, minor: u32 },
+    BlockDevice { major: u32, minor: u32 },
+    Fifo,
+}
+
+/// One object in a filesystem tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: EntryKind,
+    /// Permission bits including setuid (0o4000), setgid (0o2000) and sticky (0o1000).
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    /// Extended attributes from PAX `SCHILY.xattr.*` records (`security.capability` ...).
+    pub xattrs: BTreeMap<String, Vec<u8>>,
+    /// For a file written as a hardlink: the absolute path it links to (same inode, same mode).
+    pub hardlink_to: Option<String>,
+    /// Index (0-based, bottom first) of the layer that wrote this entry last.
+    pub layer: usize,
+    /// The contents, only for files some check asked for (see [`ContentRequest`]).
+    pub content: Option<Arc<[u8]>>,
+}
+
+impl Entry {
+    pub fn is_file(&self) -> bool {
+        self.kind == EntryKind::File
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.kind == EntryKind::Directory
+    }
+
+    pub fn symlink_target(&self) -> Option<&str> {
+        match &self.kind {
+            EntryKind::Symlink { target } => Some(target),
+            _ => None,
+        }
+    }
+}
+
+/// The merged filesystem after every layer: absolute, normalized paths (`/`, `/etc/passwd`) to
+/// entries. Ordered, so iteration is deterministic and a directory's children follow it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileTree {
+    pub entries: BTreeMap<String, Entry>,
+}
+
+/// How many symlinks one lookup may follow before it is a loop (Linux's MAXSYMLINKS is 40).
+const MAX_SYMLINK_HOPS: usize = 40;
+
+impl FileTree {
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.entries.get(path)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.entries
+            .iter()
+            .map(|(path, entry)| (path.as_str(), entry))
+    }
+
+    /// Contents of a file, following symlinks and hardlinks, when the loader kept them.
+    pub fn content(&self, path: &str) -> Option<&[u8]> {
+        let resolved = self.resolve(path)?;
+        let entry = self.entries.get(&resolved)?;
+        if let Some(content) = &entry.content {
+            return Some(content);
+        }
+        let target = entry.hardlink_to.as_deref()?;
+        self.entries.get(target)?.content.as_deref()
+    }
+
+    /// Resolves `path` inside the image the way the kernel would inside the container (every
+    /// symlink, in every component, relative to the image root; `..` never leaves `/`). Returns
+    /// the final path, which may not exist; `None` on a symlink loop.
+    pub fn resolve(&self, path: &str) -> Option<String> {
+        let mut hops = 0;
+        let mut resolved: Vec<String> = Vec::new();
+        let mut pending: Vec<String> = split_components(path).rev().map(str::to_string).collect();
+        while let Some(component) = pending.pop() {
+            match component.as_str() {
+                "." => continue,
+                ".." => {
+                    resolved.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            resolved.push(component);
+            let current = join_absolute(&resolved);
+            if let Some(EntryKind::Symlink { target }) = self.entries.get(&current).map(|e| &e.kind)
+            {
+                hops += 1;
+                if hops > MAX_SYMLINK_HOPS {
+                    return None;
+                }
+                resolved.pop();
+                if target.starts_with('/') {
+                    resolved.clear();
+                }
+                pending.extend(split_components(target).rev().map(str::to_string));
+            }
+        }
+        Some(join_absolute(&resolved))
+    }
+}
+
+fn split_components(path: &str) -> impl DoubleEndedIterator<Item = &str> {
+    path.split('/').filter(|c| !c.is_empty())
+}
+
+fn join_absolute(components: &[String]) -> String {
+    if components.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{}", components.join("/"))
+    }
+}
+
+/// Normalizes a tar member name into an absolute image path: strips `./`, leading `/`, trailing
+/// `/`, empty and `.` components, and applies `..` without ever leaving the root.
+pub fn normalize_path(name: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for component in name.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{}", parts.join("/"))
+    }
+}
+
+/// What one layer did to one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerChange {
+    /// The layer wrote this entry (a new file, or a replacement of a lower one).
+    Added { path: String, entry: Entry },
+    /// A whiteout (`.wh.NAME`) removed this path and everything under it.
+    Removed { path: String },
+    /// An opaque directory marker (`.wh..wh..opq`): lower layers' children of this directory are hidden.
+    Opaque { path: String },
+}
+
+/// One layer as the image ships it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layer {
+    /// Digest of the blob as stored (compressed).
+    pub digest: String,
+    /// Digest of the uncompressed tar (the config's `rootfs.diff_ids` entry).
+    pub diff_id: String,
+    pub media_type: String,
+    /// `gzip`, `zstd` or `none`, as detected from the blob's magic bytes.
+    pub compression: String,
+    pub compressed_size: u64,
+    pub uncompressed_size: u64,
+    /// Every change, in tar order. Entries keep content only for requested files.
+    pub changes: Vec<LayerChange>,
+    /// The history step that created the layer, when the history lines up.
+    pub created_by: Option<String>,
+}
+
+/// A fully loaded image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Image {
+    /// The input as the user named it (`docker-archive:app.tar`, `oci:dir:tag`, `-`).
+    pub source: String,
+    /// Repository and tag or digest, when the input names one (`docker.io/library/nginx:1.27`).
+    pub reference: Option<String>,
+    /// Digest of the image manifest, when there is one.
+    pub manifest_digest: Option<String>,
+    pub config_digest: String,
+    pub platform: Platform,
+    pub config: ImageConfig,
+    pub history: Vec<HistoryEntry>,
+    pub layers: Vec<Layer>,
+    pub filesystem: FileTree,
+}
+
+/// A file whose contents a check needs; the loader keeps contents only for matching files, so memory
+/// grows with the number of files, not their size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentRequest {
+    /// One exact absolute path (`/etc/passwd`).
+    Path(&'static str),
+    /// Any file with this base name (`.npmrc`), at most `max_size` bytes.
+    FileName { name: &'static str, max_size: u64 },
+    /// Any file whose path ends with this suffix (`/.aws/credentials`), at most `max_size` bytes.
+    PathSuffix { suffix: &'static str, max_size: u64 },
+    /// Any regular file at most `max_size` bytes whose first bytes start with `prefix`
+    /// (`-----BEGIN`): sniffed while streaming, kept only on a match.
+    ContentPrefix {
+        prefix: &'static [u8],
+        max_size: u64,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn symlink(target: &str) -> Entry {
+        Entry {
+            kind: EntryKind::Symlink {
+                target: target.to_string(),
+            },
+            mode: 0o777,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            xattrs: BTreeMap::new(),
+            hardlink_to: None,
+            layer: 0,
+            content: None,
+        }
+    }
+
+    #[test]
+    fn normalize_strips_dots_and_never_leaves_root() {
+        assert_eq!(normalize_path("./etc/passwd"), "/etc/passwd");
+        assert_eq!(normalize_path("usr/bin/"), "/usr/bin");
+        assert_eq!(normalize_path("../../etc//shadow"), "/etc/shadow");
+        assert_eq!(normalize_path("./"), "/");
+    }
+
+    #[test]
+    fn resolve_follows_relative_absolute_and_intermediate_links() {
+        let mut tree = FileTree::default();
+        tree.entries.insert("/bin".into(), symlink("usr/bin"));
+        tree.entries
+            .insert("/usr/bin/sh".into(), symlink("busybox"));
+        tree.entries
+            .insert("/sbin/su".into(), symlink("/bin/../bin/busybox"));
+        assert_eq!(tree.resolve("/bin/sh").as_deref(), Some("/usr/bin/busybox"));
+        assert_eq!(
+            tree.resolve("/sbin/su").as_deref(),
+            Some("/usr/bin/busybox")
+        );
+        tree.entries.insert("/loop".into(), symlink("/loop"));
+        assert_eq!(tree.resolve("/loop/x"), None);
+    }
+}

@@ -1,0 +1,6 @@
+//! The normalized, source-agnostic view of each input that checks read. Built by `load/`;
+//! input-format structs never appear here.
+
+pub mod dockerfile;
+pub mod ecs;
+pub mod image;

@@ -1,0 +1,149 @@
+//! The human report: inputs first, then findings grouped by severity (most severe first) with
+//! their place and evidence, then a summary line. Color only when asked (a TTY without NO_COLOR).
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::findings::{Finding, Location, Severity};
+
+struct Palette {
+    color: bool,
+}
+
+impl Palette {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, &severity.as_str().to_uppercase())
+    }
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let palette = Palette { color };
+    let mut out = String::new();
+    if let Some(image) = &report.inputs.image {
+        let _ = writeln!(out, "{} {}", palette.paint("1", "Image"), image.source);
+        if let Some(reference) = &image.reference {
+            let _ = writeln!(out, "  reference  {reference}");
+        }
+        let _ = writeln!(out, "  platform   {}", image.platform);
+        let _ = writeln!(out, "  config     {}", image.config_digest);
+        let _ = writeln!(
+            out,
+            "  contents   {} layers, {} paths, user {}",
+            image.layers,
+            image.files,
+            if image.user.is_empty() {
+                "(unset: root)"
+            } else {
+                &image.user
+            }
+        );
+        out.push('\n');
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    if !report.notes.is_empty() {
+        out.push('\n');
+    }
+
+    for severity in Severity::ALL.into_iter().rev() {
+        let group: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity && f.suppressed.is_none())
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{} ({})", palette.severity(severity), group.len());
+        for finding in group {
+            write_finding(&mut out, &palette, finding);
+        }
+        out.push('\n');
+    }
+
+    let suppressed = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .count();
+    let counts: Vec<String> = Severity::ALL
+        .into_iter()
+        .rev()
+        .filter_map(|s| {
+            let n = report
+                .findings
+                .iter()
+                .filter(|f| f.severity == s && f.suppressed.is_none())
+                .count();
+            (n > 0).then(|| format!("{n} {s}"))
+        })
+        .collect();
+    if counts.is_empty() {
+        let _ = write!(out, "No findings");
+    } else {
+        let total = report.findings.len() - suppressed;
+        let _ = write!(out, "{total} findings: {}", counts.join(", "));
+    }
+    if suppressed > 0 {
+        let _ = write!(out, " ({suppressed} suppressed)");
+    }
+    out.push('\n');
+    out
+}
+
+fn write_finding(out: &mut String, palette: &Palette, finding: &Finding) {
+    let _ = writeln!(
+        out,
+        "  {} {}  {}",
+        palette.paint("1", finding.id),
+        palette.paint("2", finding.name),
+        finding.message
+    );
+    let place = describe(&finding.location);
+    if !place.is_empty() {
+        let _ = writeln!(out, "      at {place}");
+    }
+    for (key, value) in &finding.evidence {
+        let _ = writeln!(out, "      {key}: {value}");
+    }
+}
+
+/// `Dockerfile:3-5`, `/usr/bin/passwd (layer 2)`, `td.json /containerDefinitions/0/user`.
+pub fn describe(location: &Location) -> String {
+    let mut parts = Vec::new();
+    if let Some(path) = &location.path {
+        parts.push(match location.layer {
+            Some(layer) => format!("{path} (layer {layer})"),
+            None => path.clone(),
+        });
+    } else if let Some(file) = &location.file {
+        match location.lines {
+            Some(span) if span.start == span.end => parts.push(format!("{file}:{}", span.start)),
+            Some(span) => parts.push(format!("{file}:{}-{}", span.start, span.end)),
+            None => parts.push(file.clone()),
+        }
+    }
+    if let Some(resource) = &location.resource {
+        parts.push(resource.clone());
+    }
+    if let Some(pointer) = &location.pointer {
+        parts.push(pointer.clone());
+    }
+    parts.join(" ")
+}

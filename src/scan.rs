@@ -1,0 +1,104 @@
+//! One scan: load every input, run every check that applies, and assemble the [`Report`].
+//! Does no printing; the CLI renders the report.
+
+use crate::checks::{self, Emitter, Run};
+use crate::correlate::Joined;
+use crate::findings::{ControlResult, Finding};
+use crate::load::image::{self, ImageError, ImageOptions};
+use crate::model::dockerfile::Dockerfile;
+use crate::model::ecs::EcsInventory;
+use crate::model::image::Image;
+use crate::report::{ImageSummary, Inputs, Report};
+
+/// What to scan. Every input is optional; any subset works.
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    /// An image spec (`app.tar`, `oci:dir:tag`, `-`).
+    pub image: Option<String>,
+    pub platform: Option<String>,
+    pub progress: bool,
+}
+
+/// Why a scan could not produce a complete report.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("nothing to scan: give an image, --dockerfile or --task-def")]
+    NothingToScan,
+    #[error(transparent)]
+    Image(#[from] ImageError),
+}
+
+/// Runs the whole scan.
+pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
+    if request.image.is_none() {
+        return Err(ScanError::NothingToScan);
+    }
+    let image = match &request.image {
+        Some(spec) => {
+            let options = ImageOptions {
+                platform: request.platform.clone(),
+                wants: checks::content_requests(),
+                progress: request.progress,
+            };
+            Some(image::load(spec, &options)?)
+        }
+        None => None,
+    };
+    let dockerfile: Option<Dockerfile> = None;
+    let ecs: Option<EcsInventory> = None;
+
+    let mut findings = Vec::new();
+    let mut controls = Vec::new();
+    run_checks(
+        image.as_ref(),
+        dockerfile.as_ref(),
+        ecs.as_ref(),
+        &mut findings,
+        &mut controls,
+    );
+    sort_findings(&mut findings);
+
+    Ok(Report {
+        inputs: Inputs {
+            image: image.as_ref().map(ImageSummary::of),
+        },
+        findings,
+        controls,
+        ..Report::default()
+    })
+}
+
+/// Runs every check whose input is present.
+pub fn run_checks(
+    image: Option<&Image>,
+    dockerfile: Option<&Dockerfile>,
+    ecs: Option<&EcsInventory>,
+    findings: &mut Vec<Finding>,
+    controls: &mut Vec<ControlResult>,
+) {
+    let joined = Joined {
+        image,
+        dockerfile,
+        ecs,
+    };
+    for check in checks::all() {
+        let mut emitter = Emitter::new(check, findings, controls);
+        match check.run {
+            Run::Image(run) => image.into_iter().for_each(|i| run(i, &mut emitter)),
+            Run::Dockerfile(run) => dockerfile.into_iter().for_each(|d| run(d, &mut emitter)),
+            Run::Ecs(run) => ecs.into_iter().for_each(|e| run(e, &mut emitter)),
+            Run::Cross(run) => run(&joined, &mut emitter),
+        }
+    }
+}
+
+/// Most severe first, then by check and place, so every format is deterministic.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.id.cmp(b.id))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
