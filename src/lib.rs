@@ -8,3 +8,5 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod scan;
+#[doc(hidden)]
+pub mod testkit;

@@ -1,21 +1,30 @@
 //! Image inputs: docker-archive (classic and Docker 25+ OCI-in-tar), OCI layout directories, OCI
 //! archives, standard input, and (later) registries, all read without a daemon into
 //! [`crate::model::image::Image`].
+//!
+//! - [`source`]: specs, transports, format detection, whole-archive compression, stdin spooling;
+//! - [`store`]: the [`BlobStore`] seam blobs are streamed through (directory, tar, registry later);
+//! - [`resolve`]: manifest.json / index.json, nested indexes, platform and image selection;
+//! - [`config`]: the image config; [`decode`]: one pass per layer (hash, inflate, walk the tar);
+//! - [`apply`]: layers applied in order into the merged tree and per-layer changes.
 
-use crate::model::image::{ContentRequest, Image};
+pub mod apply;
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod resolve;
+pub mod source;
+pub mod store;
 
-/// Why an image could not be read. Every variant names the input, and the blob or member.
-#[derive(Debug, thiserror::Error)]
-pub enum ImageError {
-    #[error("{input}: {message}")]
-    Invalid { input: String, message: String },
-    #[error("{input}: {source}")]
-    Io {
-        input: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
+use rayon::prelude::*;
+
+pub use error::ImageError;
+pub use store::{BlobLocation, BlobStore, Root};
+
+use crate::model::image::{ContentRequest, Image, Layer};
+
+/// Manifests, indexes and configs larger than this are refused rather than read into memory.
+pub const MAX_DOCUMENT_SIZE: u64 = 16 * 1024 * 1024;
 
 /// How to read an image.
 #[derive(Debug, Clone, Default)]
@@ -29,9 +38,121 @@ pub struct ImageOptions {
 }
 
 /// Reads the image named by `spec` (a path, `-`, or `docker-archive:`/`oci:`/`oci-archive:` forms).
-pub fn load(spec: &str, _options: &ImageOptions) -> Result<Image, ImageError> {
-    Err(ImageError::Invalid {
-        input: spec.to_string(),
-        message: "image reading is not implemented yet".to_string(),
+pub fn load(spec: &str, options: &ImageOptions) -> Result<Image, ImageError> {
+    let parsed = source::parse_spec(spec)?;
+    let opened = source::open(spec, &parsed)?;
+    load_from(spec, &opened, parsed.selector.as_ref(), options)
+}
+
+/// Reads the image a source (any [`BlobStore`] and its [`Root`]) holds. The registry client
+/// (issue 6) builds a [`source::Source`] from a fetched manifest and calls this.
+pub fn load_from(
+    spec: &str,
+    opened: &source::Source,
+    selector: Option<&source::Selector>,
+    options: &ImageOptions,
+) -> Result<Image, ImageError> {
+    let store = opened.store.as_ref();
+    let resolved = resolve::resolve(opened, selector, options.platform.as_deref())?;
+    let config_bytes = resolve::read_verified(store, &resolved.config)?;
+    let parsed = config::parse_config(spec, &resolved.config.location, &config_bytes)?;
+    if let Some(wanted) = &options.platform
+        && !resolve::platform_matches(&parsed.platform, &resolve::parse_platform(wanted))
+    {
+        return Err(ImageError::NoSuchPlatform {
+            input: spec.to_string(),
+            wanted: wanted.clone(),
+            available: vec![parsed.platform.to_string()],
+        });
+    }
+    if parsed.diff_ids.len() != resolved.layers.len() {
+        return Err(ImageError::invalid(
+            spec,
+            format!(
+                "the manifest lists {} layers but the config's rootfs.diff_ids has {}",
+                resolved.layers.len(),
+                parsed.diff_ids.len()
+            ),
+        ));
+    }
+    let config_digest = resolved.config.expected_digest.clone().unwrap_or_else(|| {
+        use sha2::Digest as _;
+        format!(
+            "sha256:{}",
+            hex::encode(sha2::Sha256::digest(&config_bytes))
+        )
+    });
+
+    let progress = options
+        .progress
+        .then(|| progress_bar(store, &resolved.layers));
+    // Decode every layer in parallel (each on its own reader), then apply them in order.
+    let decoded = resolved
+        .layers
+        .par_iter()
+        .zip(parsed.diff_ids.par_iter())
+        .map(|(layer, diff_id)| {
+            decode::decode_layer(store, layer, diff_id, &options.wants, progress.clone())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(progress) = &progress {
+        progress.finish_and_clear();
+    }
+
+    let mut created_by = parsed
+        .history
+        .iter()
+        .filter(|h| !h.empty_layer)
+        .map(|h| h.created_by.clone());
+    let mut applier = apply::Applier::default();
+    let mut layers = Vec::with_capacity(decoded.len());
+    for ((index, layer), source) in decoded.into_iter().enumerate().zip(&resolved.layers) {
+        let mut record = Layer {
+            digest: layer.digest.clone(),
+            diff_id: layer.diff_id.clone(),
+            media_type: source.media_type.clone().unwrap_or_default(),
+            compression: layer.compression.name().to_string(),
+            compressed_size: layer.compressed_size,
+            uncompressed_size: layer.uncompressed_size,
+            changes: Vec::new(),
+            created_by: created_by.next(),
+        };
+        record.changes = applier.apply(index, layer);
+        layers.push(record);
+    }
+
+    Ok(Image {
+        source: spec.to_string(),
+        reference: resolved.reference,
+        manifest_digest: resolved.manifest_digest,
+        config_digest,
+        platform: parsed.platform,
+        config: parsed.config,
+        history: parsed.history,
+        layers,
+        filesystem: applier.finish(),
     })
+}
+
+fn progress_bar(store: &dyn BlobStore, layers: &[resolve::LayerSource]) -> indicatif::ProgressBar {
+    let total: u64 = layers
+        .iter()
+        .map(|l| {
+            l.expected_size
+                .or_else(|| store.size(&l.location))
+                .unwrap_or(0)
+        })
+        .sum();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("reading {} layers", layers.len()));
+    bar
 }

@@ -1,0 +1,230 @@
+//! Layer application: decoded layers applied in order to an in-memory tree, as the OCI image
+//! spec's layer section says (image-spec layer.md "Applying Changesets", "Whiteouts"), and as
+//! containerd and umoci apply them on disk:
+//! - a member lands where its parent path resolves, following symlinks written by lower layers
+//!   (or earlier in the same layer) inside the image root;
+//! - `.wh.NAME` removes NAME and everything under it, `.wh..wh..opq` hides the directory's
+//!   children; both only affect lower layers, never entries of the layer that carries them;
+//! - a non-directory replacing a directory removes the directory's subtree; a directory over a
+//!   directory keeps the children and takes the new metadata;
+//! - a hard link shares its target's inode: same type, mode, owner, xattrs and contents.
+
+use std::collections::BTreeMap;
+
+use super::decode::{DecodedLayer, Member, MemberKind};
+use crate::model::image::{Entry, EntryKind, FileTree, LayerChange};
+
+/// Builds the merged tree, and each layer's changes (in tar order, at the paths they landed on).
+pub struct Applier {
+    tree: FileTree,
+}
+
+impl Default for Applier {
+    fn default() -> Applier {
+        let mut tree = FileTree::default();
+        tree.entries.insert("/".to_string(), directory(0o755, 0));
+        Applier { tree }
+    }
+}
+
+fn directory(mode: u32, layer: usize) -> Entry {
+    Entry {
+        kind: EntryKind::Directory,
+        mode,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        xattrs: BTreeMap::new(),
+        hardlink_to: None,
+        layer,
+        content: None,
+    }
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+fn split(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some(("", name)) => ("/", name),
+        Some((parent, name)) => (parent, name),
+        None => ("/", path),
+    }
+}
+
+impl Applier {
+    pub fn finish(self) -> FileTree {
+        self.tree
+    }
+
+    /// Applies one layer; returns its changes.
+    pub fn apply(&mut self, index: usize, layer: DecodedLayer) -> Vec<LayerChange> {
+        let mut changes = Vec::with_capacity(layer.members.len());
+        for member in layer.members {
+            if let Some(change) = self.apply_member(index, member) {
+                changes.push(change);
+            }
+        }
+        changes
+    }
+
+    /// Where `path` lands: its parent resolved through symlinks (the last component is not
+    /// followed), with missing parent directories created.
+    fn land(&mut self, path: &str, layer: usize) -> String {
+        if path == "/" {
+            return "/".to_string();
+        }
+        let (parent, name) = split(path);
+        // Fast path: no key in the tree has a symlink above it (everything is inserted at its
+        // resolved path, and a directory replaced by a symlink loses its subtree), so an existing
+        // directory at `parent` is already resolved.
+        let resolved_parent = match self.tree.entries.get(parent) {
+            Some(entry) if entry.is_dir() => parent.to_string(),
+            _ => self
+                .tree
+                .resolve(parent)
+                .unwrap_or_else(|| parent.to_string()),
+        };
+        self.ensure_directory(&resolved_parent, layer);
+        join(&resolved_parent, name)
+    }
+
+    /// Creates missing directories down to `path` (as tar extraction does, root-owned, 0755);
+    /// a non-directory in the way is replaced.
+    fn ensure_directory(&mut self, path: &str, layer: usize) {
+        if self.tree.entries.get(path).is_some_and(Entry::is_dir) {
+            return;
+        }
+        let mut current = String::new();
+        for component in path.split('/').filter(|c| !c.is_empty()) {
+            current.push('/');
+            current.push_str(component);
+            match self.tree.entries.get(&current) {
+                Some(entry) if entry.is_dir() => {}
+                Some(_) => {
+                    self.tree
+                        .entries
+                        .insert(current.clone(), directory(0o755, layer));
+                }
+                None => {
+                    self.tree
+                        .entries
+                        .insert(current.clone(), directory(0o755, layer));
+                }
+            }
+        }
+    }
+
+    /// Removes `path`'s descendants written by layers below `below` (all of them when `None`).
+    fn remove_descendants(&mut self, path: &str, below: Option<usize>) {
+        let doomed: Vec<String> = if path == "/" {
+            self.tree
+                .entries
+                .iter()
+                .filter(|(k, e)| k.as_str() != "/" && below.is_none_or(|l| e.layer < l))
+                .map(|(k, _)| k.clone())
+                .collect()
+        } else {
+            // Children of "/a" sort between "/a/" and "/a0" ('0' follows '/').
+            let start = format!("{path}/");
+            let end = format!("{path}0");
+            self.tree
+                .entries
+                .range(start..end)
+                .filter(|(_, e)| below.is_none_or(|l| e.layer < l))
+                .map(|(k, _)| k.clone())
+                .collect()
+        };
+        for key in doomed {
+            self.tree.entries.remove(&key);
+        }
+    }
+
+    fn apply_member(&mut self, layer: usize, member: Member) -> Option<LayerChange> {
+        match member.kind {
+            MemberKind::Whiteout => {
+                let path = self.land(&member.path, layer);
+                if self
+                    .tree
+                    .entries
+                    .get(&path)
+                    .is_some_and(|e| e.layer < layer)
+                {
+                    self.tree.entries.remove(&path);
+                }
+                self.remove_descendants(&path, Some(layer));
+                return Some(LayerChange::Removed { path });
+            }
+            MemberKind::Opaque => {
+                let path = self.land(&member.path, layer);
+                self.ensure_directory(&path, layer);
+                self.remove_descendants(&path, Some(layer));
+                return Some(LayerChange::Opaque { path });
+            }
+            _ => {}
+        }
+        let path = self.land(&member.path, layer);
+        let mut entry = Entry {
+            kind: EntryKind::File,
+            mode: member.mode,
+            uid: member.uid,
+            gid: member.gid,
+            size: member.size,
+            xattrs: member.xattrs.into_iter().collect(),
+            hardlink_to: None,
+            layer,
+            content: member.content,
+        };
+        match member.kind {
+            MemberKind::File => {}
+            MemberKind::Directory => entry.kind = EntryKind::Directory,
+            MemberKind::Symlink(target) => entry.kind = EntryKind::Symlink { target },
+            MemberKind::CharDevice(major, minor) => {
+                entry.kind = EntryKind::CharDevice { major, minor }
+            }
+            MemberKind::BlockDevice(major, minor) => {
+                entry.kind = EntryKind::BlockDevice { major, minor }
+            }
+            MemberKind::Fifo => entry.kind = EntryKind::Fifo,
+            MemberKind::Hardlink(target) => {
+                let target_path = self.land(&target, layer);
+                match self.tree.entries.get(&target_path) {
+                    Some(linked) if !linked.is_dir() => {
+                        // Same inode: the target's metadata and contents, not the header's.
+                        entry.kind = linked.kind.clone();
+                        entry.mode = linked.mode;
+                        entry.uid = linked.uid;
+                        entry.gid = linked.gid;
+                        entry.size = linked.size;
+                        entry.xattrs = linked.xattrs.clone();
+                        entry.content = linked.content.clone();
+                        entry.hardlink_to = Some(linked.hardlink_to.clone().unwrap_or(target_path));
+                    }
+                    // A link to nothing (or to a directory, which tar cannot link): keep the
+                    // header's metadata and the link's target, so the entry is still visible.
+                    _ => entry.hardlink_to = Some(target_path),
+                }
+            }
+            MemberKind::Whiteout | MemberKind::Opaque => unreachable!("handled above"),
+        }
+        match self.tree.entries.get_mut(&path) {
+            Some(existing) if existing.is_dir() && entry.is_dir() => {
+                // A directory over a directory: new metadata, children stay.
+                *existing = entry.clone();
+            }
+            Some(existing) if existing.is_dir() => {
+                self.remove_descendants(&path, None);
+                self.tree.entries.insert(path.clone(), entry.clone());
+            }
+            _ => {
+                self.tree.entries.insert(path.clone(), entry.clone());
+            }
+        }
+        Some(LayerChange::Added { path, entry })
+    }
+}

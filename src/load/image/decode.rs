@@ -1,0 +1,363 @@
+//! Layer decoding: one pass over a layer blob that hashes it as stored, detects its compression
+//! from magic bytes (gzip including eStargz's concatenated members, zstd, plain), hashes the
+//! uncompressed tar (the diff id), and walks the tar headers into [`Member`] records, keeping the
+//! contents of requested files only. Memory grows with the number of members, not their size.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+
+use super::error::ImageError;
+use super::resolve::LayerSource;
+use super::store::BlobStore;
+use crate::model::image::{ContentRequest, normalize_path};
+
+/// How a layer blob is compressed, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+    None,
+}
+
+impl Compression {
+    pub fn detect(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::None => "none",
+        }
+    }
+}
+
+/// What a tar member is, once whiteout names are understood (OCI image spec, layer.md
+/// "Whiteouts").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberKind {
+    File,
+    Directory,
+    Symlink(String),
+    /// A hard link to this normalized absolute path.
+    Hardlink(String),
+    CharDevice(u32, u32),
+    BlockDevice(u32, u32),
+    Fifo,
+    /// `.wh.NAME`: `path` is the removed path (`DIR/NAME`).
+    Whiteout,
+    /// `.wh..wh..opq`: `path` is the directory whose lower children are hidden.
+    Opaque,
+}
+
+/// One tar member, as the layer wrote it.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Normalized absolute path (for whiteouts, the path removed; for opaque markers, the dir).
+    pub path: String,
+    pub kind: MemberKind,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    pub xattrs: Vec<(String, Vec<u8>)>,
+    pub content: Option<Arc<[u8]>>,
+}
+
+/// A decoded layer.
+#[derive(Debug)]
+pub struct DecodedLayer {
+    pub digest: String,
+    pub diff_id: String,
+    pub compression: Compression,
+    pub compressed_size: u64,
+    pub uncompressed_size: u64,
+    pub members: Vec<Member>,
+}
+
+/// A reader that hashes what passes through it and counts it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.hasher.update(&buffer[..n]);
+        self.count += n as u64;
+        if let Some(progress) = &self.progress {
+            progress.inc(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Hashing<R> {
+    fn new(inner: R, progress: Option<indicatif::ProgressBar>) -> Hashing<R> {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+            progress,
+        }
+    }
+
+    fn finish(self) -> (String, u64) {
+        (
+            format!("sha256:{}", hex::encode(self.hasher.finalize())),
+            self.count,
+        )
+    }
+}
+
+/// Buffer sizes: big enough that syscalls and per-read overhead vanish, small enough that two
+/// layers in flight stay far under the memory budget.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Decodes one layer. `diff_id` is the config's rootfs.diff_ids entry for it.
+pub fn decode_layer(
+    store: &dyn BlobStore,
+    source: &LayerSource,
+    diff_id: &str,
+    wants: &[ContentRequest],
+    progress: Option<indicatif::ProgressBar>,
+) -> Result<DecodedLayer, ImageError> {
+    let input = store.input();
+    let blob = source.location.to_string();
+    let corrupt = |e: io::Error| ImageError::Truncated {
+        input: input.to_string(),
+        blob: blob.clone(),
+        detail: e.to_string(),
+    };
+    let raw = store.open(&source.location)?;
+    let mut compressed = BufReader::with_capacity(READ_BUFFER, Hashing::new(raw, progress));
+    let head = compressed.fill_buf().map_err(corrupt)?;
+    let compression = Compression::detect(head);
+    let walked = match compression {
+        Compression::Gzip => walk(flate2::bufread::MultiGzDecoder::new(&mut compressed), wants),
+        Compression::Zstd => {
+            let decoder =
+                zstd::stream::read::Decoder::with_buffer(&mut compressed).map_err(corrupt)?;
+            walk(decoder, wants)
+        }
+        Compression::None => walk(&mut compressed, wants),
+    };
+    let (members, diff_actual, uncompressed_size) = walked.map_err(corrupt)?;
+    // Whatever follows the end of the compressed stream is part of the blob and its digest.
+    io::copy(&mut compressed, &mut io::sink()).map_err(corrupt)?;
+    let (digest, compressed_size) = compressed.into_inner().finish();
+    if let Some(expected) = source.expected_size
+        && expected != compressed_size
+    {
+        return Err(ImageError::SizeMismatch {
+            input: input.to_string(),
+            blob,
+            expected,
+            actual: compressed_size,
+        });
+    }
+    if let Some(expected) = &source.expected_digest
+        && *expected != digest
+    {
+        return Err(ImageError::DigestMismatch {
+            input: input.to_string(),
+            blob,
+            expected: expected.clone(),
+            actual: digest,
+        });
+    }
+    if diff_actual != diff_id {
+        return Err(ImageError::DiffIdMismatch {
+            input: input.to_string(),
+            blob,
+            expected: diff_id.to_string(),
+            actual: diff_actual,
+        });
+    }
+    Ok(DecodedLayer {
+        digest,
+        diff_id: diff_actual,
+        compression,
+        compressed_size,
+        uncompressed_size,
+        members,
+    })
+}
+
+/// Walks the tar, then reads to the end of the uncompressed stream so the diff id covers it all.
+fn walk<R: Read>(reader: R, wants: &[ContentRequest]) -> io::Result<(Vec<Member>, String, u64)> {
+    let mut uncompressed = Hashing::new(reader, None);
+    let mut members = Vec::new();
+    {
+        let mut archive = tar::Archive::new(&mut uncompressed);
+        for entry in archive.entries()? {
+            if let Some(member) = read_member(&mut entry?, wants)? {
+                members.push(member);
+            }
+        }
+    }
+    io::copy(&mut uncompressed, &mut io::sink())?;
+    let (diff_id, size) = uncompressed.finish();
+    Ok((members, diff_id, size))
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+fn read_member<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    wants: &[ContentRequest],
+) -> io::Result<Option<Member>> {
+    let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+    let header = entry.header();
+    let entry_type = header.entry_type();
+    let mode = header
+        .mode()
+        .map_err(|e| invalid(format!("{raw_path}: {e}")))?
+        & 0o7777;
+    let uid = header
+        .uid()
+        .map_err(|e| invalid(format!("{raw_path}: {e}")))?;
+    let gid = header
+        .gid()
+        .map_err(|e| invalid(format!("{raw_path}: {e}")))?;
+    let device = |header: &tar::Header| -> (u32, u32) {
+        (
+            header.device_major().ok().flatten().unwrap_or(0),
+            header.device_minor().ok().flatten().unwrap_or(0),
+        )
+    };
+    let link = || {
+        entry
+            .link_name_bytes()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .unwrap_or_default()
+    };
+    let mut kind = match entry_type {
+        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+            MemberKind::File
+        }
+        tar::EntryType::Directory => MemberKind::Directory,
+        tar::EntryType::Symlink => MemberKind::Symlink(link()),
+        tar::EntryType::Link => MemberKind::Hardlink(normalize_path(&link())),
+        tar::EntryType::Char => {
+            let (major, minor) = device(header);
+            MemberKind::CharDevice(major, minor)
+        }
+        tar::EntryType::Block => {
+            let (major, minor) = device(header);
+            MemberKind::BlockDevice(major, minor)
+        }
+        tar::EntryType::Fifo => MemberKind::Fifo,
+        // PAX global headers and anything else carry no filesystem object.
+        _ => return Ok(None),
+    };
+    let mut path = normalize_path(&raw_path);
+    let (parent, base) = match path.rsplit_once('/') {
+        Some((parent, base)) => (if parent.is_empty() { "/" } else { parent }, base),
+        None => ("/", path.as_str()),
+    };
+    if base == ".wh..wh..opq" {
+        path = parent.to_string();
+        kind = MemberKind::Opaque;
+    } else if base.starts_with(".wh..wh.") {
+        // AUFS bookkeeping (`.wh..wh.plnk`, `.wh..wh.aufs`): no filesystem object.
+        return Ok(None);
+    } else if let Some(name) = base.strip_prefix(".wh.") {
+        path = if parent == "/" {
+            format!("/{name}")
+        } else {
+            format!("{parent}/{name}")
+        };
+        kind = MemberKind::Whiteout;
+    }
+    let mut xattrs = Vec::new();
+    if let Some(extensions) = entry.pax_extensions()? {
+        for extension in extensions {
+            let extension = extension?;
+            if let Ok(key) = extension.key()
+                && let Some(name) = key.strip_prefix("SCHILY.xattr.")
+            {
+                xattrs.push((name.to_string(), extension.value_bytes().to_vec()));
+            }
+        }
+    }
+    let size = entry.size();
+    let content = if kind == MemberKind::File {
+        read_wanted(entry, &path, size, wants)?
+    } else {
+        None
+    };
+    let size = if kind == MemberKind::File { size } else { 0 };
+    Ok(Some(Member {
+        path,
+        kind,
+        mode,
+        uid,
+        gid,
+        size,
+        xattrs,
+        content,
+    }))
+}
+
+/// Reads a file's contents when a request names it, or sniffs its first bytes when a
+/// [`ContentRequest::ContentPrefix`] might match. Everything else is skipped unread.
+fn read_wanted<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    path: &str,
+    size: u64,
+    wants: &[ContentRequest],
+) -> io::Result<Option<Arc<[u8]>>> {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    let mut keep = false;
+    let mut longest_prefix = 0usize;
+    for want in wants {
+        match *want {
+            ContentRequest::Path(wanted) => keep |= path == wanted,
+            ContentRequest::FileName { name, max_size } => keep |= base == name && size <= max_size,
+            ContentRequest::PathSuffix { suffix, max_size } => {
+                keep |= path.ends_with(suffix) && size <= max_size
+            }
+            ContentRequest::ContentPrefix { prefix, max_size } => {
+                if size <= max_size && size >= prefix.len() as u64 {
+                    longest_prefix = longest_prefix.max(prefix.len());
+                }
+            }
+        }
+    }
+    if keep {
+        let mut content = Vec::with_capacity(size as usize);
+        entry.read_to_end(&mut content)?;
+        return Ok(Some(content.into()));
+    }
+    if longest_prefix == 0 {
+        return Ok(None);
+    }
+    let mut head = vec![0u8; longest_prefix.min(size as usize)];
+    entry.read_exact(&mut head)?;
+    let matched = wants.iter().any(|want| match *want {
+        ContentRequest::ContentPrefix { prefix, max_size } => {
+            size <= max_size && head.starts_with(prefix)
+        }
+        _ => false,
+    });
+    if !matched {
+        return Ok(None);
+    }
+    let mut content = head;
+    content.reserve(size as usize - content.len());
+    entry.read_to_end(&mut content)?;
+    Ok(Some(content.into()))
+}

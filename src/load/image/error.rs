@@ -1,0 +1,108 @@
+//! Why an image could not be read. Every variant names the input (as the user gave it) and, where
+//! there is one, the blob or archive member, and says what is wrong.
+
+/// Why an image could not be read. Never a partial image: any of these aborts the load.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("{input}: {message}")]
+    Invalid { input: String, message: String },
+    #[error("{input}: {source}")]
+    Io {
+        input: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{input}: no such file or directory")]
+    NotFound { input: String },
+    #[error("{input}: not an image: {reason}")]
+    NotAnImage { input: String, reason: String },
+    #[error(
+        "{input}: the {transport} transport is not supported yet (save the image with `docker save` or `skopeo copy` and scan the archive)"
+    )]
+    UnsupportedTransport { input: String, transport: String },
+    #[error("{input}: {blob}: missing from the image")]
+    MissingBlob { input: String, blob: String },
+    #[error("{input}: {blob}: truncated or corrupt: {detail}")]
+    Truncated {
+        input: String,
+        blob: String,
+        detail: String,
+    },
+    #[error("{input}: {blob}: invalid JSON: {detail}")]
+    InvalidJson {
+        input: String,
+        blob: String,
+        detail: String,
+    },
+    #[error("{input}: {blob}: unknown media type {media_type:?}")]
+    UnknownMediaType {
+        input: String,
+        blob: String,
+        media_type: String,
+    },
+    #[error(
+        "{input}: {blob}: digest mismatch: the descriptor says {expected}, the content hashes to {actual}"
+    )]
+    DigestMismatch {
+        input: String,
+        blob: String,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "{input}: {blob}: size mismatch: the descriptor says {expected} bytes, the blob has {actual}"
+    )]
+    SizeMismatch {
+        input: String,
+        blob: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error(
+        "{input}: layer {blob}: uncompressed digest {actual} does not match the config's rootfs.diff_ids entry {expected}"
+    )]
+    DiffIdMismatch {
+        input: String,
+        blob: String,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "{input}: {blob}: unsupported schema version {version} (only version 2 manifests and indexes are read)"
+    )]
+    UnsupportedSchemaVersion {
+        input: String,
+        blob: String,
+        version: String,
+    },
+    #[error("{input}: no image for platform {wanted}; available: {}", available.join(", "))]
+    NoSuchPlatform {
+        input: String,
+        wanted: String,
+        available: Vec<String>,
+    },
+    #[error("{input}: the archive holds several images; pick one with {input}:REF or :@N ({})", images.join("; "))]
+    SeveralImages { input: String, images: Vec<String> },
+    #[error("{input}: no image named {reference:?} in the archive; it holds: {}", available.join("; "))]
+    NoSuchReference {
+        input: String,
+        reference: String,
+        available: Vec<String>,
+    },
+}
+
+impl ImageError {
+    pub(crate) fn invalid(input: &str, message: impl Into<String>) -> ImageError {
+        ImageError::Invalid {
+            input: input.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn io(input: &str, source: std::io::Error) -> ImageError {
+        ImageError::Io {
+            input: input.to_string(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The glob-driven fixture test: every `fixtures/<target>/<ID>/{pass,fail}*` input is loaded
+//! through the real loader, every check runs, and the test asserts that a `pass*` fixture yields
+//! no finding with that ID and a `fail*` fixture at least one; then it snapshots that ID's
+//! findings (insta, JSON). A new fixture needs no new test code, only its snapshot
+//! (`INSTA_UPDATE=always cargo test --test fixtures`, then review the `.snap` files).
+//!
+//! Each target has one function: images here; Dockerfile and ECS fixtures add theirs beside it
+//! (load the input, call [`run_all_checks`], then [`assert_fixture`]).
+
+use std::path::Path;
+
+use harden::checks;
+use harden::findings::Finding;
+use harden::load::image::{ImageOptions, load};
+use harden::model::dockerfile::Dockerfile;
+use harden::model::ecs::EcsInventory;
+use harden::model::image::Image;
+use harden::testkit::{Layout, parse_image};
+
+/// Runs every check on whichever inputs a fixture provides.
+fn run_all_checks(
+    image: Option<&Image>,
+    dockerfile: Option<&Dockerfile>,
+    ecs: Option<&EcsInventory>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut controls = Vec::new();
+    harden::scan::run_checks(image, dockerfile, ecs, &mut findings, &mut controls);
+    harden::scan::sort_findings(&mut findings);
+    findings
+}
+
+/// The fixture's check ID (its directory name) and whether it should pass.
+fn fixture_id_and_expectation(path: &Path) -> (String, bool) {
+    let id = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .expect("fixtures live in fixtures/<target>/<ID>/")
+        .to_string();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let passes = if name.starts_with("pass") {
+        true
+    } else if name.starts_with("fail") {
+        false
+    } else {
+        panic!("{}: fixture names start with pass or fail", path.display())
+    };
+    assert!(
+        checks::find(&id).is_some(),
+        "{}: no check has the ID {id}",
+        path.display()
+    );
+    (id, passes)
+}
+
+/// Asserts the pass/fail expectation for the fixture's ID and snapshots that ID's findings.
+fn assert_fixture(path: &Path, findings: &[Finding]) {
+    let (id, passes) = fixture_id_and_expectation(path);
+    let own: Vec<&Finding> = findings.iter().filter(|f| f.id == id).collect();
+    if passes {
+        assert!(
+            own.is_empty(),
+            "{}: expected no {id} finding, got {own:#?}",
+            path.display()
+        );
+    } else {
+        assert!(
+            !own.is_empty(),
+            "{}: expected at least one {id} finding",
+            path.display()
+        );
+    }
+    // Named by target, ID and file, so adding fixtures elsewhere never renames a snapshot.
+    let target = path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_suffix(format!("{target}-{id}-{stem}"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_json_snapshot!("fixture", own));
+}
+
+/// The fixture's path relative to the crate, used as the image source so snapshots are stable.
+fn relative(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn image_fixtures() {
+    insta::glob!("../fixtures/image", "*/*.image", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let spec = parse_image(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let dir = tempfile::tempdir().unwrap();
+        let layout_dir = dir.path().join("oci");
+        spec.write(Layout::OciDir, &layout_dir).unwrap();
+        let options = ImageOptions {
+            wants: checks::content_requests(),
+            ..ImageOptions::default()
+        };
+        let mut image = load(&format!("oci:{}", layout_dir.display()), &options)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        image.source = relative(path);
+        let findings = run_all_checks(Some(&image), None, None);
+        assert_fixture(path, &findings);
+    });
+}
