@@ -29,7 +29,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan an image (and, with later issues, a Dockerfile and task definitions).
+    /// Scan an image and/or a Dockerfile (and, with later issues, task definitions).
     Scan(ScanArgs),
     /// List every check.
     Rules {
@@ -70,6 +70,20 @@ struct ScanArgs {
     /// Never draw progress bars.
     #[arg(long)]
     no_progress: bool,
+    /// A Dockerfile to analyse, alone or beside the image.
+    #[arg(long, value_name = "PATH")]
+    dockerfile: Option<PathBuf>,
+    /// The Dockerfile stage that is built (default: the last stage).
+    #[arg(long, value_name = "STAGE", requires = "dockerfile")]
+    target: Option<String>,
+    /// A build argument, `KEY=VALUE` (or `KEY` to take the value from the environment, as
+    /// `docker build` does). Repeatable.
+    #[arg(long = "build-arg", value_name = "KEY=VALUE", requires = "dockerfile")]
+    build_args: Vec<String>,
+    /// The Dockerfile's build context directory (default: the Dockerfile's directory), where
+    /// `.dockerignore` is looked for.
+    #[arg(long, value_name = "DIR", requires = "dockerfile")]
+    context: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy)]
@@ -143,6 +157,17 @@ fn scan_command(args: ScanArgs) -> anyhow::Result<i32> {
         image: args.image,
         platform: args.platform,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
+        dockerfile: args.dockerfile,
+        target: args.target,
+        build_args: args
+            .build_args
+            .iter()
+            .map(|arg| match arg.split_once('=') {
+                Some((key, value)) => (key.to_string(), value.to_string()),
+                None => (arg.clone(), std::env::var(arg).unwrap_or_default()),
+            })
+            .collect(),
+        context: args.context,
     };
     let report = scan::scan(&request)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

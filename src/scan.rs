@@ -4,11 +4,12 @@
 use crate::checks::{self, Emitter, Run};
 use crate::correlate::Joined;
 use crate::findings::{ControlResult, Finding};
+use crate::load::dockerfile::{self as dockerfile_loader, DockerfileError, DockerfileOptions};
 use crate::load::image::{self, ImageError, ImageOptions};
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::EcsInventory;
 use crate::model::image::Image;
-use crate::report::{ImageSummary, Inputs, Report};
+use crate::report::{DockerfileSummary, ImageSummary, Inputs, Report};
 
 /// What to scan. Every input is optional; any subset works.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +18,14 @@ pub struct ScanRequest {
     pub image: Option<String>,
     pub platform: Option<String>,
     pub progress: bool,
+    /// A Dockerfile to analyse (alone or beside the image).
+    pub dockerfile: Option<std::path::PathBuf>,
+    /// The Dockerfile stage that is built (`--target`; default the last).
+    pub target: Option<String>,
+    /// `--build-arg KEY=VALUE`, in order.
+    pub build_args: Vec<(String, String)>,
+    /// The build context directory (default: the Dockerfile's directory).
+    pub context: Option<std::path::PathBuf>,
 }
 
 /// Why a scan could not produce a complete report.
@@ -26,11 +35,13 @@ pub enum ScanError {
     NothingToScan,
     #[error(transparent)]
     Image(#[from] ImageError),
+    #[error(transparent)]
+    Dockerfile(#[from] DockerfileError),
 }
 
 /// Runs the whole scan.
 pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
-    if request.image.is_none() {
+    if request.image.is_none() && request.dockerfile.is_none() {
         return Err(ScanError::NothingToScan);
     }
     let image = match &request.image {
@@ -44,7 +55,17 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         }
         None => None,
     };
-    let dockerfile: Option<Dockerfile> = None;
+    let dockerfile: Option<Dockerfile> = match &request.dockerfile {
+        Some(path) => Some(dockerfile_loader::load(
+            path,
+            &DockerfileOptions {
+                target: request.target.clone(),
+                build_args: request.build_args.clone(),
+                context: request.context.clone(),
+            },
+        )?),
+        None => None,
+    };
     let ecs: Option<EcsInventory> = None;
 
     let mut findings = Vec::new();
@@ -61,6 +82,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     Ok(Report {
         inputs: Inputs {
             image: image.as_ref().map(ImageSummary::of),
+            dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
         },
         findings,
         controls,

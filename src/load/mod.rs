@@ -1,4 +1,5 @@
 //! Input formats: reading and parsing only, turning each input into the model. Errors are typed and
 //! name the input, the blob or the line.
 
+pub mod dockerfile;
 pub mod image;

@@ -1,9 +1,388 @@
-//! A Dockerfile as checks see it: stages with their base, instructions with whole-instruction line
-//! spans, ARG/ENV resolved where they can be. Filled in by the Dockerfile issue.
+//! A Dockerfile as checks see it: stages with their base (an external image, `scratch` or an
+//! earlier stage), instructions with whole-instruction line spans, ARG/ENV resolved the way
+//! BuildKit resolves them, and the effective USER / ENV / EXPOSE / HEALTHCHECK of every stage,
+//! inherited through `FROM earlier-stage` chains. Built by `load::dockerfile`; no parsing here.
 
-/// A parsed Dockerfile.
+use std::collections::BTreeMap;
+
+use crate::findings::LineSpan;
+
+/// A parsed and resolved Dockerfile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dockerfile {
     /// The path as the user gave it.
     pub path: String,
+    /// The `# syntax=` directive.
+    pub syntax: Option<String>,
+    /// The escape token (`\`, or `` ` `` with `# escape=`` ` ``).
+    pub escape: char,
+    /// `--build-arg` values given for this scan.
+    pub build_args: BTreeMap<String, String>,
+    /// ARG instructions before the first FROM (the global scope FROM lines expand in).
+    pub global_args: Vec<Instruction>,
+    /// Every stage, in file order; never empty.
+    pub stages: Vec<Stage>,
+    /// Index of the stage that is built: `--target`, or the last stage.
+    pub target: usize,
+    /// What the loader found about the build context.
+    pub context: BuildContext,
+}
+
+/// The build context as far as the loader looked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildContext {
+    /// The context directory (the Dockerfile's directory unless told otherwise).
+    pub directory: String,
+    /// The ignore file that applies (`.dockerignore` in the context, or `<Dockerfile>.dockerignore`
+    /// beside the Dockerfile), if one exists. `None` also when the context was not looked at.
+    pub ignore_file: Option<String>,
+    /// Whether the loader could look at the context at all (false for text given without a path).
+    pub inspected: bool,
+}
+
+/// One build stage: its FROM and the instructions up to the next FROM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub index: usize,
+    /// `AS name`, lower-cased as BuildKit does.
+    pub name: Option<String>,
+    /// The FROM instruction.
+    pub from: Instruction,
+    pub base: Base,
+    /// `FROM --platform=...` after expansion.
+    pub platform: Option<String>,
+    /// Instructions after FROM (ONBUILD triggers stay wrapped in their ONBUILD instruction).
+    pub instructions: Vec<Instruction>,
+    /// What the stage's image ends with, inherited through its stage ancestry.
+    pub effective: Effective,
+}
+
+impl Stage {
+    /// `name` or `#index` for messages.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{name:?} (stage {})", self.index),
+            None => format!("stage {}", self.index),
+        }
+    }
+}
+
+/// What a stage builds on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// `FROM scratch`: an empty filesystem and config.
+    Scratch,
+    /// An image from a registry.
+    Image(ImageReference),
+    /// An earlier stage, by index (written as its name).
+    Stage(usize),
+}
+
+/// An image reference from FROM, after ARG expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageReference {
+    /// As written (`python:${PY}-slim`).
+    pub written: String,
+    /// After ARG expansion (`python:3.12-slim`).
+    pub resolved: String,
+    /// Repository without tag or digest (`python`, `ghcr.io/org/app`).
+    pub repository: String,
+    pub tag: Option<String>,
+    /// `sha256:...` when pinned by digest.
+    pub digest: Option<String>,
+    /// The expansion used a variable that has no value.
+    pub has_unset_variable: bool,
+}
+
+impl ImageReference {
+    /// Splits `registry:5000/repo/name:tag@sha256:...` into repository, tag and digest.
+    pub fn parse(written: &str, resolved: &str, has_unset_variable: bool) -> ImageReference {
+        let (rest, digest) = match resolved.split_once('@') {
+            Some((rest, digest)) => (rest, Some(digest.to_string())),
+            None => (resolved, None),
+        };
+        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (repository, tag) = match rest[last_slash..].rfind(':') {
+            Some(i) => (
+                &rest[..last_slash + i],
+                Some(rest[last_slash + i + 1..].to_string()),
+            ),
+            None => (rest, None),
+        };
+        ImageReference {
+            written: written.to_string(),
+            resolved: resolved.to_string(),
+            repository: repository.to_string(),
+            tag,
+            digest,
+            has_unset_variable,
+        }
+    }
+
+    /// The repository's last path component (`python` for `docker.io/library/python`).
+    pub fn short_name(&self) -> &str {
+        self.repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.repository)
+    }
+}
+
+/// Instruction keywords BuildKit knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Keyword {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    Stopsignal,
+    User,
+    Volume,
+    Workdir,
+}
+
+impl Keyword {
+    /// Parses a lower- or upper-case keyword.
+    pub fn parse(word: &str) -> Option<Keyword> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "add" => Keyword::Add,
+            "arg" => Keyword::Arg,
+            "cmd" => Keyword::Cmd,
+            "copy" => Keyword::Copy,
+            "entrypoint" => Keyword::Entrypoint,
+            "env" => Keyword::Env,
+            "expose" => Keyword::Expose,
+            "from" => Keyword::From,
+            "healthcheck" => Keyword::Healthcheck,
+            "label" => Keyword::Label,
+            "maintainer" => Keyword::Maintainer,
+            "onbuild" => Keyword::Onbuild,
+            "run" => Keyword::Run,
+            "shell" => Keyword::Shell,
+            "stopsignal" => Keyword::Stopsignal,
+            "user" => Keyword::User,
+            "volume" => Keyword::Volume,
+            "workdir" => Keyword::Workdir,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::Add => "ADD",
+            Keyword::Arg => "ARG",
+            Keyword::Cmd => "CMD",
+            Keyword::Copy => "COPY",
+            Keyword::Entrypoint => "ENTRYPOINT",
+            Keyword::Env => "ENV",
+            Keyword::Expose => "EXPOSE",
+            Keyword::From => "FROM",
+            Keyword::Healthcheck => "HEALTHCHECK",
+            Keyword::Label => "LABEL",
+            Keyword::Maintainer => "MAINTAINER",
+            Keyword::Onbuild => "ONBUILD",
+            Keyword::Run => "RUN",
+            Keyword::Shell => "SHELL",
+            Keyword::Stopsignal => "STOPSIGNAL",
+            Keyword::User => "USER",
+            Keyword::Volume => "VOLUME",
+            Keyword::Workdir => "WORKDIR",
+        }
+    }
+}
+
+/// A builder flag (`--mount=type=cache,target=/x`, `--link`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    /// Without the dashes (`mount`).
+    pub name: String,
+    /// After `=`; `None` for a bare `--link`.
+    pub value: Option<String>,
+}
+
+/// A heredoc body attached to RUN/COPY/ADD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    pub name: String,
+    pub file_descriptor: u32,
+    /// Unquoted delimiter: `$X` in the body expands.
+    pub expand: bool,
+    /// `<<-`: leading tabs are stripped.
+    pub chomp: bool,
+    /// The body as the build sees it (tabs stripped for `<<-`).
+    pub content: String,
+}
+
+/// One ARG binding: `ARG NAME[=default]` with the value it takes in this build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgBinding {
+    pub name: String,
+    /// The default as written (before expansion).
+    pub default: Option<String>,
+    /// The value in effect: a `--build-arg`, else the expanded default, else the global value.
+    pub value: Option<String>,
+    /// The value came from `--build-arg`.
+    pub from_build_arg: bool,
+}
+
+/// An instruction's arguments after BuildKit's expansion, where BuildKit expands them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Resolved {
+    /// Not expanded at build time (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD...).
+    #[default]
+    NotExpanded,
+    /// Expanded words (FROM, USER, WORKDIR, EXPOSE, COPY, ADD, VOLUME, STOPSIGNAL).
+    Words(Vec<String>),
+    /// Expanded key/value pairs (ENV, LABEL).
+    Pairs(Vec<(String, String)>),
+    /// ARG declarations.
+    Args(Vec<ArgBinding>),
+}
+
+/// One instruction with its whole line span (continuations and heredoc bodies included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instruction {
+    pub keyword: Keyword,
+    pub flags: Vec<Flag>,
+    /// BuildKit's argument list for the keyword: the shell-form command as one string, the JSON
+    /// array's items, `KEY`, `VALUE` pairs flattened for ENV/LABEL, whitespace-split words for
+    /// FROM/COPY/ADD/EXPOSE, `NAME=value` words for ARG, `[CMD|NONE, ...]` for HEALTHCHECK.
+    pub arguments: Vec<String>,
+    /// JSON (exec) form.
+    pub json: bool,
+    pub heredocs: Vec<Heredoc>,
+    pub lines: LineSpan,
+    /// The instruction's text, continuation lines joined.
+    pub text: String,
+    pub resolved: Resolved,
+    /// The instruction an ONBUILD wraps.
+    pub onbuild: Option<Box<Instruction>>,
+}
+
+impl Instruction {
+    /// A flag by name (`mount`, `from`, `checksum`); the last one wins, as in BuildKit.
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().rev().find(|f| f.name == name)
+    }
+
+    /// Every flag with this name (`--mount` may repeat).
+    pub fn flags_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Flag> + 'a {
+        self.flags.iter().filter(move |f| f.name == name)
+    }
+
+    /// The expanded words if BuildKit expands this instruction, else the arguments as written.
+    pub fn words(&self) -> &[String] {
+        match &self.resolved {
+            Resolved::Words(words) => words,
+            _ => &self.arguments,
+        }
+    }
+
+    /// The shell text a RUN executes: the shell-form command, the JSON form joined by spaces, and
+    /// every heredoc body (for `RUN <<EOF` the body is the script).
+    pub fn command_text(&self) -> String {
+        let mut text = self.arguments.join(" ");
+        for heredoc in &self.heredocs {
+            text.push('\n');
+            text.push_str(&heredoc.content);
+        }
+        text
+    }
+}
+
+/// A setting with the place that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub lines: LineSpan,
+    /// The stage whose instruction set it (an ancestor for inherited settings).
+    pub stage: usize,
+}
+
+/// The USER in effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// As written (`${APP_USER}`).
+    pub written: String,
+    /// After ARG/ENV expansion (`app`, `0:0`).
+    pub resolved: String,
+}
+
+impl User {
+    /// The user part (before `:`).
+    pub fn name(&self) -> &str {
+        self.resolved.split(':').next().unwrap_or("").trim()
+    }
+
+    /// `root`, `0`, `0:*`, `root:*`, or empty (BuildKit treats an empty USER as root).
+    pub fn is_root(&self) -> bool {
+        matches!(self.name(), "" | "root" | "0")
+    }
+}
+
+/// What a stage's image ends with: the config the built image would carry (as far as the
+/// Dockerfile says; an external base image's own config is unknown until the image is scanned).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effective {
+    /// Stage indices from the root of the FROM chain to this stage.
+    pub chain: Vec<usize>,
+    /// The external image at the root of the chain; `None` for `scratch`.
+    pub base_image: Option<ImageReference>,
+    /// The last USER in the chain; `None` when no stage of the chain sets one (the base image's
+    /// user applies: root for scratch, unknown for an external image).
+    pub user: Option<Setting<User>>,
+    /// ENV in effect, by name (the last assignment wins).
+    pub env: BTreeMap<String, Setting<String>>,
+    /// EXPOSEd ports after expansion (`80/tcp`), in order.
+    pub expose: Vec<Setting<String>>,
+    /// The last HEALTHCHECK; `value` is true when it is `HEALTHCHECK NONE`.
+    pub healthcheck: Option<Setting<bool>>,
+    /// The last CMD and ENTRYPOINT arguments.
+    pub cmd: Option<Setting<Vec<String>>>,
+    pub entrypoint: Option<Setting<Vec<String>>>,
+}
+
+impl Dockerfile {
+    /// The stage that is built.
+    pub fn target_stage(&self) -> &Stage {
+        &self.stages[self.target]
+    }
+
+    /// The target stage and its stage ancestry, root first.
+    pub fn target_chain(&self) -> impl Iterator<Item = &Stage> {
+        self.target_stage()
+            .effective
+            .chain
+            .iter()
+            .map(|&i| &self.stages[i])
+    }
+
+    /// A stage by name (case-insensitive) or index, as `--target` and `COPY --from` name them.
+    pub fn stage(&self, name_or_index: &str) -> Option<&Stage> {
+        let lower = name_or_index.to_ascii_lowercase();
+        self.stages
+            .iter()
+            .find(|s| s.name.as_deref() == Some(lower.as_str()))
+            .or_else(|| {
+                name_or_index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| self.stages.get(i))
+            })
+    }
+
+    /// Whether a stage is the target or one of its ancestors (what ends up in the built image).
+    pub fn ships(&self, stage: usize) -> bool {
+        self.target_stage().effective.chain.contains(&stage)
+    }
 }

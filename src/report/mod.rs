@@ -23,6 +23,8 @@ pub enum Format {
 pub struct Inputs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<DockerfileSummary>,
 }
 
 /// The scanned image, as the report names it.
@@ -53,6 +55,55 @@ impl ImageSummary {
             layers: image.layers.len(),
             files: image.filesystem.entries.len(),
             user: image.config.user.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The analysed Dockerfile, as the report names it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DockerfileSummary {
+    pub path: String,
+    /// The built stage: its name, or `#index` when unnamed.
+    pub target: String,
+    /// Every stage: name (or `#index`) and base (`image ref`, `scratch`, `stage NAME`).
+    pub stages: Vec<DockerfileStageSummary>,
+    /// `--build-arg` names given (values are not repeated: they may be secrets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub build_args: Vec<String>,
+}
+
+/// One stage in [`DockerfileSummary`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DockerfileStageSummary {
+    pub name: String,
+    pub base: String,
+    pub line: u32,
+}
+
+impl DockerfileSummary {
+    pub fn of(dockerfile: &crate::model::dockerfile::Dockerfile) -> DockerfileSummary {
+        use crate::model::dockerfile::Base;
+        let name = |index: usize| {
+            let stage = &dockerfile.stages[index];
+            stage.name.clone().unwrap_or_else(|| format!("#{index}"))
+        };
+        DockerfileSummary {
+            path: dockerfile.path.clone(),
+            target: name(dockerfile.target),
+            stages: dockerfile
+                .stages
+                .iter()
+                .map(|stage| DockerfileStageSummary {
+                    name: name(stage.index),
+                    base: match &stage.base {
+                        Base::Scratch => "scratch".to_string(),
+                        Base::Image(reference) => reference.resolved.clone(),
+                        Base::Stage(index) => format!("stage {}", name(*index)),
+                    },
+                    line: stage.from.lines.start,
+                })
+                .collect(),
+            build_args: dockerfile.build_args.keys().cloned().collect(),
         }
     }
 }

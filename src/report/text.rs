@@ -54,6 +54,23 @@ pub fn render(report: &Report, color: bool) -> String {
         );
         out.push('\n');
     }
+    if let Some(dockerfile) = &report.inputs.dockerfile {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            palette.paint("1", "Dockerfile"),
+            dockerfile.path
+        );
+        let _ = writeln!(out, "  target     {}", dockerfile.target);
+        for stage in &dockerfile.stages {
+            let _ = writeln!(
+                out,
+                "  stage      {} from {} (line {})",
+                stage.name, stage.base, stage.line
+            );
+        }
+        out.push('\n');
+    }
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }

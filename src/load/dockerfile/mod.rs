@@ -1,0 +1,607 @@
+//! Reads a Dockerfile into [`crate::model::dockerfile::Dockerfile`]: BuildKit-faithful syntax
+//! (`syntax`), BuildKit's shell-word expansion (`shell`), then stages, bases and ARG/ENV scopes as
+//! BuildKit's `dockerfile2llb` resolves them.
+//!
+//! Why our own parser rather than the `parse-dockerfile` crate behind an adapter: the adapter would
+//! have had to (1) pre-scan the text to decide continuations itself (that crate continues a line
+//! ending in `\\`, BuildKit does not), (2) patch `ENTRYPOINT []`, which that crate rejects, (3)
+//! recompute every instruction's end line from its argument spans, and (4) re-shape every
+//! instruction into BuildKit's argument lists anyway, because the conformance test compares with
+//! BuildKit's AST. (1) is the line-joining half of BuildKit's parser and (4) its argument half, so
+//! the adapter would have been the parser plus a dependency. BuildKit's parser is small (line
+//! joining, builder flags, a dozen argument shapes, heredocs); this module follows it function by
+//! function, and `tests/dockerfile_conformance.rs` compares it with BuildKit's own Go parser.
+
+pub mod shell;
+pub mod syntax;
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::findings::LineSpan;
+use crate::model::dockerfile::{
+    ArgBinding, Base, BuildContext, Dockerfile, Effective, Flag, Heredoc, ImageReference,
+    Instruction, Keyword, Resolved, Setting, Stage, User,
+};
+use shell::LexOptions;
+use syntax::RawInstruction;
+
+/// What to build: the target stage, build arguments, the context directory.
+#[derive(Debug, Clone, Default)]
+pub struct DockerfileOptions {
+    /// `--target`: the stage to build (default: the last).
+    pub target: Option<String>,
+    /// `--build-arg KEY=VALUE`, in order (a later one wins).
+    pub build_args: Vec<(String, String)>,
+    /// The build context directory (default: the Dockerfile's directory).
+    pub context: Option<PathBuf>,
+}
+
+/// Why a Dockerfile cannot be read. Every variant names the file, and the line where there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerfileError {
+    #[error("cannot read the Dockerfile {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        path: String,
+        line: u32,
+        message: String,
+    },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: String,
+        line: u32,
+        message: String,
+    },
+    #[error("{path}: --target {target:?} names no stage (stages: {available})")]
+    UnknownTarget {
+        path: String,
+        target: String,
+        available: String,
+    },
+}
+
+/// Reads and resolves a Dockerfile from disk, and looks for the ignore file of its context.
+pub fn load(path: &Path, options: &DockerfileOptions) -> Result<Dockerfile, DockerfileError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| DockerfileError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut dockerfile = from_text(&String::from_utf8_lossy(&bytes), &shown, options)?;
+    dockerfile.context = inspect_context(path, options.context.as_deref());
+    Ok(dockerfile)
+}
+
+/// BuildKit reads `<Dockerfile name>.dockerignore` beside the Dockerfile first, then
+/// `.dockerignore` at the context root.
+fn inspect_context(dockerfile: &Path, context: Option<&Path>) -> BuildContext {
+    let directory = context
+        .map(Path::to_path_buf)
+        .or_else(|| dockerfile.parent().map(Path::to_path_buf))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut beside = dockerfile.as_os_str().to_owned();
+    beside.push(".dockerignore");
+    let candidates = [PathBuf::from(beside), directory.join(".dockerignore")];
+    BuildContext {
+        directory: directory.display().to_string(),
+        ignore_file: candidates
+            .iter()
+            .find(|c| c.is_file())
+            .map(|c| c.display().to_string()),
+        inspected: true,
+    }
+}
+
+/// Parses and resolves Dockerfile text; `path` is only used in messages and locations.
+pub fn from_text(
+    text: &str,
+    path: &str,
+    options: &DockerfileOptions,
+) -> Result<Dockerfile, DockerfileError> {
+    let tree = syntax::parse(text).map_err(|e| DockerfileError::Syntax {
+        path: path.to_string(),
+        line: e.line,
+        message: e.message,
+    })?;
+    let build_args: BTreeMap<String, String> = options.build_args.iter().cloned().collect();
+    let mut resolver = Resolver {
+        path,
+        escape: tree.escape,
+        build_args: &build_args,
+        global: platform_args(),
+        stages: Vec::new(),
+        global_args: Vec::new(),
+        scope: Scope::default(),
+    };
+    for raw in tree.instructions {
+        resolver.add(raw)?;
+    }
+    let Resolver {
+        stages,
+        global_args,
+        ..
+    } = resolver;
+    if stages.is_empty() {
+        return Err(DockerfileError::Invalid {
+            path: path.to_string(),
+            line: global_args.last().map_or(1, |a| a.lines.end),
+            message: "no FROM: the Dockerfile has no build stage".into(),
+        });
+    }
+    let target = match &options.target {
+        None => stages.len() - 1,
+        Some(name) => {
+            let lower = name.to_ascii_lowercase();
+            stages
+                .iter()
+                .position(|s| s.name.as_deref() == Some(lower.as_str()))
+                .ok_or_else(|| DockerfileError::UnknownTarget {
+                    path: path.to_string(),
+                    target: name.clone(),
+                    available: stages
+                        .iter()
+                        .map(|s| s.name.clone().unwrap_or_else(|| format!("#{}", s.index)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?
+        }
+    };
+    Ok(Dockerfile {
+        path: path.to_string(),
+        syntax: tree.syntax,
+        escape: tree.escape,
+        build_args,
+        global_args,
+        stages,
+        target,
+        context: BuildContext::default(),
+    })
+}
+
+/// BuildKit's automatic platform ARGs, for the default linux/amd64 build.
+fn platform_args() -> BTreeMap<String, Option<String>> {
+    [
+        ("TARGETPLATFORM", "linux/amd64"),
+        ("TARGETOS", "linux"),
+        ("TARGETARCH", "amd64"),
+        ("TARGETVARIANT", ""),
+        ("BUILDPLATFORM", "linux/amd64"),
+        ("BUILDOS", "linux"),
+        ("BUILDARCH", "amd64"),
+        ("BUILDVARIANT", ""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+    .collect()
+}
+
+/// The ARG and ENV values visible to one stage's instructions.
+#[derive(Default)]
+struct Scope {
+    /// Declared ARGs; `None` when declared without a value.
+    args: BTreeMap<String, Option<String>>,
+    effective: Effective,
+}
+
+struct Resolver<'a> {
+    path: &'a str,
+    escape: char,
+    build_args: &'a BTreeMap<String, String>,
+    /// Global ARGs (before the first FROM) with their values.
+    global: BTreeMap<String, Option<String>>,
+    stages: Vec<Stage>,
+    global_args: Vec<Instruction>,
+    scope: Scope,
+}
+
+impl Resolver<'_> {
+    fn invalid(&self, line: u32, message: impl Into<String>) -> DockerfileError {
+        DockerfileError::Invalid {
+            path: self.path.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// Expands one word in a scope: ENV wins over ARG of the same name (Dockerfile reference,
+    /// "Using ARG variables"). Also says whether an unset variable was used.
+    fn expand(
+        &self,
+        word: &str,
+        line: u32,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(String, bool), DockerfileError> {
+        let unset = Cell::new(false);
+        let tracking = |name: &str| {
+            let value = lookup(name);
+            if value.is_none() {
+                unset.set(true);
+            }
+            value
+        };
+        let expanded = shell::expand_word(word, LexOptions::expanding(self.escape), &tracking)
+            .map_err(|e| self.invalid(line, format!("cannot expand {word:?}: {e}")))?;
+        Ok((expanded, unset.get()))
+    }
+
+    fn expand_in_stage(&self, word: &str, line: u32) -> Result<String, DockerfileError> {
+        let scope = &self.scope;
+        let lookup = |name: &str| {
+            scope
+                .effective
+                .env
+                .get(name)
+                .map(|s| s.value.clone())
+                .or_else(|| scope.args.get(name).cloned().flatten())
+        };
+        Ok(self.expand(word, line, &lookup)?.0)
+    }
+
+    fn expand_global(&self, word: &str, line: u32) -> Result<(String, bool), DockerfileError> {
+        let lookup = |name: &str| self.global.get(name).cloned().flatten();
+        self.expand(word, line, &lookup)
+    }
+
+    fn add(&mut self, raw: RawInstruction) -> Result<(), DockerfileError> {
+        let line = raw.start_line;
+        let mut instruction = convert(&raw);
+        match instruction.keyword {
+            Keyword::From => return self.start_stage(instruction),
+            Keyword::Arg if self.stages.is_empty() => {
+                let bindings = self.bind_args(&instruction, true)?;
+                for binding in &bindings {
+                    self.global
+                        .insert(binding.name.clone(), binding.value.clone());
+                }
+                instruction.resolved = Resolved::Args(bindings);
+                self.global_args.push(instruction);
+                return Ok(());
+            }
+            keyword if self.stages.is_empty() => {
+                return Err(
+                    self.invalid(line, format!("{} before the first FROM", keyword.as_str()))
+                );
+            }
+            _ => {}
+        }
+        let stage = self.stages.len() - 1;
+        let span = instruction.lines;
+        let setting = |value| placed(value, span, stage);
+        let setting_words = |value| placed(value, span, stage);
+        let setting_flag = |value| placed(value, span, stage);
+        match instruction.keyword {
+            Keyword::Arg => {
+                let bindings = self.bind_args(&instruction, false)?;
+                for binding in &bindings {
+                    self.scope
+                        .args
+                        .insert(binding.name.clone(), binding.value.clone());
+                }
+                instruction.resolved = Resolved::Args(bindings);
+            }
+            Keyword::Env | Keyword::Label => {
+                // Every value of one ENV expands against the scope before that ENV.
+                let mut pairs = Vec::new();
+                for pair in instruction.arguments.chunks(2) {
+                    let key = self.expand_in_stage(&pair[0], line)?;
+                    let value = self.expand_in_stage(pair.get(1).map_or("", |v| v), line)?;
+                    pairs.push((key, value));
+                }
+                if instruction.keyword == Keyword::Env {
+                    for (key, value) in &pairs {
+                        self.scope
+                            .effective
+                            .env
+                            .insert(key.clone(), setting(value.clone()));
+                    }
+                }
+                instruction.resolved = Resolved::Pairs(pairs);
+            }
+            Keyword::User
+            | Keyword::Workdir
+            | Keyword::Stopsignal
+            | Keyword::Expose
+            | Keyword::Copy
+            | Keyword::Add
+            | Keyword::Volume => {
+                let mut words = Vec::new();
+                for word in &instruction.arguments {
+                    words.push(self.expand_in_stage(word, line)?);
+                }
+                match instruction.keyword {
+                    Keyword::User => {
+                        self.scope.effective.user = Some(placed(
+                            User {
+                                written: instruction.arguments.join(" "),
+                                resolved: words.join(" "),
+                            },
+                            span,
+                            stage,
+                        ));
+                    }
+                    Keyword::Expose => {
+                        let ports = words.iter().flat_map(|w| w.split_whitespace());
+                        for port in ports {
+                            self.scope.effective.expose.push(setting(port.to_string()));
+                        }
+                    }
+                    _ => {}
+                }
+                instruction.resolved = Resolved::Words(words);
+            }
+            Keyword::Healthcheck => {
+                let disabled = instruction
+                    .arguments
+                    .first()
+                    .is_some_and(|kind| kind.eq_ignore_ascii_case("none"));
+                self.scope.effective.healthcheck = Some(setting_flag(disabled));
+            }
+            Keyword::Cmd => {
+                self.scope.effective.cmd = Some(setting_words(instruction.arguments.clone()))
+            }
+            Keyword::Entrypoint => {
+                self.scope.effective.entrypoint = Some(setting_words(instruction.arguments.clone()))
+            }
+            _ => {}
+        }
+        let current = self.stages.last_mut().expect("a stage exists");
+        current.instructions.push(instruction);
+        current.effective = self.scope.effective.clone();
+        Ok(())
+    }
+
+    /// ARG NAME[=default] ...: a `--build-arg` wins, then the (expanded) default, then, inside a
+    /// stage, the global ARG of the same name (BuildKit `dockerfile2llb`).
+    fn bind_args(
+        &self,
+        instruction: &Instruction,
+        global: bool,
+    ) -> Result<Vec<ArgBinding>, DockerfileError> {
+        let line = instruction.lines.start;
+        let mut bindings = Vec::new();
+        for word in &instruction.arguments {
+            let (name, default) = match word.split_once('=') {
+                Some((name, default)) => (name.to_string(), Some(default.to_string())),
+                None => (word.clone(), None),
+            };
+            let from_build_arg = self.build_args.get(&name).cloned();
+            let value = match (&from_build_arg, &default) {
+                (Some(value), _) => Some(value.clone()),
+                (None, Some(default)) if global => Some(self.expand_global(default, line)?.0),
+                (None, Some(default)) => Some(self.expand_in_stage(default, line)?),
+                (None, None) if global => None,
+                (None, None) => self.global.get(&name).cloned().flatten(),
+            };
+            bindings.push(ArgBinding {
+                name,
+                default,
+                value,
+                from_build_arg: from_build_arg.is_some(),
+            });
+        }
+        Ok(bindings)
+    }
+
+    fn start_stage(&mut self, mut from: Instruction) -> Result<(), DockerfileError> {
+        let line = from.lines.start;
+        let (image, name) = match from.arguments.as_slice() {
+            [image] => (image.clone(), None),
+            [image, as_word, name] if as_word.eq_ignore_ascii_case("as") => {
+                (image.clone(), Some(name.to_ascii_lowercase()))
+            }
+            _ => {
+                return Err(self.invalid(
+                    line,
+                    "FROM requires either one or three arguments (FROM image [AS name])",
+                ));
+            }
+        };
+        if let Some(name) = &name
+            && self.stages.iter().any(|s| s.name.as_ref() == Some(name))
+        {
+            return Err(self.invalid(line, format!("duplicate stage name {name:?}")));
+        }
+        let (resolved, unset) = self.expand_global(&image, line)?;
+        let platform = match from.flag("platform").and_then(|f| f.value.clone()) {
+            Some(platform) => Some(self.expand_global(&platform, line)?.0),
+            None => None,
+        };
+        let lower = resolved.to_ascii_lowercase();
+        let index = self.stages.len();
+        let base = if let Some(earlier) = self
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(lower.as_str()))
+        {
+            Base::Stage(earlier)
+        } else if lower == "scratch" {
+            Base::Scratch
+        } else if resolved.is_empty() {
+            return Err(self.invalid(line, format!("base name ({image}) should not be blank")));
+        } else {
+            Base::Image(ImageReference::parse(&image, &resolved, unset))
+        };
+        let effective = match &base {
+            Base::Stage(earlier) => self.stages[*earlier].effective.clone(),
+            Base::Scratch => Effective::default(),
+            Base::Image(reference) => Effective {
+                base_image: Some(reference.clone()),
+                ..Effective::default()
+            },
+        };
+        let mut effective = effective;
+        effective.chain.push(index);
+        let mut words = vec![resolved];
+        words.extend(from.arguments.iter().skip(1).cloned());
+        from.resolved = Resolved::Words(words);
+        self.scope = Scope {
+            args: BTreeMap::new(),
+            effective: effective.clone(),
+        };
+        self.stages.push(Stage {
+            index,
+            name,
+            from,
+            base,
+            platform,
+            instructions: Vec::new(),
+            effective,
+        });
+        Ok(())
+    }
+}
+
+fn placed<T>(value: T, lines: LineSpan, stage: usize) -> Setting<T> {
+    Setting {
+        value,
+        lines,
+        stage,
+    }
+}
+
+/// The syntax node as a model instruction (arguments as BuildKit shapes them, not yet expanded).
+fn convert(raw: &RawInstruction) -> Instruction {
+    let keyword = Keyword::parse(&raw.keyword).expect("the syntax layer accepts known keywords");
+    Instruction {
+        keyword,
+        flags: raw
+            .flags
+            .iter()
+            .map(|flag| {
+                let flag = flag.trim_start_matches('-');
+                match flag.split_once('=') {
+                    Some((name, value)) => Flag {
+                        name: name.to_string(),
+                        value: Some(value.to_string()),
+                    },
+                    None => Flag {
+                        name: flag.to_string(),
+                        value: None,
+                    },
+                }
+            })
+            .collect(),
+        arguments: raw.values.clone(),
+        json: raw.json,
+        heredocs: raw
+            .heredocs
+            .iter()
+            .map(|h| Heredoc {
+                name: h.name.clone(),
+                file_descriptor: h.file_descriptor,
+                expand: h.expand,
+                chomp: h.chomp,
+                content: if h.chomp {
+                    h.content
+                        .split_inclusive('\n')
+                        .map(|l| l.trim_start_matches('\t'))
+                        .collect()
+                } else {
+                    h.content.clone()
+                },
+            })
+            .collect(),
+        lines: LineSpan {
+            start: raw.start_line,
+            end: raw.end_line,
+        },
+        text: raw.original.clone(),
+        resolved: Resolved::NotExpanded,
+        onbuild: raw.sub.as_deref().map(|sub| Box::new(convert(sub))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(text: &str, options: &DockerfileOptions) -> Dockerfile {
+        from_text(text, "Dockerfile", options).unwrap()
+    }
+
+    #[test]
+    fn user_is_resolved_from_arg_default_and_build_arg() {
+        let text =
+            "ARG BASE=alpine:3.20\nFROM ${BASE} AS build\nARG APP_USER=app\nUSER ${APP_USER}\n";
+        let file = resolve(text, &DockerfileOptions::default());
+        let user = file.target_stage().effective.user.as_ref().unwrap();
+        assert_eq!(user.value.resolved, "app");
+        let Base::Image(base) = &file.stages[0].base else {
+            panic!()
+        };
+        assert_eq!(
+            (base.repository.as_str(), base.tag.as_deref()),
+            ("alpine", Some("3.20"))
+        );
+        let options = DockerfileOptions {
+            build_args: vec![("APP_USER".into(), "0:0".into())],
+            ..DockerfileOptions::default()
+        };
+        let file = resolve(text, &options);
+        assert!(
+            file.target_stage()
+                .effective
+                .user
+                .as_ref()
+                .unwrap()
+                .value
+                .is_root()
+        );
+    }
+
+    #[test]
+    fn effective_settings_follow_the_stage_chain() {
+        let text = "FROM debian AS base\nUSER app\nENV A=1\nFROM base AS mid\nEXPOSE 80\nFROM alpine AS other\nUSER other\nFROM mid\nENV B=${A}2\n";
+        let file = resolve(text, &DockerfileOptions::default());
+        let target = file.target_stage();
+        assert_eq!(target.base, Base::Stage(1));
+        assert_eq!(target.effective.chain, [0, 1, 3]);
+        assert_eq!(
+            target.effective.user.as_ref().unwrap().value.resolved,
+            "app"
+        );
+        assert_eq!(target.effective.env["B"].value, "12");
+        assert_eq!(
+            target.effective.base_image.as_ref().unwrap().repository,
+            "debian"
+        );
+        let options = DockerfileOptions {
+            target: Some("OTHER".into()),
+            ..DockerfileOptions::default()
+        };
+        assert_eq!(resolve(text, &options).target, 2);
+    }
+
+    #[test]
+    fn global_args_need_redeclaring_inside_a_stage() {
+        let text = "ARG V=1\nFROM scratch\nUSER u$V\nARG V\nUSER u$V\n";
+        let file = resolve(text, &DockerfileOptions::default());
+        let words: Vec<_> = file.stages[0]
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == Keyword::User)
+            .map(|i| i.words()[0].clone())
+            .collect();
+        assert_eq!(words, ["u", "u1"]);
+    }
+
+    #[test]
+    fn unknown_target_and_bad_from_are_errors_naming_the_line() {
+        let options = DockerfileOptions {
+            target: Some("nope".into()),
+            ..DockerfileOptions::default()
+        };
+        let error = from_text("FROM a AS x\n", "D", &options).unwrap_err();
+        assert!(error.to_string().contains("nope"), "{error}");
+        let error =
+            from_text("FROM a\nFROM b c\n", "D", &DockerfileOptions::default()).unwrap_err();
+        assert!(error.to_string().starts_with("D:2:"), "{error}");
+    }
+}
