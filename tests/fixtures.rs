@@ -118,3 +118,40 @@ fn image_fixtures() {
         assert_fixture(path, &findings);
     });
 }
+
+/// Dockerfile fixtures: `# harden-test: build-arg K=V` and `# harden-test: target STAGE` comment
+/// lines give the scan's `--build-arg`s and `--target`. The build context is the fixture's
+/// directory, which has no `.dockerignore`; a fixture that needs one ships
+/// `<fixture>.Dockerfile.dockerignore` beside it (BuildKit reads that first).
+#[test]
+fn dockerfile_fixtures() {
+    use harden::load::dockerfile::{DockerfileOptions, load as load_dockerfile};
+    insta::glob!("../fixtures/dockerfile", "*/*.Dockerfile", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut options = DockerfileOptions::default();
+        for line in text.lines() {
+            let Some(pragma) = line.trim().strip_prefix("# harden-test:") else {
+                continue;
+            };
+            match pragma.trim().split_once(' ') {
+                Some(("build-arg", arg)) => {
+                    let (key, value) = arg.split_once('=').expect("build-arg K=V");
+                    options.build_args.push((key.into(), value.into()));
+                }
+                Some(("target", stage)) => options.target = Some(stage.trim().into()),
+                _ => panic!("{}: unknown harden-test pragma {pragma:?}", path.display()),
+            }
+        }
+        let mut dockerfile =
+            load_dockerfile(path, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        dockerfile.path = relative(path);
+        dockerfile.context.directory = relative(Path::new(&dockerfile.context.directory));
+        dockerfile.context.ignore_file = dockerfile
+            .context
+            .ignore_file
+            .as_deref()
+            .map(|f| relative(Path::new(f)));
+        let findings = run_all_checks(None, Some(&dockerfile), None);
+        assert_fixture(path, &findings);
+    });
+}

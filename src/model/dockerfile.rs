@@ -58,10 +58,10 @@ pub struct Stage {
 }
 
 impl Stage {
-    /// `name` or `#index` for messages.
+    /// `stage "name" (#0)` or `stage 1`, for messages.
     pub fn label(&self) -> String {
         match &self.name {
-            Some(name) => format!("{name:?} (stage {})", self.index),
+            Some(name) => format!("stage {name:?} (#{})", self.index),
             None => format!("stage {}", self.index),
         }
     }
