@@ -1,4 +1,4 @@
-//! DF014 missing-healthcheck: the target stage has no HEALTHCHECK (or disables it).
+//! DF014 healthcheck-instruction-missing: the target stage has no HEALTHCHECK (or disables it).
 
 use super::support::location;
 use crate::checks::Emitter;
@@ -24,9 +24,9 @@ crate::declare_check! {
     /// ## References
     /// CIS Docker Benchmark 4.6 · trivy DS026 · checkov CKV_DOCKER_2 · dockle CIS-DI-0006 ·
     /// hadolint (none)
-    MissingHealthcheck {
+    HealthcheckInstructionMissing {
         id: "DF014",
-        name: "missing-healthcheck",
+        name: "healthcheck-instruction-missing",
         severity: Low,
         target: Dockerfile,
         run: check,
