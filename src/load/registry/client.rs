@@ -58,7 +58,7 @@ impl Default for RetryPolicy {
 }
 
 /// How to reach registries.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RegistrySettings {
     /// `host[:port]` values from `--insecure-registry`: plain HTTP is used for exactly these.
     pub insecure_hosts: Vec<String>,

@@ -107,7 +107,7 @@ pub enum CredentialError {
 }
 
 /// Docker's config.json, the parts that hold credentials.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 struct DockerConfigFile {
     #[serde(default)]
     auths: BTreeMap<String, AuthEntry>,
@@ -118,7 +118,7 @@ struct DockerConfigFile {
 }
 
 /// One `auths` entry (docker/cli `types.AuthConfig`).
-#[derive(Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 struct AuthEntry {
     #[serde(default)]
     auth: Option<String>,
@@ -149,7 +149,7 @@ struct HelperReply {
 
 /// Where to look for credentials, in Docker's order: the command line, then `credHelpers` for the
 /// host, then `credsStore`, then the file's own `auths`.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CredentialStore {
     /// From `--username`/`--password-stdin`: used for the scanned image's registry.
     command_line: Option<Credential>,
