@@ -5,6 +5,11 @@
 
 use std::fmt;
 
+/// Why a string is not a URL the client will use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an http(s) URL without user info")]
+pub struct NotAUrl;
+
 /// An absolute `http` or `https` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
@@ -16,11 +21,11 @@ pub struct Url {
 
 impl Url {
     /// Parses `http(s)://authority/path?query`; anything else is an error.
-    pub fn parse(text: &str) -> Result<Url, ()> {
-        let (scheme, rest) = text.split_once("://").ok_or(())?;
+    pub fn parse(text: &str) -> Result<Url, NotAUrl> {
+        let (scheme, rest) = text.split_once("://").ok_or(NotAUrl)?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
-            return Err(());
+            return Err(NotAUrl);
         }
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let authority = &rest[..authority_end];
@@ -29,7 +34,7 @@ impl Url {
             || authority.contains(char::is_whitespace)
         {
             // `user:password@host` URLs are refused rather than risking credentials in messages.
-            return Err(());
+            return Err(NotAUrl);
         }
         let mut path_and_query = rest[authority_end..]
             .split('#')
