@@ -8,5 +8,6 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod scan;
+pub mod secrets;
 #[doc(hidden)]
 pub mod testkit;
