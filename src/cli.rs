@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use harden::checks;
 use harden::findings::Severity;
+use harden::load::registry::{Credential, CredentialStore, RegistrySettings, Secret};
 use harden::report::Format;
 use harden::scan::{self, ScanRequest};
 
@@ -84,6 +85,17 @@ struct ScanArgs {
     /// `.dockerignore` is looked for.
     #[arg(long, value_name = "DIR", requires = "dockerfile")]
     context: Option<PathBuf>,
+    /// Reach this registry (`host[:port]`, as in the image reference) over plain HTTP instead of
+    /// TLS. Repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    insecure_registries: Vec<String>,
+    /// User name for the image's registry (`docker://` images); the password is read from
+    /// standard input with --password-stdin.
+    #[arg(long, requires = "password_stdin")]
+    username: Option<String>,
+    /// Read the registry password (or token) for --username from standard input.
+    #[arg(long, requires = "username")]
+    password_stdin: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -153,6 +165,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 fn scan_command(args: ScanArgs) -> anyhow::Result<i32> {
+    let request_reads_stdin = args.image.as_deref() == Some("-");
+    let from_registry = args
+        .image
+        .as_deref()
+        .is_some_and(|image| image.starts_with(harden::load::registry::TRANSPORT_PREFIX));
     let request = ScanRequest {
         image: args.image,
         platform: args.platform,
@@ -168,6 +185,13 @@ fn scan_command(args: ScanArgs) -> anyhow::Result<i32> {
             })
             .collect(),
         context: args.context,
+        registry: registry_settings(
+            args.insecure_registries,
+            args.username,
+            args.password_stdin,
+            request_reads_stdin,
+            from_registry,
+        )?,
     };
     let report = scan::scan(&request)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -183,6 +207,55 @@ fn scan_command(args: ScanArgs) -> anyhow::Result<i32> {
         FailOn::AtLeast(threshold) => report.worst().is_some_and(|worst| worst >= threshold),
     };
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Registry settings from the flags: insecure hosts, `--username` with the password read from
+/// standard input (never from an argument, where `ps` would show it), and Docker's config file.
+fn registry_settings(
+    insecure_registries: Vec<String>,
+    username: Option<String>,
+    password_stdin: bool,
+    image_from_stdin: bool,
+    from_registry: bool,
+) -> anyhow::Result<RegistrySettings> {
+    if !from_registry {
+        // Docker's config file is only read for docker:// images: a broken one must not break
+        // the scan of an archive.
+        if username.is_some() {
+            anyhow::bail!("--username and --password-stdin apply to docker:// images only");
+        }
+        return Ok(RegistrySettings {
+            insecure_hosts: insecure_registries,
+            ..RegistrySettings::default()
+        });
+    }
+    let command_line = match (username, password_stdin) {
+        (Some(username), true) => {
+            if image_from_stdin {
+                anyhow::bail!(
+                    "--password-stdin and an image read from standard input (`-`) cannot share it"
+                );
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| {
+                anyhow::anyhow!("cannot read the password from standard input: {e}")
+            })?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                anyhow::bail!("--password-stdin: standard input held no password");
+            }
+            Some(Credential::Basic {
+                username,
+                password: Secret::new(password),
+            })
+        }
+        _ => None,
+    };
+    Ok(RegistrySettings {
+        insecure_hosts: insecure_registries,
+        credentials: CredentialStore::from_environment(command_line)?,
+        ..RegistrySettings::default()
+    })
 }
 
 fn rules(format: RulesFormat) -> String {

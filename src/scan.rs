@@ -26,6 +26,8 @@ pub struct ScanRequest {
     pub build_args: Vec<(String, String)>,
     /// The build context directory (default: the Dockerfile's directory).
     pub context: Option<std::path::PathBuf>,
+    /// How to reach registries for `docker://` images.
+    pub registry: crate::load::registry::RegistrySettings,
 }
 
 /// Why a scan could not produce a complete report.
@@ -50,6 +52,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
                 platform: request.platform.clone(),
                 wants: checks::content_requests(),
                 progress: request.progress,
+                registry: request.registry.clone(),
             };
             Some(image::load(spec, &options)?)
         }

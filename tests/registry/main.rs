@@ -4,6 +4,7 @@
 
 mod harness;
 mod http;
+mod scan;
 
 use std::io::Read;
 use std::sync::Arc;

@@ -89,6 +89,15 @@ pub enum ImageError {
         reference: String,
         available: Vec<String>,
     },
+    /// A `docker://` image: the registry client's error (names the reference; never a credential).
+    #[error(transparent)]
+    Registry(Box<crate::load::registry::RegistryError>),
+}
+
+impl From<crate::load::registry::RegistryError> for ImageError {
+    fn from(error: crate::load::registry::RegistryError) -> ImageError {
+        ImageError::Registry(Box::new(error))
+    }
 }
 
 impl ImageError {

@@ -35,11 +35,16 @@ pub struct ImageOptions {
     pub wants: Vec<ContentRequest>,
     /// Draw progress bars on stderr (only when it is a terminal).
     pub progress: bool,
+    /// How to reach registries, for `docker://` specs (insecure hosts, credentials, retries).
+    pub registry: crate::load::registry::RegistrySettings,
 }
 
 /// Reads the image named by `spec` (a path, `-`, or `docker-archive:`/`oci:`/`oci-archive:` forms).
 pub fn load(spec: &str, options: &ImageOptions) -> Result<Image, ImageError> {
     let parsed = source::parse_spec(spec)?;
+    if parsed.transport == source::Transport::Registry {
+        return crate::load::registry::load(spec, &parsed.path, options);
+    }
     let opened = source::open(spec, &parsed)?;
     load_from(spec, &opened, parsed.selector.as_ref(), options)
 }

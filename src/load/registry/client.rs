@@ -224,27 +224,31 @@ impl RegistryClient {
     /// Opens a blob as a stream. The caller verifies its digest while reading (the image reader
     /// hashes every blob it reads); a stream that breaks is resumed where it stopped.
     pub fn open_blob(self: &Arc<Self>, digest: &str) -> Result<BlobReader, RegistryError> {
-        let body = self.blob_body(digest, 0)?;
+        let (body, content_length) = self.blob_body(digest, 0)?;
         Ok(BlobReader {
             client: Arc::clone(self),
             digest: digest.to_string(),
             body: Some(body),
+            content_length,
             offset: 0,
             resumes: 0,
         })
     }
 
-    /// A blob's body from `offset` on (a `Range` request when `offset > 0`).
+    /// A blob's body from `offset` on (a `Range` request when `offset > 0`), and its
+    /// `Content-Length`.
     fn blob_body(
         &self,
         digest: &str,
         offset: u64,
-    ) -> Result<ureq::BodyReader<'static>, RegistryError> {
+    ) -> Result<(ureq::BodyReader<'static>, Option<u64>), RegistryError> {
         let path = format!("v2/{}/blobs/{digest}", self.reference.path);
         let what = format!("blob {digest}");
         let range = (offset > 0).then(|| format!("bytes={offset}-"));
         let response = self.fetch(&path, None, range.as_deref(), &what)?;
         let partial = response.status() == StatusCode::PARTIAL_CONTENT;
+        let content_length =
+            header(&response, "content-length").and_then(|value| value.trim().parse().ok());
         let mut body = response.into_body().into_reader();
         if offset > 0 && !partial {
             // The server ignored the Range header: skip what was already read.
@@ -254,7 +258,7 @@ impl RegistryClient {
                 return Err(self.transport_error(&what, "the blob is shorter than before"));
             }
         }
-        Ok(body)
+        Ok((body, content_length))
     }
 
     /// GET `path` on the registry: authenticates on 401, follows redirects (sending credentials
@@ -619,8 +623,17 @@ pub struct BlobReader {
     client: Arc<RegistryClient>,
     digest: String,
     body: Option<ureq::BodyReader<'static>>,
+    /// The first response's `Content-Length`, when it had one.
+    content_length: Option<u64>,
     offset: u64,
     resumes: u32,
+}
+
+impl BlobReader {
+    /// The blob's length as the registry announced it (for progress; the reader checks sizes).
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
 }
 
 impl std::fmt::Debug for BlobReader {
@@ -656,7 +669,7 @@ impl Read for BlobReader {
                             .min(self.client.retry.max_backoff),
                     );
                     match self.client.blob_body(&self.digest, self.offset) {
-                        Ok(body) => self.body = Some(body),
+                        Ok((body, _)) => self.body = Some(body),
                         Err(resume_error) => {
                             return Err(std::io::Error::other(format!(
                                 "{} of {}: {error}; resuming failed: {resume_error}",

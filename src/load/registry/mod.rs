@@ -8,7 +8,13 @@ pub mod auth;
 pub mod client;
 pub mod credentials;
 pub mod reference;
+pub mod store;
 pub mod url;
+
+use std::sync::Arc;
+
+use crate::load::image::{self, ImageError, ImageOptions, source::Source};
+use crate::model::image::Image;
 
 pub use client::{BlobReader, FetchedManifest, RegistryClient, RegistrySettings, RetryPolicy};
 pub use credentials::{Credential, CredentialError, CredentialStore, Secret};
@@ -16,6 +22,29 @@ pub use reference::{Reference, ReferenceError};
 
 /// The transport prefix of a registry image spec.
 pub const TRANSPORT_PREFIX: &str = "docker://";
+
+/// Reads `docker://REF` (`spec`, as the user wrote it; `reference` is what follows the prefix):
+/// fetches the manifest or index, then hands the registry to the image reader as a blob store,
+/// so platform selection, digest checks, layer decoding and application are the reader's.
+pub fn load(spec: &str, reference: &str, options: &ImageOptions) -> Result<Image, ImageError> {
+    let reference = Reference::parse(reference).map_err(RegistryError::from)?;
+    let client = Arc::new(RegistryClient::new(&reference, &options.registry)?);
+    let store = store::RegistryStore::new(spec, client, options.progress);
+    let root = store.fetch_root()?;
+    let source = Source {
+        store: Box::new(store),
+        root,
+    };
+    // The registry store draws one progress bar per layer download; the reader's own bar would
+    // draw over them.
+    let reader_options = ImageOptions {
+        progress: false,
+        ..options.clone()
+    };
+    let mut image = image::load_from(spec, &source, None, &reader_options)?;
+    image.reference = Some(reference.to_string());
+    Ok(image)
+}
 
 /// What the manifest endpoint is asked for, in order of preference: OCI and Docker v2 schema 2
 /// manifests and their multi-platform indexes (image-spec media-types.md; Docker's
