@@ -19,7 +19,10 @@ mod text;
 mod write;
 
 pub use text::{ParseError, parse_image};
-pub use write::{BuiltLayer, Files, Layout, write_docker_archive_images, write_oci_images};
+pub use write::{
+    BuiltLayer, Files, Layout, layer_tar, sha256_digest, write_docker_archive_images,
+    write_oci_images,
+};
 
 /// How a layer blob is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
