@@ -1,0 +1,13 @@
+ARG REGISTRY=docker.io
+ARG BASE_TAG
+ARG A=1 B=2
+ARG QUOTED="a b" SINGLE='c d'
+FROM ${REGISTRY}/library/alpine:${BASE_TAG:-3.20} AS base
+ARG A
+ARG B=3 C
+ARG EMPTY=
+ARG ESCAPED=a\ b
+ENV FROM_ARG=${A}-${B:+set}
+FROM base
+ARG TARGETARCH
+RUN echo $TARGETARCH
