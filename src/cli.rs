@@ -30,8 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan an image and/or a Dockerfile (and, with later issues, task definitions).
-    Scan(ScanArgs),
+    /// Scan an image, a Dockerfile and/or ECS task definitions (`--task-def`).
+    Scan(Box<ScanArgs>),
     /// List every check.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
@@ -96,6 +96,19 @@ struct ScanArgs {
     /// Read the registry password (or token) for --username from standard input.
     #[arg(long, requires = "username")]
     password_stdin: bool,
+    /// An ECS task definition to check (repeatable): register-task-definition input or the deploy
+    /// Action's task-definition.json (JSON/YAML), describe-task-definition output, a
+    /// CloudFormation/CDK template, `terraform show -json` output, or a directory of them.
+    #[arg(long = "task-def", value_name = "FILE_OR_DIR")]
+    task_def: Vec<PathBuf>,
+    /// Tag keys every ECS service, cluster and task definition must carry (ECS.13-15
+    /// requiredTagKeys), comma-separated. Default: any tag key.
+    #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+    required_tags: Vec<String>,
+    /// Evaluate every task-definition revision given, also INACTIVE and older ACTIVE ones (Security
+    /// Hub evaluates only the latest ACTIVE revision of each family).
+    #[arg(long)]
+    evaluate_inactive: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -137,7 +150,7 @@ pub fn main() -> i32 {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Scan(args) => scan_command(args),
+        Command::Scan(args) => scan_command(*args),
         Command::Rules { format } => {
             print_stdout(&rules(format))?;
             Ok(EXIT_CLEAN)
@@ -192,6 +205,14 @@ fn scan_command(args: ScanArgs) -> anyhow::Result<i32> {
             request_reads_stdin,
             from_registry,
         )?,
+        task_definitions: args.task_def,
+        required_tags: args
+            .required_tags
+            .into_iter()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        evaluate_inactive: args.evaluate_inactive,
     };
     let report = scan::scan(&request)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

@@ -220,6 +220,13 @@ pub struct Offender {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     pub message: String,
+    /// The same field in the source document (a template path, a Terraform attribute), when it
+    /// differs from `pointer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<String>,
+    /// 1-based line of the field in the input file, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 /// One (resource, control) verdict.

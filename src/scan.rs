@@ -5,9 +5,10 @@ use crate::checks::{self, Emitter, Run};
 use crate::correlate::Joined;
 use crate::findings::{ControlResult, Finding};
 use crate::load::dockerfile::{self as dockerfile_loader, DockerfileError, DockerfileOptions};
+use crate::load::ecs::{self as ecs_load, EcsLoadError};
 use crate::load::image::{self, ImageError, ImageOptions};
 use crate::model::dockerfile::Dockerfile;
-use crate::model::ecs::EcsInventory;
+use crate::model::ecs::{EcsInventory, EcsSettings};
 use crate::model::image::Image;
 use crate::report::{DockerfileSummary, ImageSummary, Inputs, Report};
 
@@ -28,6 +29,12 @@ pub struct ScanRequest {
     pub context: Option<std::path::PathBuf>,
     /// How to reach registries for `docker://` images.
     pub registry: crate::load::registry::RegistrySettings,
+    /// `--task-def`: task-definition files or directories (every ECS input format).
+    pub task_definitions: Vec<std::path::PathBuf>,
+    /// `--required-tags`: ECS.13-15 `requiredTagKeys`.
+    pub required_tags: Vec<String>,
+    /// `--evaluate-inactive`: evaluate every revision given, not only the latest ACTIVE one.
+    pub evaluate_inactive: bool,
 }
 
 /// Why a scan could not produce a complete report.
@@ -39,11 +46,16 @@ pub enum ScanError {
     Image(#[from] ImageError),
     #[error(transparent)]
     Dockerfile(#[from] DockerfileError),
+    #[error(transparent)]
+    Ecs(#[from] EcsLoadError),
 }
 
 /// Runs the whole scan.
 pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
-    if request.image.is_none() && request.dockerfile.is_none() {
+    if request.image.is_none()
+        && request.dockerfile.is_none()
+        && request.task_definitions.is_empty()
+    {
         return Err(ScanError::NothingToScan);
     }
     let image = match &request.image {
@@ -69,7 +81,20 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         )?),
         None => None,
     };
-    let ecs: Option<EcsInventory> = None;
+    let mut notes = Vec::new();
+    let ecs: Option<EcsInventory> = if request.task_definitions.is_empty() {
+        None
+    } else {
+        let settings = EcsSettings {
+            required_tag_keys: request.required_tags.clone(),
+            evaluate_inactive: request.evaluate_inactive,
+        };
+        Some(ecs_load::load(
+            &request.task_definitions,
+            &settings,
+            &mut notes,
+        )?)
+    };
 
     let mut findings = Vec::new();
     let mut controls = Vec::new();
@@ -86,9 +111,11 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         inputs: Inputs {
             image: image.as_ref().map(ImageSummary::of),
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
+            task_definitions: ecs.as_ref().map(|e| e.inputs.clone()).unwrap_or_default(),
         },
         findings,
         controls,
+        notes,
         ..Report::default()
     })
 }

@@ -2,5 +2,6 @@
 //! name the input, the blob or the line.
 
 pub mod dockerfile;
+pub mod ecs;
 pub mod image;
 pub mod registry;

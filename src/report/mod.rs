@@ -25,6 +25,9 @@ pub struct Inputs {
     pub image: Option<ImageSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<DockerfileSummary>,
+    /// The `--task-def` files read, with their detected format.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub task_definitions: Vec<crate::model::ecs::EcsInput>,
 }
 
 /// The scanned image, as the report names it.

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::findings::{Finding, Location, Severity};
+use crate::findings::{ControlResult, ControlStatus, Finding, Location, Severity};
 
 struct Palette {
     color: bool,
@@ -71,12 +71,15 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         out.push('\n');
     }
+    write_task_definition_inputs(&mut out, &palette, report);
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }
     if !report.notes.is_empty() {
         out.push('\n');
     }
+
+    write_controls(&mut out, &palette, report);
 
     for severity in Severity::ALL.into_iter().rev() {
         let group: Vec<&Finding> = report
@@ -163,4 +166,78 @@ pub fn describe(location: &Location) -> String {
         parts.push(pointer.clone());
     }
     parts.join(" ")
+}
+
+fn write_task_definition_inputs(out: &mut String, palette: &Palette, report: &Report) {
+    for input in &report.inputs.task_definitions {
+        let _ = writeln!(
+            out,
+            "{} {} ({}, {} task definitions, {} other ECS resources)",
+            palette.paint("1", "Task definition input"),
+            input.file,
+            input.format.as_str(),
+            input.task_definitions,
+            input.other_resources
+        );
+    }
+    if !report.inputs.task_definitions.is_empty() {
+        out.push('\n');
+    }
+}
+
+/// One compact table per resource: control, status, and the first offender or note.
+fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
+    let mut resources: Vec<&crate::findings::ResourceRef> = Vec::new();
+    for control in &report.controls {
+        if !resources.contains(&&control.resource) {
+            resources.push(&control.resource);
+        }
+    }
+    for resource in resources {
+        let _ = writeln!(
+            out,
+            "{} {} ({}, {})",
+            palette.paint("1", "Controls"),
+            resource.name,
+            resource.kind,
+            resource.file
+        );
+        for control in report.controls.iter().filter(|c| &c.resource == resource) {
+            write_control(out, palette, control);
+        }
+        out.push('\n');
+    }
+}
+
+fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
+    let status = match control.status {
+        ControlStatus::Passed => palette.paint("32", "passed       "),
+        ControlStatus::Failed => palette.paint("1;31", "FAILED       "),
+        ControlStatus::NotApplicable => palette.paint("2", "n/a          "),
+        ControlStatus::Indeterminate => palette.paint("33", "indeterminate"),
+    };
+    let detail = match control.offenders.first() {
+        Some(offender) => {
+            let container = offender
+                .container
+                .as_ref()
+                .map(|c| format!("{c}: "))
+                .unwrap_or_default();
+            let more = match control.offenders.len() {
+                1 => String::new(),
+                n => format!(" (+{} more)", n - 1),
+            };
+            format!(
+                "{container}{} at {}{more}",
+                offender.message, offender.pointer
+            )
+        }
+        None => control.notes.first().cloned().unwrap_or_default(),
+    };
+    let parity = if control.parity_unverified {
+        " [parity-unverified]"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "  {:<7} {status} {detail}{parity}", control.id);
 }

@@ -1,0 +1,41 @@
+//! ECS.17 host-network-mode: a task definition uses host network mode.
+
+use super::support::{each_task_definition, Outcome};
+use crate::checks::Emitter;
+use crate::model::ecs::EcsInventory;
+
+crate::declare_check! {
+    /// ## What it does
+    /// Security Hub control ECS.17: fails when the latest ACTIVE revision has `networkMode` `host`.
+    /// Absent (bridge on Linux, `<default>` on Windows), `bridge`, `awsvpc` and `none` pass.
+    ///
+    /// ## Why is this bad?
+    /// Host networking removes network isolation: the container binds the host's interfaces and reaches
+    /// every local service, including the instance metadata endpoint.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"family": "web", "networkMode": "host", "containerDefinitions": [{"name": "app", "image": "nginx:1.27"}]}
+    /// ```
+    /// Fix: `"networkMode": "awsvpc"`.
+    ///
+    /// ## References
+    /// AWS Security Hub ECS.17 · AWS Config `ecs-task-definition-network-mode-not-host` · CIS Docker
+    /// Benchmark 5.9 · checkov/trivy/prowler (none)
+    HostNetworkMode {
+        id: "ECS.17",
+        name: "host-network-mode",
+        severity: Medium,
+        target: Ecs,
+        run: check,
+    }
+}
+
+fn check(inventory: &EcsInventory, out: &mut Emitter) {
+    each_task_definition(inventory, out, |td, _, verdict| {
+        if !verdict.undecidable(&td.network_mode, None) && td.network_mode.as_str() == Some("host") {
+            verdict.fail(&td.network_mode.origin, None, "networkMode is host");
+        }
+        Outcome::Evaluated
+    });
+}

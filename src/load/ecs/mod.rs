@@ -1,0 +1,347 @@
+//! ECS inputs (`--task-def FILE_OR_DIR`): reads each file, detects its format by content (reference
+//! §3: Terraform show -json, CloudFormation/CDK, describe-task-definition output, register input),
+//! parses JSON or YAML, and builds the [`EcsInventory`]. Then applies "only the latest ACTIVE
+//! revision of each family is evaluated" (reference §1.2) across every file given.
+
+mod cloudformation;
+mod describe;
+pub mod extract;
+mod register;
+mod terraform;
+pub mod tree;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::model::ecs::{EcsInput, EcsInventory, EcsSettings, Evaluation, SourceFormat, Value};
+use tree::LineIndex;
+
+/// Why an ECS input could not be read. Each names the file, and the line or path inside it.
+#[derive(Debug, thiserror::Error)]
+pub enum EcsLoadError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: invalid JSON: {message}")]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}{at}: invalid YAML: {message}")]
+    Yaml {
+        file: String,
+        at: String,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Format { file: String, message: String },
+    #[error("{dir}: no .json, .yaml, .yml or .template file in the directory")]
+    EmptyDirectory { dir: String },
+}
+
+/// One parsed file.
+pub(crate) struct Document {
+    pub file: String,
+    pub value: serde_json::Value,
+    pub lines: LineIndex,
+    /// Parsed from YAML: tags became intrinsics (`{"Ref": ..}`), which read as unknown.
+    pub yaml: bool,
+}
+
+/// What a loader adds for one file.
+#[derive(Default)]
+pub(crate) struct Loaded {
+    pub inventory: EcsInventory,
+    pub notes: Vec<String>,
+}
+
+/// Reads every `--task-def` path (files, or directories of `.json`/`.yaml`/`.yml`/`.template`
+/// files) into one inventory; `notes` receives what the reader should know (revisions not
+/// evaluated, directory entries skipped).
+pub fn load(
+    paths: &[PathBuf],
+    settings: &EcsSettings,
+    notes: &mut Vec<String>,
+) -> Result<EcsInventory, EcsLoadError> {
+    let mut inventory = EcsInventory {
+        settings: settings.clone(),
+        ..EcsInventory::default()
+    };
+    for path in paths {
+        if path.is_dir() {
+            let files = directory_files(path)?;
+            for file in files {
+                match load_file(&file) {
+                    Ok(loaded) => merge(&mut inventory, loaded, notes),
+                    // Inside a directory, files that are not ECS inputs (package.json, cdk.json)
+                    // are skipped with a note; a file named on the command line must be one.
+                    Err(EcsLoadError::Format { file, message }) => {
+                        notes.push(format!("{file}: skipped: {message}"))
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+        } else {
+            merge(&mut inventory, load_file(path)?, notes);
+        }
+    }
+    select_revisions(&mut inventory, notes);
+    link_services(&mut inventory);
+    Ok(inventory)
+}
+
+fn directory_files(dir: &Path) -> Result<Vec<PathBuf>, EcsLoadError> {
+    let read = std::fs::read_dir(dir).map_err(|source| EcsLoadError::Io {
+        file: dir.display().to_string(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    ["json", "yaml", "yml", "template"].contains(&e.to_ascii_lowercase().as_str())
+                })
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(EcsLoadError::EmptyDirectory {
+            dir: dir.display().to_string(),
+        });
+    }
+    Ok(files)
+}
+
+fn merge(inventory: &mut EcsInventory, loaded: Loaded, notes: &mut Vec<String>) {
+    let offset = inventory.task_definitions.len();
+    let Loaded {
+        inventory: mut new,
+        notes: new_notes,
+    } = loaded;
+    for service in &mut new.services {
+        if let Some(index) = service.task_definition_index.as_mut() {
+            *index += offset;
+        }
+    }
+    inventory.inputs.append(&mut new.inputs);
+    inventory.task_definitions.append(&mut new.task_definitions);
+    inventory.services.append(&mut new.services);
+    inventory.task_sets.append(&mut new.task_sets);
+    inventory.clusters.append(&mut new.clusters);
+    inventory
+        .capacity_providers
+        .append(&mut new.capacity_providers);
+    notes.extend(new_notes);
+}
+
+/// Reads and parses one file, then hands it to the loader of its format.
+pub(crate) fn load_file(path: &Path) -> Result<Loaded, EcsLoadError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EcsLoadError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    load_text(&file, &text)
+}
+
+/// Parses text as JSON (when it looks like JSON) or YAML, then detects the format.
+pub fn load_text_inventory(file: &str, text: &str) -> Result<EcsInventory, EcsLoadError> {
+    let mut notes = Vec::new();
+    let mut inventory = EcsInventory::default();
+    merge(&mut inventory, load_text(file, text)?, &mut notes);
+    select_revisions(&mut inventory, &mut notes);
+    link_services(&mut inventory);
+    Ok(inventory)
+}
+
+pub(crate) fn load_text(file: &str, text: &str) -> Result<Loaded, EcsLoadError> {
+    let document = parse(file, text)?;
+    let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
+        file: file.to_string(),
+        message:
+            "not an ECS input: expected register-task-definition input (containerDefinitions), \
+                  describe-task-definition output (taskDefinition), a CloudFormation template \
+                  (Resources) or `terraform show -json` output (format_version)"
+                .into(),
+    })?;
+    let mut loaded = match format {
+        SourceFormat::RegisterInput => register::load(&document)?,
+        SourceFormat::DescribeOutput => describe::load(&document)?,
+        SourceFormat::CloudFormation => cloudformation::load(&document)?,
+        SourceFormat::Terraform => terraform::load(&document)?,
+    };
+    let others = loaded.inventory.services.len()
+        + loaded.inventory.task_sets.len()
+        + loaded.inventory.clusters.len()
+        + loaded.inventory.capacity_providers.len();
+    loaded.inventory.inputs.push(EcsInput {
+        file: file.to_string(),
+        format,
+        task_definitions: loaded.inventory.task_definitions.len(),
+        other_resources: others,
+    });
+    Ok(loaded)
+}
+
+fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let looks_like_json = text.trim_start().starts_with(['{', '[']);
+    let is_json_name = file.to_ascii_lowercase().ends_with(".json");
+    if looks_like_json || is_json_name {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(value) => {
+                return Ok(Document {
+                    file: file.to_string(),
+                    value,
+                    lines: LineIndex::json(text),
+                    yaml: false,
+                });
+            }
+            // A `.json` file must be JSON; other JSON-looking text may still be YAML flow style.
+            Err(error) if is_json_name || !looks_like_yaml_flow(text) => {
+                return Err(EcsLoadError::Json {
+                    file: file.to_string(),
+                    line: error.line(),
+                    column: error.column(),
+                    message: error.to_string(),
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    let value: serde_norway::Value =
+        serde_norway::from_str(text).map_err(|error| EcsLoadError::Yaml {
+            file: file.to_string(),
+            at: error
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default(),
+            message: error.to_string(),
+        })?;
+    let mut value = value;
+    // `<<: *anchor` merge keys, as YAML 1.1 tools (and CloudFormation's YAML) apply them.
+    let _ = value.apply_merge();
+    Ok(Document {
+        file: file.to_string(),
+        value: tree::yaml_to_json(&value),
+        lines: LineIndex::yaml(text),
+        yaml: true,
+    })
+}
+
+fn looks_like_yaml_flow(text: &str) -> bool {
+    // JSON-looking text that serde_json rejects: YAML only if it has a YAML comment or tag.
+    text.lines()
+        .any(|l| l.trim_start().starts_with('#') || l.contains(" !"))
+}
+
+/// Content-based detection, in the reference's order (§3).
+fn detect(value: &serde_json::Value) -> Option<SourceFormat> {
+    let object = value.as_object()?;
+    if object.contains_key("format_version")
+        && [
+            "planned_values",
+            "resource_changes",
+            "values",
+            "prior_state",
+        ]
+        .iter()
+        .any(|k| object.contains_key(*k))
+    {
+        return Some(SourceFormat::Terraform);
+    }
+    if object.contains_key("Resources") || object.contains_key("AWSTemplateFormatVersion") {
+        return Some(SourceFormat::CloudFormation);
+    }
+    if object.get("taskDefinition").is_some_and(|t| t.is_object()) {
+        return Some(SourceFormat::DescribeOutput);
+    }
+    if object.contains_key("containerDefinitions") {
+        return Some(SourceFormat::RegisterInput);
+    }
+    None
+}
+
+/// Reference §1.2: only the highest ACTIVE revision of each family is evaluated; INACTIVE and
+/// DELETE_IN_PROGRESS revisions, and older ACTIVE ones, are NOT_APPLICABLE with a note. Only
+/// describe output carries status and revision; register input and IaC are "the next latest
+/// ACTIVE revision" and always evaluated.
+fn select_revisions(inventory: &mut EcsInventory, notes: &mut Vec<String>) {
+    if inventory.settings.evaluate_inactive {
+        return;
+    }
+    let mut latest: HashMap<String, i64> = HashMap::new();
+    for td in &inventory.task_definitions {
+        if td.format != SourceFormat::DescribeOutput {
+            continue;
+        }
+        let active =
+            matches!(&td.status.value, Value::Known(s) if s == "ACTIVE") || td.status.is_absent();
+        if let (true, Some(family), Some(revision)) =
+            (active, td.family.known(), td.revision.known())
+        {
+            let entry = latest.entry(family.clone()).or_insert(*revision);
+            *entry = (*entry).max(*revision);
+        }
+    }
+    for td in &mut inventory.task_definitions {
+        if td.format != SourceFormat::DescribeOutput {
+            continue;
+        }
+        let name = td.resource.name.clone();
+        let reason = match (&td.status.value, td.family.known(), td.revision.known()) {
+            (Value::Known(status), _, _) if status != "ACTIVE" => Some(format!(
+                "{name} has status {status}: Security Hub evaluates only the latest ACTIVE \
+                 revision, so it was not evaluated (use --evaluate-inactive to evaluate it)"
+            )),
+            (_, Some(family), Some(revision)) => match latest.get(family) {
+                Some(newest) if newest > revision => Some(format!(
+                    "{name} is not the latest ACTIVE revision of {family} (revision {newest} \
+                     is), so it was not evaluated (use --evaluate-inactive to evaluate it)"
+                )),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            notes.push(format!("{}: {reason}", td.resource.file));
+            td.evaluation = Evaluation::NotEvaluated(reason);
+        }
+    }
+}
+
+/// Points each service at the task definition it names when that task definition is an input
+/// (a CloudFormation `Ref` was resolved by its loader; here: `family`, `family:revision` or an
+/// ARN ending in either).
+fn link_services(inventory: &mut EcsInventory) {
+    for service in &mut inventory.services {
+        if service.task_definition_index.is_some() {
+            continue;
+        }
+        let Some(wanted) = service.task_definition.as_str() else {
+            continue;
+        };
+        let wanted = wanted.rsplit('/').next().unwrap_or(wanted);
+        service.task_definition_index = inventory.task_definitions.iter().position(|td| {
+            let family = td.family.as_str().unwrap_or_default();
+            let with_revision = td
+                .revision
+                .known()
+                .map(|r| format!("{family}:{r}"))
+                .unwrap_or_default();
+            !family.is_empty()
+                && (wanted == family || wanted == with_revision || wanted == td.resource.name)
+                && td.evaluation == Evaluation::Evaluated
+        });
+    }
+}
