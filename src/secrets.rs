@@ -489,7 +489,7 @@ pub fn check_named_value(name: &str, value: &str) -> Option<NamedSecret> {
     if let Some(first) = find_known_formats(trimmed).first() {
         return Some(NamedSecret {
             kind: first.kind,
-            reason: format!("value is a {}", first.kind.description()),
+            reason: format!("the value has the format of: {}", first.kind.description()),
             redacted: redact(trimmed),
         });
     }
@@ -505,7 +505,7 @@ pub fn check_named_value(name: &str, value: &str) -> Option<NamedSecret> {
     }
     if let Some(url) = url_credentials(trimmed) {
         return Some(NamedSecret {
-            kind: SecretKind::UrlCredentials,
+            kind: known_kind_or(url, SecretKind::UrlCredentials),
             reason: "value is a URL with a password".to_string(),
             redacted: redact(url),
         });
@@ -529,6 +529,14 @@ pub fn check_named_value(name: &str, value: &str) -> Option<NamedSecret> {
 pub fn check_env_entry(entry: &str) -> Option<(&str, NamedSecret)> {
     let (name, value) = entry.split_once('=')?;
     check_named_value(name, value).map(|secret| (name, secret))
+}
+
+/// The known format of `value` (a GitHub token used as a URL password), else `fallback`.
+fn known_kind_or(value: &str, fallback: SecretKind) -> SecretKind {
+    find_known_formats(value)
+        .first()
+        .map(|m| m.kind)
+        .unwrap_or(fallback)
 }
 
 /// If `text` is or contains `scheme://user:password@host` with a literal password, the password.
@@ -605,6 +613,24 @@ fn shell_words(text: &str) -> Vec<String> {
 /// prefix Docker writes for build args used by a RUN), `ENV NAME value`, URLs with passwords,
 /// `curl -u user:password` and `Authorization:` headers. Each value is reported once.
 pub fn find_secrets_in_text(text: &str) -> Vec<TextSecret> {
+    find_with_values(text).0
+}
+
+/// `text` with every secret [`find_secrets_in_text`] finds replaced by its redaction, for showing
+/// a history line or a command as evidence.
+pub fn redact_text(text: &str) -> String {
+    let (found, values) = find_with_values(text);
+    let mut redacted = text.to_string();
+    for (secret, value) in found.iter().zip(&values) {
+        if !value.is_empty() {
+            redacted = redacted.replace(value.as_str(), &secret.redacted);
+        }
+    }
+    redacted
+}
+
+/// The secrets in `text` and, in the same order, their raw values (never leave this module).
+fn find_with_values(text: &str) -> (Vec<TextSecret>, Vec<String>) {
     let mut found: Vec<TextSecret> = Vec::new();
     let mut seen_values: Vec<String> = Vec::new();
     let mut push = |found: &mut Vec<TextSecret>, secret: TextSecret, value: &str| {
@@ -676,7 +702,7 @@ pub fn find_secrets_in_text(text: &str) -> Vec<TextSecret> {
             push(
                 &mut found,
                 TextSecret {
-                    kind: SecretKind::UrlCredentials,
+                    kind: known_kind_or(password, SecretKind::UrlCredentials),
                     name: Some(format!("{word} user:password")),
                     reason: format!("password given with {word}"),
                     redacted: redact(password),
@@ -712,7 +738,7 @@ pub fn find_secrets_in_text(text: &str) -> Vec<TextSecret> {
             push(
                 &mut found,
                 TextSecret {
-                    kind: SecretKind::UrlCredentials,
+                    kind: known_kind_or(password, SecretKind::UrlCredentials),
                     name: None,
                     reason: "a URL with a password".to_string(),
                     redacted: redact(password),
@@ -734,7 +760,7 @@ pub fn find_secrets_in_text(text: &str) -> Vec<TextSecret> {
             value,
         );
     }
-    found
+    (found, seen_values)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1214,6 +1240,13 @@ mod tests {
         let found = find_secrets_in_text(&key);
         assert_eq!(found.len(), 1, "reported once: {found:?}");
         assert_eq!(found[0].kind, SecretKind::AwsAccessKeyId);
+
+        let redacted = redact_text(curl);
+        assert!(!redacted.contains("Passw0rd123"), "{redacted}");
+        assert!(
+            redacted.starts_with("RUN curl -u admin:[redacted"),
+            "{redacted}"
+        );
 
         for clean in [
             "/bin/sh -c #(nop)  ENV PATH=/usr/local/bin:/usr/bin",
