@@ -1,4 +1,4 @@
-//! DF001 root-user: the target stage runs as root (a root USER, or no USER in it or its ancestry).
+//! DF001 target-stage-root-user: the target stage runs as root (a root USER, or no USER in it or its ancestry).
 
 use super::support::location;
 use crate::checks::Emitter;
@@ -36,7 +36,7 @@ crate::declare_check! {
     /// the last USER of any stage) · checkov CKV_DOCKER_3 / CKV_DOCKER_8 · dockle CIS-DI-0001
     RootUser {
         id: "DF001",
-        name: "root-user",
+        name: "target-stage-root-user",
         severity: High,
         target: Dockerfile,
         run: check,
