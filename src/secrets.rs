@@ -668,6 +668,24 @@ fn find_with_values(text: &str) -> (Vec<TextSecret>, Vec<String>) {
             }
         }
         // `ENV NAME value` (the legacy form) and `--password value`.
+        // `aws configure set aws_secret_access_key VALUE`, `git config --global NAME VALUE`-style.
+        if word == "set"
+            && let (Some(name), Some(value)) = (next, words.get(index + 2))
+            && !name.contains('=')
+            && let Some(secret) = check_named_value(name, value)
+        {
+            push(
+                &mut found,
+                TextSecret {
+                    kind: secret.kind,
+                    reason: format!("{name}: {}", secret.reason),
+                    name: Some(name.clone()),
+                    redacted: secret.redacted,
+                },
+                value.trim(),
+            );
+            continue;
+        }
         let takes_value = matches!(word.as_str(), "ENV" | "ARG")
             || word.starts_with("--") && credential_name(word.trim_start_matches('-')).is_some();
         if takes_value && let Some(candidate) = next {
@@ -1240,6 +1258,12 @@ mod tests {
         let found = find_secrets_in_text(&key);
         assert_eq!(found.len(), 1, "reported once: {found:?}");
         assert_eq!(found[0].kind, SecretKind::AwsAccessKeyId);
+
+        let aws = format!("aws configure set aws_secret_access_key {}", aws_secret());
+        let found = find_secrets_in_text(&aws);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, SecretKind::AwsSecretAccessKey);
+        assert!(find_secrets_in_text("aws configure set region eu-west-1").is_empty());
 
         let redacted = redact_text(curl);
         assert!(!redacted.contains("Passw0rd123"), "{redacted}");
