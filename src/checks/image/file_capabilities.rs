@@ -36,7 +36,8 @@ crate::declare_check! {
     /// `cap_net_bind_service` and add it in the task definition's `linuxParameters.capabilities`.
     ///
     /// ## References
-    /// CIS Docker Benchmark 5.3 (restrict Linux kernel capabilities) · Linux capabilities(7) "File
+    /// CIS Docker Benchmark 5.3 "Ensure that Linux kernel capabilities are restricted within
+    /// containers" (v1.2.0 numbering) · Linux capabilities(7) "File
     /// capabilities" · dockle (none) · hadolint (none) · trivy (none)
     FileCapabilities {
         id: "IM006",

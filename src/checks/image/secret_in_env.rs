@@ -30,8 +30,8 @@ crate::declare_check! {
     ///
     /// ## References
     /// CIS Docker Benchmark 4.10 (do not store secrets in Dockerfiles) · AWS Security Hub ECS.8 (same
-    /// idea, task definitions) · dockle CIS-DI-0010 · hadolint (none) · trivy DS031 / secret
-    /// scanning · checkov CKV_DOCKER_* (secrets)
+    /// idea, task definitions) · dockle CIS-DI-0010 · hadolint (none) · trivy secret scanning ·
+    /// checkov (none for image config)
     SecretInEnv {
         id: "IM008",
         name: "secret-in-env",

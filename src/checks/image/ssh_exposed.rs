@@ -14,7 +14,7 @@ crate::declare_check! {
     /// ## Why is this bad?
     /// A container should run one application; an SSH daemon adds a second network service with its
     /// own keys, passwords and vulnerabilities, and a way in that bypasses the orchestrator's access
-    /// control and audit (use `docker exec` or ECS Exec instead). CIS Docker Benchmark 5.7 asks that
+    /// control and audit (use `docker exec` or ECS Exec instead). CIS Docker Benchmark 5.6 asks that
     /// sshd not run in containers. Severity medium: exposure needs the daemon to be started and the
     /// port published, but either half in an image is a strong sign of both.
     ///
@@ -27,9 +27,9 @@ crate::declare_check! {
     /// Fix: remove `openssh-server` and `EXPOSE 22`; use ECS Exec for interactive access.
     ///
     /// ## References
-    /// CIS Docker Benchmark 5.7 (do not run sshd within containers) and 5.8 (privileged ports) ·
-    /// dockle (none; CIS-DI-0009-like) · hadolint DL3011 (valid port range) · trivy DS004
-    /// (port 22 exposed)
+    /// CIS Docker Benchmark 5.6 "Ensure sshd is not run within containers" (v1.2.0 numbering) ·
+    /// trivy DS004 (port 22 exposed, Dockerfile) · harden DF013 (Dockerfile `EXPOSE 22`) ·
+    /// dockle (none) · hadolint (none)
     SshExposed {
         id: "IM011",
         name: "ssh-exposed",
