@@ -1,6 +1,6 @@
 //! ECS.17 host-network-mode: a task definition uses host network mode.
 
-use super::support::{each_task_definition, Outcome};
+use super::support::{each_task_definition_level, Outcome};
 use crate::checks::Emitter;
 use crate::model::ecs::EcsInventory;
 
@@ -32,7 +32,7 @@ crate::declare_check! {
 }
 
 fn check(inventory: &EcsInventory, out: &mut Emitter) {
-    each_task_definition(inventory, out, |td, _, verdict| {
+    each_task_definition_level(inventory, out, |td, _, verdict| {
         if !verdict.undecidable(&td.network_mode, None) && td.network_mode.as_str() == Some("host") {
             verdict.fail(&td.network_mode.origin, None, "networkMode is host");
         }

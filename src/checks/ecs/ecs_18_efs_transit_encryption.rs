@@ -1,6 +1,6 @@
 //! ECS.18 efs-transit-encryption: an EFS volume of a task definition is mounted without in-transit encryption.
 
-use super::support::{each_task_definition, Outcome};
+use super::support::{each_task_definition_level, Outcome};
 use crate::checks::Emitter;
 use crate::model::ecs::EcsInventory;
 
@@ -33,7 +33,7 @@ crate::declare_check! {
 }
 
 fn check(inventory: &EcsInventory, out: &mut Emitter) {
-    each_task_definition(inventory, out, |td, _, verdict| {
+    each_task_definition_level(inventory, out, |td, _, verdict| {
         if verdict.undecidable(&td.volumes, None) {
             return Outcome::Evaluated;
         }

@@ -1,6 +1,6 @@
 //! ECS.3 host-pid-mode: a task definition shares the host's process namespace (`pidMode: host`).
 
-use super::support::{each_task_definition, Outcome};
+use super::support::{each_task_definition_level, Outcome};
 use crate::checks::Emitter;
 use crate::model::ecs::EcsInventory;
 
@@ -34,7 +34,7 @@ crate::declare_check! {
 }
 
 fn check(inventory: &EcsInventory, out: &mut Emitter) {
-    each_task_definition(inventory, out, |td, _, verdict| {
+    each_task_definition_level(inventory, out, |td, _, verdict| {
         if !verdict.undecidable(&td.pid_mode, None) && td.pid_mode.as_str() == Some("host") {
             verdict.fail(&td.pid_mode.origin, None, "pidMode is host: the task shares the host's process namespace");
         }

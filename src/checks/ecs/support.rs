@@ -158,6 +158,7 @@ impl Verdict {
 pub fn task_definition_scope<'a>(
     td: &'a TaskDefinition,
     out: &mut Emitter,
+    reads_containers: bool,
 ) -> Option<&'a [Container]> {
     let mut verdict = Verdict::new();
     if let Evaluation::NotEvaluated(reason) = &td.evaluation {
@@ -173,7 +174,12 @@ pub fn task_definition_scope<'a>(
         verdict.emit(out, &td.resource);
         return None;
     }
-    if verdict.undecidable(&td.containers, None) {
+    if td.containers.undecidable().is_some() {
+        if !reads_containers {
+            // Task-level controls (ECS.3, ECS.17, ECS.18) still judge their own fields.
+            return Some(&[]);
+        }
+        verdict.undecidable(&td.containers, None);
         verdict.emit(out, &td.resource);
         return None;
     }
@@ -189,10 +195,29 @@ pub fn task_definition_scope<'a>(
 pub fn each_task_definition(
     inventory: &crate::model::ecs::EcsInventory,
     out: &mut Emitter,
+    evaluate: impl FnMut(&TaskDefinition, &[Container], &mut Verdict) -> Outcome,
+) {
+    each_in_scope(inventory, out, true, evaluate);
+}
+
+/// Every evaluated task definition, for controls that read only task-level fields: unknown
+/// containers do not stop them.
+pub fn each_task_definition_level(
+    inventory: &crate::model::ecs::EcsInventory,
+    out: &mut Emitter,
+    evaluate: impl FnMut(&TaskDefinition, &[Container], &mut Verdict) -> Outcome,
+) {
+    each_in_scope(inventory, out, false, evaluate);
+}
+
+fn each_in_scope(
+    inventory: &crate::model::ecs::EcsInventory,
+    out: &mut Emitter,
+    reads_containers: bool,
     mut evaluate: impl FnMut(&TaskDefinition, &[Container], &mut Verdict) -> Outcome,
 ) {
     for td in &inventory.task_definitions {
-        let Some(containers) = task_definition_scope(td, out) else {
+        let Some(containers) = task_definition_scope(td, out, reads_containers) else {
             continue;
         };
         let mut verdict = Verdict::new();

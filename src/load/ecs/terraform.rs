@@ -1,10 +1,551 @@
-//! `terraform show -json` plan and state output (reference §3.5). Filled in below.
+//! `terraform show -json` output, plan or state (reference §3.5): `aws_ecs_task_definition` (with
+//! its `container_definitions` JSON string), `aws_ecs_service`, `aws_ecs_task_set`,
+//! `aws_ecs_cluster`, `aws_ecs_capacity_provider`. A plan is read from `resource_changes`
+//! (create/update/no-op; deletions skipped) with `after_unknown` marking values unknown until apply;
+//! a state (or a plan without changes) from `values` / `planned_values` and their child modules.
+//! Attributes are mapped to the API shape by hand, since Terraform's names are snake_case and its
+//! nested blocks are arrays.
 
+use serde_json::Value as J;
+
+use super::extract::Extractor;
+use super::tree::{Converter, Doc, Keys, LineIndex, Node, PathStyle, Place, escape};
 use super::{Document, EcsLoadError, Loaded};
+use crate::findings::ResourceRef;
+use crate::model::ecs::{Origin, SourceFormat};
+
+/// One managed resource as Terraform shows it.
+struct Resource<'a> {
+    address: String,
+    kind: String,
+    values: &'a J,
+    /// `after_unknown` (plans only).
+    unknown: Option<&'a J>,
+    /// JSON pointer of `values` in the file, for lines.
+    pointer: String,
+}
 
 pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
-    Err(EcsLoadError::Format {
-        file: document.file.clone(),
-        message: "Terraform input is not supported yet".into(),
-    })
+    let mut resources = Vec::new();
+    let root = &document.value;
+    if let Some(changes) = root.get("resource_changes").and_then(J::as_array) {
+        for (i, change) in changes.iter().enumerate() {
+            if change.get("mode").and_then(J::as_str).unwrap_or("managed") != "managed" {
+                continue;
+            }
+            let actions: Vec<&str> = change
+                .pointer("/change/actions")
+                .and_then(J::as_array)
+                .map(|a| a.iter().filter_map(J::as_str).collect())
+                .unwrap_or_default();
+            if actions == ["delete"] {
+                continue;
+            }
+            let Some(after) = change.pointer("/change/after").filter(|a| a.is_object()) else {
+                continue;
+            };
+            resources.push(Resource {
+                address: text(change.get("address")),
+                kind: text(change.get("type")),
+                values: after,
+                unknown: change.pointer("/change/after_unknown"),
+                pointer: format!("/resource_changes/{i}/change/after"),
+            });
+        }
+    } else {
+        for top in ["planned_values", "values"] {
+            if let Some(module) = root.get(top).and_then(|v| v.get("root_module")) {
+                collect_module(module, &format!("/{top}/root_module"), &mut resources);
+                break;
+            }
+        }
+    }
+
+    let mut loaded = Loaded::default();
+    for resource in &resources {
+        let kind = match resource.kind.as_str() {
+            "aws_ecs_task_definition" => "AwsEcsTaskDefinition",
+            "aws_ecs_service" => "AwsEcsService",
+            "aws_ecs_task_set" => "AwsEcsTaskSet",
+            "aws_ecs_cluster" => "AwsEcsCluster",
+            "aws_ecs_capacity_provider" => "AwsEcsCapacityProvider",
+            _ => continue,
+        };
+        let builder = Builder {
+            resource,
+            lines: &document.lines,
+        };
+        let reference = ResourceRef {
+            file: document.file.clone(),
+            kind: kind.into(),
+            name: resource.address.clone(),
+        };
+        let extractor = Extractor {
+            style: PathStyle::Terraform,
+            keys: Keys::Api,
+            // Terraform types its own attributes, and the provider unmarshals
+            // container_definitions into the SDK's types, which reject string booleans.
+            lenient: false,
+            // State stores unset optional strings as "".
+            empty_enum_invalid: false,
+        };
+        let format = SourceFormat::Terraform;
+        let inventory = &mut loaded.inventory;
+        match resource.kind.as_str() {
+            "aws_ecs_task_definition" => {
+                let doc = builder.task_definition(&document.file)?;
+                let tags = builder.tags();
+                let tags = extractor.tags(&super::extract::Slot::Present(&tags));
+                inventory
+                    .task_definitions
+                    .push(extractor.task_definition(&doc, reference, format, tags));
+            }
+            "aws_ecs_service" => {
+                let doc = builder.service();
+                inventory
+                    .services
+                    .push(extractor.service(&doc, reference, format));
+            }
+            "aws_ecs_task_set" => {
+                let doc = builder.object(vec![
+                    ("networkConfiguration", builder.network_configuration()),
+                    ("tags", builder.tags()),
+                ]);
+                inventory
+                    .task_sets
+                    .push(extractor.task_set(&doc, reference, format));
+            }
+            "aws_ecs_cluster" => {
+                let settings = builder.blocks("setting", |i| {
+                    builder.object(vec![
+                        (
+                            "name",
+                            builder
+                                .scalar(&format!("settings/{i}/name"), &[&"setting", &i, &"name"]),
+                        ),
+                        (
+                            "value",
+                            builder.scalar(
+                                &format!("settings/{i}/value"),
+                                &[&"setting", &i, &"value"],
+                            ),
+                        ),
+                    ])
+                });
+                let doc = builder.object(vec![("settings", settings), ("tags", builder.tags())]);
+                inventory
+                    .clusters
+                    .push(extractor.cluster(&doc, reference, format));
+            }
+            _ => {
+                let asg = match builder.lookup(&[&"auto_scaling_group_provider", &0usize]) {
+                    Lookup::Value(_) => builder.object(vec![(
+                        "managedTerminationProtection",
+                        builder.scalar(
+                            "autoScalingGroupProvider/managedTerminationProtection",
+                            &[
+                                &"auto_scaling_group_provider",
+                                &0usize,
+                                &"managed_termination_protection",
+                            ],
+                        ),
+                    )]),
+                    Lookup::Unknown => builder.unknown("autoScalingGroupProvider"),
+                    Lookup::Missing => builder.null("autoScalingGroupProvider"),
+                };
+                let doc = builder.object(vec![("autoScalingGroupProvider", asg)]);
+                inventory
+                    .capacity_providers
+                    .push(extractor.capacity_provider(&doc, reference, format));
+            }
+        }
+    }
+    if loaded.inventory.task_definitions.is_empty()
+        && loaded.inventory.services.is_empty()
+        && loaded.inventory.task_sets.is_empty()
+        && loaded.inventory.clusters.is_empty()
+        && loaded.inventory.capacity_providers.is_empty()
+    {
+        return Err(EcsLoadError::Format {
+            file: document.file.clone(),
+            message: "the Terraform output has no aws_ecs_task_definition, aws_ecs_service, \
+                      aws_ecs_task_set, aws_ecs_cluster or aws_ecs_capacity_provider resource"
+                .into(),
+        });
+    }
+    Ok(loaded)
+}
+
+fn text(value: Option<&J>) -> String {
+    value.and_then(J::as_str).unwrap_or_default().to_string()
+}
+
+fn collect_module<'a>(module: &'a J, pointer: &str, out: &mut Vec<Resource<'a>>) {
+    if let Some(resources) = module.get("resources").and_then(J::as_array) {
+        for (i, resource) in resources.iter().enumerate() {
+            if resource
+                .get("mode")
+                .and_then(J::as_str)
+                .unwrap_or("managed")
+                != "managed"
+            {
+                continue;
+            }
+            if let Some(values) = resource.get("values").filter(|v| v.is_object()) {
+                out.push(Resource {
+                    address: text(resource.get("address")),
+                    kind: text(resource.get("type")),
+                    values,
+                    unknown: None,
+                    pointer: format!("{pointer}/resources/{i}/values"),
+                });
+            }
+        }
+    }
+    if let Some(children) = module.get("child_modules").and_then(J::as_array) {
+        for (i, child) in children.iter().enumerate() {
+            collect_module(child, &format!("{pointer}/child_modules/{i}"), out);
+        }
+    }
+}
+
+enum Lookup<'a> {
+    Value(&'a J),
+    Unknown,
+    Missing,
+}
+
+/// A path segment: an attribute name or a block index.
+trait Segment {
+    fn key(&self) -> String;
+    fn step<'a>(&self, value: &'a J) -> Option<&'a J>;
+}
+
+impl Segment for &str {
+    fn key(&self) -> String {
+        self.to_string()
+    }
+    fn step<'a>(&self, value: &'a J) -> Option<&'a J> {
+        value.get(*self)
+    }
+}
+
+impl Segment for usize {
+    fn key(&self) -> String {
+        self.to_string()
+    }
+    fn step<'a>(&self, value: &'a J) -> Option<&'a J> {
+        value.get(*self)
+    }
+}
+
+struct Builder<'a> {
+    resource: &'a Resource<'a>,
+    lines: &'a LineIndex,
+}
+
+impl Builder<'_> {
+    /// Follows `path` through the values and `after_unknown` together.
+    fn lookup(&self, path: &[&dyn Segment]) -> Lookup<'_> {
+        let mut value = Some(self.resource.values);
+        let mut unknown = self.resource.unknown;
+        for segment in path {
+            if unknown == Some(&J::Bool(true)) {
+                return Lookup::Unknown;
+            }
+            value = value.and_then(|v| segment.step(v));
+            unknown = unknown.and_then(|u| segment.step(u));
+        }
+        if unknown == Some(&J::Bool(true)) {
+            return Lookup::Unknown;
+        }
+        match value {
+            Some(J::Null) | None => Lookup::Missing,
+            Some(value) => Lookup::Value(value),
+        }
+    }
+
+    fn place(&self, api_key: &str, path: &[&dyn Segment]) -> Place {
+        let mut source = self.resource.address.clone();
+        let mut line_key = self.resource.pointer.clone();
+        for segment in path {
+            let key = segment.key();
+            if key.parse::<usize>().is_ok() {
+                source.push_str(&format!("[{key}]"));
+            } else {
+                source.push('.');
+                source.push_str(&key);
+            }
+            line_key.push('/');
+            line_key.push_str(&escape(&key));
+        }
+        Place {
+            api: format!("/{api_key}"),
+            source,
+            line_key: Some(line_key),
+            frozen_line: None,
+        }
+    }
+
+    fn origin(&self, api_key: &str) -> Origin {
+        Origin {
+            pointer: format!("/{api_key}"),
+            source_path: self.resource.address.clone(),
+            line: self.lines.line(&self.resource.pointer),
+        }
+    }
+
+    fn converter(&self) -> Converter<'_> {
+        Converter {
+            lines: self.lines,
+            style: PathStyle::Terraform,
+            keys: Keys::Api,
+            intrinsics: false,
+        }
+    }
+
+    /// A value copied as it is (a string, a boolean, a list of strings).
+    fn scalar(&self, api_key: &str, path: &[&dyn Segment]) -> Doc {
+        let place = self.place(api_key, path);
+        match self.lookup(path) {
+            Lookup::Value(value) => self.converter().convert(value, &place),
+            Lookup::Unknown => Doc {
+                node: Node::Unknown("known only after terraform apply".into()),
+                origin: place.origin(self.lines),
+            },
+            Lookup::Missing => Doc {
+                node: Node::Null,
+                origin: place.origin(self.lines),
+            },
+        }
+    }
+
+    fn unknown(&self, api_key: &str) -> Doc {
+        Doc {
+            node: Node::Unknown("known only after terraform apply".into()),
+            origin: self.origin(api_key),
+        }
+    }
+
+    fn null(&self, api_key: &str) -> Doc {
+        Doc {
+            node: Node::Null,
+            origin: self.origin(api_key),
+        }
+    }
+
+    fn object(&self, entries: Vec<(&str, Doc)>) -> Doc {
+        Doc::object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            Origin {
+                pointer: String::new(),
+                source_path: self.resource.address.clone(),
+                line: self.lines.line(&self.resource.pointer),
+            },
+        )
+    }
+
+    /// A repeatable block (`volume`, `setting`) as an API array, one object per block.
+    fn blocks(&self, name: &str, mut item: impl FnMut(usize) -> Doc) -> Doc {
+        match self.lookup(&[&name]) {
+            Lookup::Value(J::Array(blocks)) => {
+                let place = self.place(name, &[&name]);
+                Doc {
+                    node: Node::Array((0..blocks.len()).map(&mut item).collect()),
+                    origin: place.origin(self.lines),
+                }
+            }
+            Lookup::Unknown => self.unknown(name),
+            _ => self.null(name),
+        }
+    }
+
+    fn task_definition(&self, file: &str) -> Result<Doc, EcsLoadError> {
+        let mut entries: Vec<(&str, Doc)> = Vec::new();
+        for (api, tf) in [
+            ("family", "family"),
+            ("revision", "revision"),
+            ("networkMode", "network_mode"),
+            ("pidMode", "pid_mode"),
+            ("ipcMode", "ipc_mode"),
+            ("cpu", "cpu"),
+            ("memory", "memory"),
+            ("taskRoleArn", "task_role_arn"),
+            ("executionRoleArn", "execution_role_arn"),
+            ("requiresCompatibilities", "requires_compatibilities"),
+        ] {
+            entries.push((api, self.scalar(api, &[&tf])));
+        }
+        let os_path: [&dyn Segment; 3] = [&"runtime_platform", &0usize, &"operating_system_family"];
+        entries.push((
+            "runtimePlatform",
+            self.object(vec![(
+                "operatingSystemFamily",
+                self.scalar("runtimePlatform/operatingSystemFamily", &os_path),
+            )]),
+        ));
+        entries.push(("containerDefinitions", self.container_definitions(file)?));
+        entries.push((
+            "volumes",
+            self.blocks("volume", |i| {
+                let efs = match self.lookup(&[&"volume", &i, &"efs_volume_configuration", &0usize])
+                {
+                    Lookup::Value(_) => self.object(vec![(
+                        "transitEncryption",
+                        self.scalar(
+                            &format!("volumes/{i}/efsVolumeConfiguration/transitEncryption"),
+                            &[
+                                &"volume",
+                                &i,
+                                &"efs_volume_configuration",
+                                &0usize,
+                                &"transit_encryption",
+                            ],
+                        ),
+                    )]),
+                    Lookup::Unknown => self.unknown("efsVolumeConfiguration"),
+                    Lookup::Missing => self.null("efsVolumeConfiguration"),
+                };
+                self.object(vec![
+                    (
+                        "name",
+                        self.scalar(&format!("volumes/{i}/name"), &[&"volume", &i, &"name"]),
+                    ),
+                    (
+                        "host",
+                        self.object(vec![(
+                            "sourcePath",
+                            self.scalar(
+                                &format!("volumes/{i}/host/sourcePath"),
+                                &[&"volume", &i, &"host_path"],
+                            ),
+                        )]),
+                    ),
+                    ("efsVolumeConfiguration", efs),
+                ])
+            }),
+        ));
+        Ok(self.object(entries))
+    }
+
+    /// The `container_definitions` JSON string, parsed; its members' line is the string's line.
+    fn container_definitions(&self, file: &str) -> Result<Doc, EcsLoadError> {
+        let path: [&dyn Segment; 1] = [&"container_definitions"];
+        let mut place = self.place("containerDefinitions", &path);
+        match self.lookup(&path) {
+            Lookup::Value(J::String(text)) => {
+                let parsed: J = serde_json::from_str(text).map_err(|e| EcsLoadError::Format {
+                    file: file.to_string(),
+                    message: format!(
+                        "{}.container_definitions is not valid JSON: {e}",
+                        self.resource.address
+                    ),
+                })?;
+                place.frozen_line = place.origin(self.lines).line;
+                place.line_key = None;
+                Ok(self.converter().convert(&parsed, &place))
+            }
+            Lookup::Value(other) => Ok(self.converter().convert(other, &place)),
+            Lookup::Unknown => Ok(Doc {
+                node: Node::Unknown(
+                    "container_definitions is known only after terraform apply".into(),
+                ),
+                origin: place.origin(self.lines),
+            }),
+            Lookup::Missing => Ok(Doc {
+                node: Node::Null,
+                origin: place.origin(self.lines),
+            }),
+        }
+    }
+
+    fn network_configuration(&self) -> Doc {
+        let path: [&dyn Segment; 3] = [&"network_configuration", &0usize, &"assign_public_ip"];
+        let mut doc = self.scalar(
+            "networkConfiguration/awsvpcConfiguration/assignPublicIp",
+            &path,
+        );
+        // Terraform's assign_public_ip is a boolean: true means ENABLED (reference §1.3 ECS.2).
+        if let Node::Bool(enabled) = doc.node {
+            doc.node = Node::Str(if enabled { "ENABLED" } else { "DISABLED" }.into());
+        }
+        self.object(vec![(
+            "awsvpcConfiguration",
+            self.object(vec![("assignPublicIp", doc)]),
+        )])
+    }
+
+    fn service(&self) -> Doc {
+        let mut entries: Vec<(&str, Doc)> = Vec::new();
+        for (api, tf) in [
+            ("launchType", "launch_type"),
+            ("platformVersion", "platform_version"),
+            ("capacityProviderStrategy", "capacity_provider_strategy"),
+            ("taskDefinition", "task_definition"),
+            ("enableExecuteCommand", "enable_execute_command"),
+        ] {
+            entries.push((api, self.scalar(api, &[&tf])));
+        }
+        entries.push(("networkConfiguration", self.network_configuration()));
+        entries.push(("tags", self.tags()));
+        self.object(entries)
+    }
+
+    /// `tags_all` (provider `default_tags` included), else `tags`, as API `[{key, value}]`.
+    fn tags(&self) -> Doc {
+        let attribute = match self.lookup(&[&"tags_all"]) {
+            Lookup::Missing => "tags",
+            _ => "tags_all",
+        };
+        match self.lookup(&[&attribute]) {
+            Lookup::Value(J::Object(map)) => {
+                let place = self.place("tags", &[&attribute]);
+                let items = map
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (key, value))| {
+                        let item = place.child(PathStyle::Terraform, &i.to_string(), key);
+                        let origin = item.origin(self.lines);
+                        let value_doc = match self.lookup(&[&attribute, &key.as_str()]) {
+                            Lookup::Unknown => {
+                                Node::Unknown("known only after terraform apply".into())
+                            }
+                            _ => match value {
+                                J::String(s) => Node::Str(s.clone()),
+                                _ => Node::Null,
+                            },
+                        };
+                        Doc::object(
+                            vec![
+                                (
+                                    "key".to_string(),
+                                    Doc {
+                                        node: Node::Str(key.clone()),
+                                        origin: origin.clone(),
+                                    },
+                                ),
+                                (
+                                    "value".to_string(),
+                                    Doc {
+                                        node: value_doc,
+                                        origin: origin.clone(),
+                                    },
+                                ),
+                            ],
+                            origin,
+                        )
+                    })
+                    .collect();
+                Doc {
+                    node: Node::Array(items),
+                    origin: place.origin(self.lines),
+                }
+            }
+            Lookup::Unknown => self.unknown("tags"),
+            _ => self.null("tags"),
+        }
+    }
 }
