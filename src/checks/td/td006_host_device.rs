@@ -1,0 +1,51 @@
+//! TD006 host-device: a container maps a host device (`linuxParameters.devices`).
+
+use super::support::{evaluated, location};
+use crate::checks::Emitter;
+use crate::model::ecs::EcsInventory;
+
+crate::declare_check! {
+    /// ## What it does
+    /// Reports each `linuxParameters.devices` entry: the host device path and where it appears in the
+    /// container. Not a Security Hub control.
+    ///
+    /// ## Why is this bad?
+    /// Direct device access (disks, `/dev/mem`, GPUs) bypasses the container's isolation of the host's
+    /// hardware.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"linuxParameters": {"devices": [{"hostPath": "/dev/sda", "containerPath": "/dev/xvda"}]}}
+    /// ```
+    /// Fix: remove the device, or use the narrowest device with `permissions: ["read"]`.
+    ///
+    /// ## References
+    /// CIS Docker Benchmark 5.18 · not an AWS Security Hub control · checkov/trivy (none for ECS)
+    HostDevice {
+        id: "TD006",
+        name: "host-device",
+        severity: Medium,
+        target: Ecs,
+        run: check,
+    }
+}
+
+fn check(inventory: &EcsInventory, out: &mut Emitter) {
+    for td in evaluated(inventory) {
+        for container in td.containers.items() {
+            let Some(parameters) = container.linux_parameters.known() else {
+                continue;
+            };
+            for device in parameters.devices.items() {
+                out.finding(
+                    format!(
+                        "container {} maps the host device {}",
+                        container.label(),
+                        device.host_path.as_str().unwrap_or("(unknown)")
+                    ),
+                    location(td, &device.host_path.origin),
+                );
+            }
+        }
+    }
+}
