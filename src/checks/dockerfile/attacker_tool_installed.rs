@@ -52,7 +52,10 @@ struct Install<'a> {
 
 crate::declare_check! {
     /// ## What it does
-    /// Reports packages installed by `apt-get`/`apt install`, `apk add`, `yum`/`dnf`/`microdnf`/
+    /// Reports tools an attacker would use (curl, wget, netcat, socat, sshd, sudo...) installed in
+    /// the built image.
+    ///
+    /// It reads packages installed by `apt-get`/`apt install`, `apk add`, `yum`/`dnf`/`microdnf`/
     /// `tdnf`/`zypper install` in the target stage or its stage ancestry that an attacker would
     /// use: curl, wget, netcat (any flavour), ncat, nmap, socat, an SSH server (openssh-server,
     /// dropbear), telnet, sudo, tcpdump. A package removed later in the chain (`apt-get purge`,

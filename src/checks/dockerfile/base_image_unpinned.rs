@@ -7,7 +7,9 @@ use crate::model::dockerfile::{Base, Dockerfile};
 
 crate::declare_check! {
     /// ## What it does
-    /// Reports every stage whose FROM names an external image (after ARG expansion) that is not
+    /// Reports a FROM image with no tag, `latest`, or no digest pin.
+    ///
+    /// Every stage whose FROM names an external image (after ARG expansion) that is not
     /// pinned by digest: no tag at all (implicitly `latest`) or `latest` (medium), or a tag without
     /// `@sha256:...` (low). `scratch` and earlier stages are not images. A reference that still
     /// has an unset variable after expansion is reported with what it expanded to.

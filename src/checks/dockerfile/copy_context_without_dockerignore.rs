@@ -6,7 +6,9 @@ use crate::model::dockerfile::{Dockerfile, Keyword};
 
 crate::declare_check! {
     /// ## What it does
-    /// Reports `COPY`/`ADD` of the whole build context (`.`, `./`, `*`) from the context (not
+    /// Reports `COPY . .` / `ADD .` when the build context has no `.dockerignore`.
+    ///
+    /// That is: `COPY`/`ADD` of the whole build context (`.`, `./`, `*`) from the context (not
     /// `--from` another stage) when the context has no ignore file: neither `.dockerignore` at
     /// the context root nor `<Dockerfile>.dockerignore` beside the Dockerfile (BuildKit reads the
     /// latter first). The context is the Dockerfile's directory unless `--context` says otherwise.

@@ -7,7 +7,9 @@ use crate::model::dockerfile::Dockerfile;
 
 crate::declare_check! {
     /// ## What it does
-    /// Reports a Dockerfile whose built (target) stage runs as root: the last USER of the target
+    /// Reports a Dockerfile whose built (target) stage runs as root.
+    ///
+    /// Root means: the last USER of the target
     /// stage and its `FROM earlier-stage` ancestry is `root`, `0`, `0:<group>`, `root:<group>` or
     /// empty after ARG/ENV substitution (`USER ${APP_USER}` is resolved from the ARG default and
     /// `--build-arg`), or no stage of that chain sets USER at all. USERs of other stages (a

@@ -9,7 +9,10 @@ use crate::secrets;
 
 crate::declare_check! {
     /// ## What it does
-    /// Reports, using harden's shared credential detection (`secrets`: credential-like names such
+    /// Reports credentials in ENV or ARG, and credential-named build arguments that end up in
+    /// the image history.
+    ///
+    /// It uses harden's shared credential detection (`secrets`: credential-like names such
     /// as PASSWORD, SECRET, TOKEN, API_KEY, AWS_SECRET_ACCESS_KEY, and values of known formats
     /// such as AWS keys, GitHub tokens, private keys, JWTs):
     /// - `ENV` whose name or (ARG-expanded) value is a credential: it is in the image config;
