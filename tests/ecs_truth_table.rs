@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Format {
     Register,
+    /// The deploy GitHub Action's task-definition file in YAML (`--cli-input-yaml`).
+    RegisterYaml,
     Describe,
     CfnJson,
     CfnYaml,
@@ -20,6 +22,7 @@ enum Format {
 
 const ALL: &[Format] = &[
     Format::Register,
+    Format::RegisterYaml,
     Format::Describe,
     Format::CfnJson,
     Format::CfnYaml,
@@ -28,7 +31,12 @@ const ALL: &[Format] = &[
 /// Formats that can hold CloudFormation intrinsics.
 const CFN: &[Format] = &[Format::CfnJson, Format::CfnYaml];
 /// Formats whose values go to the API unconverted (no string booleans, no integer user).
-const API: &[Format] = &[Format::Register, Format::Describe, Format::Terraform];
+const API: &[Format] = &[
+    Format::Register,
+    Format::RegisterYaml,
+    Format::Describe,
+    Format::Terraform,
+];
 
 use ControlStatus::{Failed as F, Indeterminate as I, NotApplicable as NA, Passed as P};
 
@@ -624,6 +632,11 @@ fn yaml(value: &Value, indent: usize, out: &mut String) {
 fn render(td: &Value, format: Format) -> String {
     match format {
         Format::Register => serde_json::to_string_pretty(td).unwrap(),
+        Format::RegisterYaml => {
+            let mut out = String::from("# task-definition.yaml");
+            yaml(td, 0, &mut out);
+            out
+        }
         Format::Describe => {
             let mut inner = td.clone();
             let tags = inner.as_object_mut().unwrap().remove("tags").unwrap_or(json!([]));
@@ -702,7 +715,7 @@ fn every_edge_case_gives_the_security_hub_status_in_every_format() {
             let file = format!(
                 "{:?}.{}",
                 format,
-                if format == Format::CfnYaml {
+                if matches!(format, Format::CfnYaml | Format::RegisterYaml) {
                     "yaml"
                 } else {
                     "json"
@@ -1004,4 +1017,43 @@ fn bad_inputs_are_clear_errors_naming_the_file_and_place() {
             && ecs4.offenders[0].message.contains("no name"),
         "{ecs4:?}"
     );
+}
+
+#[test]
+fn services_give_their_task_definition_enable_execute_command() {
+    let template = r#"
+Resources:
+  Web:
+    Type: AWS::ECS::Service
+    Properties: {TaskDefinition: !Ref TaskDef, EnableExecuteCommand: "true"}
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: app, Image: x, LinuxParameters: {Capabilities: {Add: [cap_net_admin], Drop: [ALL]}}}]
+  Lonely:
+    Type: AWS::ECS::TaskDefinition
+    Properties: {ContainerDefinitions: [{Name: app, Image: x}]}
+"#;
+    let inventory = load_text_inventory("t.yaml", template).unwrap();
+    let task_def = inventory
+        .task_definitions
+        .iter()
+        .find(|t| t.resource.name == "TaskDef")
+        .unwrap();
+    let lonely = inventory
+        .task_definitions
+        .iter()
+        .find(|t| t.resource.name == "Lonely")
+        .unwrap();
+    assert_eq!(inventory.services_running(task_def).count(), 1);
+    assert_eq!(inventory.enable_execute_command(task_def), Some(true));
+    assert_eq!(inventory.enable_execute_command(lonely), None);
+    let app = &task_def.container_definitions()[0];
+    assert_eq!(app.added_capabilities(), vec!["NET_ADMIN".to_string()]);
+    assert_eq!(app.dropped_capabilities(), vec!["ALL".to_string()]);
+    assert_eq!(
+        app.origin.source_path,
+        "Resources/TaskDef/Properties/ContainerDefinitions/0"
+    );
+    assert_eq!(app.origin.line, Some(9));
 }

@@ -155,3 +155,16 @@ fn dockerfile_fixtures() {
         assert_fixture(path, &findings);
     });
 }
+
+/// ECS fixtures (`ECS.n` and `TD` checks): every input format the `--task-def` loader reads, by
+/// extension `.json`, `.yaml`, `.yml`. Control statuses are asserted by `tests/ecs_fixtures.rs`.
+#[test]
+fn ecs_fixtures() {
+    insta::glob!("../fixtures/ecs", "*/*.{json,yaml,yml}", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let inventory = harden::load::ecs::load_text_inventory(&relative(path), &text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let findings = run_all_checks(None, None, Some(&inventory));
+        assert_fixture(path, &findings);
+    });
+}

@@ -391,3 +391,86 @@ pub struct EcsInventory {
     pub capacity_providers: Vec<CapacityProvider>,
     pub settings: EcsSettings,
 }
+
+impl EcsInventory {
+    /// The task definitions Security Hub would evaluate (the latest ACTIVE revision of each family,
+    /// or all with `--evaluate-inactive`): what cross-source checks should pair with an image.
+    pub fn evaluated_task_definitions(&self) -> impl Iterator<Item = &TaskDefinition> {
+        self.task_definitions
+            .iter()
+            .filter(|td| td.evaluation == Evaluation::Evaluated)
+    }
+
+    /// The services given as input that run this task definition (by CloudFormation `Ref`, or by
+    /// `family`, `family:revision` or ARN).
+    pub fn services_running<'a>(
+        &'a self,
+        task_definition: &'a TaskDefinition,
+    ) -> impl Iterator<Item = &'a Service> {
+        let index = self
+            .task_definitions
+            .iter()
+            .position(|td| std::ptr::eq(td, task_definition));
+        self.services
+            .iter()
+            .filter(move |s| index.is_some() && s.task_definition_index == index)
+    }
+
+    /// `enableExecuteCommand` of the services that run this task definition: `Some(true)` if any
+    /// known one enables ECS Exec, `Some(false)` if all known ones disable it (absent is false),
+    /// `None` when no service is given or a value is unknown.
+    pub fn enable_execute_command(&self, task_definition: &TaskDefinition) -> Option<bool> {
+        let mut any = false;
+        let mut result = false;
+        for service in self.services_running(task_definition) {
+            any = true;
+            match &service.enable_execute_command.value {
+                Value::Known(true) => return Some(true),
+                Value::Known(false) | Value::Absent => {}
+                _ => result = true,
+            }
+        }
+        (any && !result).then_some(false)
+    }
+}
+
+impl TaskDefinition {
+    /// The container definitions when known (empty when absent, unknown or invalid; see
+    /// `containers.value` to tell those apart).
+    pub fn container_definitions(&self) -> &[Container] {
+        self.containers.items()
+    }
+}
+
+impl Container {
+    /// `linuxParameters.capabilities.add`, normalized (upper case, no `CAP_` prefix); unknown
+    /// entries are skipped.
+    pub fn added_capabilities(&self) -> Vec<String> {
+        self.capability_list(|p| &p.capabilities_add)
+    }
+
+    /// `linuxParameters.capabilities.drop`, normalized.
+    pub fn dropped_capabilities(&self) -> Vec<String> {
+        self.capability_list(|p| &p.capabilities_drop)
+    }
+
+    fn capability_list(
+        &self,
+        pick: impl Fn(&LinuxParameters) -> &List<Field<String>>,
+    ) -> Vec<String> {
+        self.linux_parameters
+            .known()
+            .map(|p| {
+                pick(p)
+                    .items()
+                    .iter()
+                    .filter_map(|c| c.as_str())
+                    .map(|c| {
+                        let upper = c.trim().to_ascii_uppercase();
+                        upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

@@ -63,6 +63,17 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
             verdict.undecided(&td.operating_system_family.origin, None, reason.clone());
             return Outcome::Evaluated;
         }
+        let windows_image = containers.iter().any(|c| {
+            c.image.as_str().is_some_and(|i| {
+                let i = i.to_ascii_lowercase();
+                i.contains("windows") || i.contains("servercore") || i.contains("nanoserver")
+            })
+        });
+        if os == OsClass::Unset && windows_image && !failing.is_empty() {
+            // Reference §1.3 ECS.5: a Windows task definition without runtimePlatform is still
+            // evaluated and cannot pass (readonlyRootFilesystem is unsupported on Windows).
+            verdict.note("this looks like a Windows task definition: set runtimePlatform.operatingSystemFamily to a WINDOWS_SERVER family, which makes ECS.5 not applicable");
+        }
         for (container, message) in failing {
             verdict.fail(&container.readonly_root_filesystem.origin, Some(container), message);
         }
