@@ -187,13 +187,18 @@ fn write_task_definition_inputs(out: &mut String, palette: &Palette, report: &Re
 
 /// One compact table per resource: control, status, and the first offender or note.
 fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
-    let mut resources: Vec<&crate::findings::ResourceRef> = Vec::new();
+    // Grouped in first-seen order with an index, so thousands of resources stay linear.
+    let mut groups: Vec<(&crate::findings::ResourceRef, Vec<&ControlResult>)> = Vec::new();
+    let mut index: std::collections::HashMap<&crate::findings::ResourceRef, usize> =
+        std::collections::HashMap::new();
     for control in &report.controls {
-        if !resources.contains(&&control.resource) {
-            resources.push(&control.resource);
-        }
+        let slot = *index.entry(&control.resource).or_insert_with(|| {
+            groups.push((&control.resource, Vec::new()));
+            groups.len() - 1
+        });
+        groups[slot].1.push(control);
     }
-    for resource in resources {
+    for (resource, controls) in groups {
         let _ = writeln!(
             out,
             "{} {} ({}, {})",
@@ -202,7 +207,7 @@ fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
             resource.kind,
             resource.file
         );
-        for control in report.controls.iter().filter(|c| &c.resource == resource) {
+        for control in controls {
             write_control(out, palette, control);
         }
         out.push('\n');
