@@ -1057,3 +1057,29 @@ Resources:
     );
     assert_eq!(app.origin.line, Some(9));
 }
+
+/// Every fixture cut short at many points is either a clear error or a report, never a panic.
+#[test]
+fn truncated_inputs_never_panic() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ecs");
+    let mut inputs = 0;
+    for dir in std::fs::read_dir(&root).unwrap().filter_map(Result::ok) {
+        for file in std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            let text = std::fs::read_to_string(file.path()).unwrap();
+            let name = file.file_name().to_string_lossy().into_owned();
+            for cut in (0..text.len())
+                .step_by(23)
+                .filter(|c| text.is_char_boundary(*c))
+            {
+                inputs += 1;
+                if let Ok(inventory) = load_text_inventory(&name, &text[..cut]) {
+                    evaluate(&inventory);
+                }
+            }
+        }
+    }
+    assert!(inputs > 1000, "only {inputs} truncated inputs");
+}

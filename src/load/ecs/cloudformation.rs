@@ -52,10 +52,19 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
         let base = format!("Resources/{logical_id}/Properties");
         let pointer = format!("/Resources/{}/Properties", super::tree::escape(logical_id));
         let root = converter.convert(properties, &Place::root("", &base, &pointer));
+        // CDK names every resource by its construct path, which users know better than the
+        // hashed logical id (reference §3.4).
+        let name = match resource
+            .pointer("/Metadata/aws:cdk:path")
+            .and_then(|p| p.as_str())
+        {
+            Some(path) => format!("{logical_id} ({path})"),
+            None => logical_id.clone(),
+        };
         let resource_ref = ResourceRef {
             file: document.file.clone(),
             kind: report_kind.into(),
-            name: logical_id.clone(),
+            name,
         };
         if let Some(condition) = resource.get("Condition").and_then(|c| c.as_str()) {
             loaded.notes.push(format!(
