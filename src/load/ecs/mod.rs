@@ -5,10 +5,10 @@
 
 mod cloudformation;
 mod describe;
-pub mod extract;
+mod extract;
 mod register;
 mod terraform;
-pub mod tree;
+mod tree;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
