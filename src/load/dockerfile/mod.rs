@@ -8,9 +8,13 @@
 //! recompute every instruction's end line from its argument spans, and (4) re-shape every
 //! instruction into BuildKit's argument lists anyway, because the conformance test compares with
 //! BuildKit's AST. (1) is the line-joining half of BuildKit's parser and (4) its argument half, so
-//! the adapter would have been the parser plus a dependency. BuildKit's parser is small (line
-//! joining, builder flags, a dozen argument shapes, heredocs); this module follows it function by
-//! function, and `tests/dockerfile_conformance.rs` compares it with BuildKit's own Go parser.
+//! the adapter would have been the parser plus a dependency. Measured on our conformance suite
+//! (`tests/dockerfile_conformance/`, 8 files BuildKit accepts), `parse-dockerfile` 0.1.9 rejects 2
+//! (`ENTRYPOINT []`; two heredocs on one line joined by `&&`) and splits 2 into fewer
+//! instructions than BuildKit (`\\` and ``` `` ``` at the end of a line taken as continuations).
+//! BuildKit's parser is small (line joining, builder flags, a dozen argument shapes, heredocs);
+//! this module follows it function by function, and `tests/dockerfile_conformance.rs` compares
+//! it with BuildKit's own Go parser.
 
 pub mod shell;
 pub mod syntax;
