@@ -1,4 +1,5 @@
-//! DF001 target-stage-root-user: the target stage runs as root (a root USER, or no USER in it or its ancestry).
+//! DF001 target-stage-root-user: the target stage runs as root (a root USER, or no USER in it or
+//! its stage ancestry).
 
 use super::support::location;
 use crate::checks::Emitter;
@@ -36,7 +37,7 @@ crate::declare_check! {
     /// CIS Docker Benchmark 4.1 · AWS ECS best practices (run as non-root) · hadolint DL3002
     /// (flags only an explicit last `USER root`, and takes any stage's USER) · trivy DS002 (takes
     /// the last USER of any stage) · checkov CKV_DOCKER_3 / CKV_DOCKER_8 · dockle CIS-DI-0001
-    RootUser {
+    TargetStageRootUser {
         id: "DF001",
         name: "target-stage-root-user",
         severity: High,
