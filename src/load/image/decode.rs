@@ -196,7 +196,9 @@ pub fn decode_layer(
 
 /// Walks the tar, then reads to the end of the uncompressed stream so the diff id covers it all.
 fn walk<R: Read>(reader: R, wants: &[ContentRequest]) -> io::Result<(Vec<Member>, String, u64)> {
-    let mut uncompressed = Hashing::new(reader, None);
+    // Inflate into large chunks: the tar reader asks for 512-byte headers, and a decoder call
+    // per header costs more than the copy out of a buffer.
+    let mut uncompressed = Hashing::new(BufReader::with_capacity(READ_BUFFER, reader), None);
     let mut members = Vec::new();
     {
         let mut archive = tar::Archive::new(&mut uncompressed);
@@ -215,6 +217,16 @@ fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
+/// A numeric header field. An empty field (all NULs or spaces) reads as 0, as Go's archive/tar
+/// (containerd, umoci, BuildKit) reads it; anything else unparsable is an error naming the member.
+fn numeric(parsed: io::Result<u64>, raw: &[u8], path: &str, field: &str) -> io::Result<u64> {
+    match parsed {
+        Ok(value) => Ok(value),
+        Err(_) if raw.iter().all(|b| *b == 0 || *b == b' ') => Ok(0),
+        Err(e) => Err(invalid(format!("{path}: tar header field {field}: {e}"))),
+    }
+}
+
 fn read_member<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     wants: &[ContentRequest],
@@ -222,16 +234,10 @@ fn read_member<R: Read>(
     let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
     let header = entry.header();
     let entry_type = header.entry_type();
-    let mode = header
-        .mode()
-        .map_err(|e| invalid(format!("{raw_path}: {e}")))?
-        & 0o7777;
-    let uid = header
-        .uid()
-        .map_err(|e| invalid(format!("{raw_path}: {e}")))?;
-    let gid = header
-        .gid()
-        .map_err(|e| invalid(format!("{raw_path}: {e}")))?;
+    let old = header.as_old();
+    let mode = numeric(header.mode().map(u64::from), &old.mode, &raw_path, "mode")? as u32 & 0o7777;
+    let uid = numeric(header.uid(), &old.uid, &raw_path, "uid")?;
+    let gid = numeric(header.gid(), &old.gid, &raw_path, "gid")?;
     let device = |header: &tar::Header| -> (u32, u32) {
         (
             header.device_major().ok().flatten().unwrap_or(0),
@@ -360,4 +366,61 @@ fn read_wanted<R: Read>(
     content.reserve(size as usize - content.len());
     entry.read_to_end(&mut content)?;
     Ok(Some(content.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_with(header_setup: impl Fn(&mut tar::Header)) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_size(2);
+        header_setup(&mut header);
+        builder
+            .append_data(&mut header, "etc/passwd", &b"ok"[..])
+            .unwrap();
+        builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn empty_numeric_fields_read_as_zero_like_go_archive_tar() {
+        let tar = tar_with(|h| h.set_mode(0o644));
+        let (members, _, _) = walk(&tar[..], &[ContentRequest::Path("/etc/passwd")]).unwrap();
+        assert_eq!(
+            (members[0].uid, members[0].gid, members[0].mode),
+            (0, 0, 0o644)
+        );
+        assert_eq!(members[0].content.as_deref(), Some(&b"ok"[..]));
+    }
+
+    #[test]
+    fn garbage_numeric_fields_are_errors_naming_the_member() {
+        let mut tar = tar_with(|h| {
+            h.set_mode(0o644);
+            h.set_uid(0);
+        });
+        // uid field: offset 108, 8 bytes; then fix the checksum so only the field is wrong.
+        tar[108..116].copy_from_slice(b"zz\0\0\0\0\0\0");
+        let mut header = tar::Header::new_old();
+        header.as_mut_bytes().copy_from_slice(&tar[..512]);
+        header.set_cksum();
+        tar[..512].copy_from_slice(header.as_bytes());
+        let error = walk(&tar[..], &[]).unwrap_err().to_string();
+        assert!(
+            error.contains("etc/passwd: tar header field uid"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn compression_is_detected_from_magic_bytes() {
+        assert_eq!(Compression::detect(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(
+            Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
+        assert_eq!(Compression::detect(b"etc/"), Compression::None);
+    }
 }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Image-reading benchmark (not a test): builds a large image (default 4 layers x 30,000 files x
+# 300 MiB = 1.2 GiB uncompressed, 120k files) under /tmp with gzip and zstd layers, then times
+# `harden scan` against `gzip -dc` / `zstd -dc` of the same layer blobs, and reports peak RSS.
+# Usage: benches/image_scan.sh [OUT_DIR] [RUNS]   (README "Performance: image reading")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-/tmp/harden-bench}
+runs=${2:-3}
+
+cargo build --release --quiet --bin harden --example bench_image
+if [ ! -f "$out/zstd/index.json" ]; then
+  ./target/release/examples/bench_image "$out" 4 30000 300
+fi
+
+# Best wall time and its peak RSS over $runs runs of a command.
+measure() {
+  local label=$1; shift
+  local best="" rss="" cpu=""
+  for _ in $(seq "$runs"); do
+    local line
+    /usr/bin/time -o "$timing" -f "%e %M %U %S" "$@" >/dev/null 2>/dev/null
+    line=$(tail -1 "$timing")
+    local seconds kib user sys
+    read -r seconds kib user sys <<<"$line"
+    if [ -z "$best" ] || awk "BEGIN{exit !($seconds < $best)}"; then
+      best=$seconds; rss=$kib; cpu=$(awk "BEGIN{print $user + $sys}")
+    fi
+  done
+  printf '%-28s %7.2f s wall %7.2f s CPU  peak RSS %4d MiB\n' "$label" "$best" "$cpu" $((rss / 1024))
+  eval "result_${label//[^a-z]/_}=$best"
+}
+
+timing=$(mktemp)
+trap 'rm -f "$timing"' EXIT
+blobs() { find "$out/$1/blobs/sha256" -type f -size +1M | sort; }
+mapfile -t gzip_blobs < <(blobs gzip)
+mapfile -t zstd_blobs < <(blobs zstd)
+echo "image: $(du -sh "$out/gzip" | cut -f1) gzip, $(du -sh "$out/zstd" | cut -f1) zstd; $(nproc) cores"
+
+measure "gzip -dc (layer blobs)" gzip -dc "${gzip_blobs[@]}"
+measure "harden scan (gzip)" ./target/release/harden scan --format json --fail-on never "oci:$out/gzip"
+measure "zstd -dc (layer blobs)" zstd -dcq "${zstd_blobs[@]}"
+measure "harden scan (zstd)" ./target/release/harden scan --format json --fail-on never "oci:$out/zstd"
+awk -v g="$result_gzip__dc__layer_blobs_" -v h="$result_harden_scan__gzip_" \
+  'BEGIN{printf "harden/gzip -dc time ratio: %.2f\n", h/g}'
+awk -v z="$result_zstd__dc__layer_blobs_" -v h="$result_harden_scan__zstd_" \
+  'BEGIN{printf "harden/zstd -dc time ratio: %.2f\n", h/z}'
