@@ -54,7 +54,8 @@ enum RulesFormat {
 #[derive(clap::Args)]
 struct ScanArgs {
     /// The image: a `docker save` tarball (plain or gzip), an OCI layout directory or archive,
-    /// `-` for standard input, or `docker-archive:PATH[:ref]`, `oci:DIR[:ref]`, `oci-archive:PATH[:ref]`.
+    /// `-` for standard input, or `docker-archive:PATH[:ref]`, `oci:DIR[:ref]`, `oci-archive:PATH[:ref]`,
+    /// or `docker://REF` to pull it from a registry (`docker://nginx:1.27`).
     image: Option<String>,
     /// Platform to pick from a multi-platform image, `os/arch[/variant]` (default linux/amd64, or the only one).
     #[arg(long)]

@@ -35,7 +35,25 @@ fn sample_image(platform: &str, marker: &str) -> ImageSpec {
 }
 
 fn harden(args: &[&str], docker_config: &Path, stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harden"))
+    harden_with_path(args, docker_config, stdin, None)
+}
+
+/// Runs harden; `helpers` is put first on its PATH (fake `docker-credential-*` programs).
+fn harden_with_path(
+    args: &[&str],
+    docker_config: &Path,
+    stdin: Option<&str>,
+    helpers: Option<&Path>,
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_harden"));
+    if let Some(helpers) = helpers {
+        let mut paths = vec![helpers.to_path_buf()];
+        paths.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        command.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    let mut child = command
         .args(args)
         .env("DOCKER_CONFIG", docker_config)
         .env("NO_COLOR", "1")
@@ -348,4 +366,79 @@ fn registry_errors_name_the_reference_and_tampered_blobs_are_caught() {
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains(layer_digest.as_str()), "{message}");
     assert!(message.contains("digest mismatch"), "{message}");
+}
+
+/// `credHelpers` in Docker's config runs `docker-credential-<name> get` (a fake one here, first on
+/// the PATH of the harden process only), which answers with the user and secret.
+#[cfg(unix)]
+#[test]
+fn credential_helper_from_docker_config_is_used() {
+    use std::os::unix::fs::PermissionsExt;
+    if !harness::require_tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (layout, archive) = write_both(&[sample_image("linux/amd64", "one")], false, work.path());
+    let registry = Registry::start(RegistryAuth::Htpasswd {
+        user: USER,
+        password: PASSWORD,
+    });
+    registry.push(&layout, "1", "app:1", false);
+    let authority = registry.authority();
+
+    let helpers = work.path().join("bin");
+    std::fs::create_dir(&helpers).unwrap();
+    let helper = helpers.join("docker-credential-harden-test");
+    // Records the server URL it was asked about, answers with the credentials.
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread -r server\necho \"$server\" > {}\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n",
+            work.path().join("asked").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = work.path().join("docker-config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::write(
+        config.join("config.json"),
+        format!(r#"{{"credHelpers": {{"{authority}": "harden-test"}}}}"#),
+    )
+    .unwrap();
+
+    let spec = format!("docker://{authority}/app:1");
+    let args = [
+        "scan",
+        &spec,
+        "--insecure-registry",
+        &authority,
+        "-f",
+        "json",
+        "--fail-on",
+        "never",
+    ];
+    let output = harden_with_path(&args, &config, None, Some(&helpers));
+    assert!(!all_outputs(&output).contains(PASSWORD));
+    let expected = report_without_source(&harden(
+        &["scan", &archive, "-f", "json", "--fail-on", "never"],
+        &config,
+        None,
+    ));
+    assert_eq!(report_without_source(&output), expected);
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("asked"))
+            .unwrap()
+            .trim(),
+        authority
+    );
+
+    // Without the helper program, the error names it.
+    let output = harden(&args, &config, None);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("docker-credential-harden-test"),
+        "{message}"
+    );
 }
