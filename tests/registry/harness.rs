@@ -134,8 +134,9 @@ impl Registry {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// `skopeo copy [--all] oci:LAYOUT:TAG docker://127.0.0.1:PORT/REPOSITORY`.
-    pub fn push(&self, layout: &Path, tag: &str, repository: &str, all: bool) {
+    /// `skopeo copy [OPTIONS] oci:LAYOUT:TAG docker://127.0.0.1:PORT/REPOSITORY` (`--all` for
+    /// every platform of an index, `--format v2s2` for Docker's manifest types).
+    pub fn push(&self, layout: &Path, tag: &str, repository: &str, options: &[&str]) {
         let mut command = Command::new("skopeo");
         // An empty home: no auth file or policy of the user's leaks into the test.
         command
@@ -144,9 +145,7 @@ impl Registry {
             .env_remove("DOCKER_CONFIG")
             .arg("copy")
             .arg("--dest-tls-verify=false");
-        if all {
-            command.arg("--all");
-        }
+        command.args(options);
         match &self.push_credentials {
             Some((user, password)) => {
                 command.arg(format!("--dest-creds={user}:{password}"));

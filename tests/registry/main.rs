@@ -69,7 +69,7 @@ fn pull_all(client: &Arc<RegistryClient>, tag: &str) -> Result<usize, String> {
 fn pushed_image(registry: &Registry) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
     let layout = harness::build_oci_layout(work.path(), "1");
-    registry.push(&layout, "1", "app:1", false);
+    registry.push(&layout, "1", "app:1", &[]);
     work
 }
 

@@ -146,7 +146,7 @@ fn registry_scan_equals_archive_scan_anonymous_and_with_every_kind_of_auth() {
     for (name, auth) in setups {
         let needs_credentials = !matches!(auth, RegistryAuth::Anonymous);
         let registry = Registry::start(auth);
-        registry.push(&layout, "1", "app:1", false);
+        registry.push(&layout, "1", "app:1", &[]);
         let spec = format!("docker://{}/app:1", registry.authority());
         let authority = registry.authority();
         let scan = |extra: &[&str], config: &Path, stdin: Option<&str>| {
@@ -229,7 +229,7 @@ fn multi_platform_index_pushed_with_all_platforms() {
     ];
     let (layout, archive) = write_both(&images, true, work.path());
     let registry = Registry::start(RegistryAuth::Anonymous);
-    registry.push(&layout, "1", "multi:1", true);
+    registry.push(&layout, "1", "multi:1", &["--all"]);
     let spec = format!("docker://{}/multi:1", registry.authority());
     let authority = registry.authority();
     for platform in [None, Some("linux/arm64")] {
@@ -292,7 +292,7 @@ fn registry_errors_name_the_reference_and_tampered_blobs_are_caught() {
     let image = sample_image("linux/amd64", "one");
     let (layout, _) = write_both(std::slice::from_ref(&image), false, work.path());
     let registry = Registry::start(RegistryAuth::Anonymous);
-    registry.push(&layout, "1", "app:1", false);
+    registry.push(&layout, "1", "app:1", &[]);
     let authority = registry.authority();
 
     let missing_tag = format!("docker://{authority}/app:nope");
@@ -383,7 +383,7 @@ fn credential_helper_from_docker_config_is_used() {
         user: USER,
         password: PASSWORD,
     });
-    registry.push(&layout, "1", "app:1", false);
+    registry.push(&layout, "1", "app:1", &[]);
     let authority = registry.authority();
 
     let helpers = work.path().join("bin");
@@ -441,4 +441,55 @@ fn credential_helper_from_docker_config_is_used() {
         message.contains("docker-credential-harden-test"),
         "{message}"
     );
+}
+
+/// Pushed with Docker's media types (v2 schema 2 manifest, `rootfs.diff.tar.gzip` layers), the
+/// image gives the same findings; only the manifest, and so its digest, differs.
+#[test]
+fn docker_schema2_manifests_give_the_same_report() {
+    if !harness::require_tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    // gzip layers only: Docker's media types have no zstd in schema 2.
+    let image = ImageSpec::new().reference("1").expose("22/tcp").layer(
+        LayerSpec::gzip()
+            .dir("/usr/bin", 0o755)
+            .file("/usr/bin/passwd", 0o4755, "#!/bin/true\n"),
+    );
+    let (layout, archive) = write_both(std::slice::from_ref(&image), false, work.path());
+    let registry = Registry::start(RegistryAuth::Anonymous);
+    registry.push(&layout, "1", "docker:1", &["--format", "v2s2"]);
+    let authority = registry.authority();
+    let spec = format!("docker://{authority}/docker:1");
+    let args = ["-f", "json", "--fail-on", "never"];
+    let from_registry = harden(
+        &[
+            &["scan", spec.as_str(), "--insecure-registry", &authority],
+            &args[..],
+        ]
+        .concat(),
+        work.path(),
+        None,
+    );
+    let from_archive = harden(
+        &[&["scan", archive.as_str()], &args[..]].concat(),
+        work.path(),
+        None,
+    );
+    let mut registry_report = report_without_source(&from_registry);
+    let mut archive_report = report_without_source(&from_archive);
+    let registry_manifest = registry_report["inputs"]["image"]
+        .as_object_mut()
+        .unwrap()
+        .remove("manifest_digest");
+    let archive_manifest = archive_report["inputs"]["image"]
+        .as_object_mut()
+        .unwrap()
+        .remove("manifest_digest");
+    assert_ne!(
+        registry_manifest, archive_manifest,
+        "skopeo converted the manifest"
+    );
+    assert_eq!(registry_report, archive_report);
 }
