@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-const TARGETS: &[&str] = &["image", "dockerfile", "ecs", "td", "cross"];
+const TARGETS: &[&str] = &["image", "dockerfile", "ecs", "td", "cross", "tool"];
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");

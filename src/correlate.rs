@@ -1,6 +1,8 @@
 //! Joins the inputs: pairs container definitions with the scanned image and the Dockerfile with the
 //! image, computes effective settings, and applies ignores. Cross-source checks read [`Joined`].
 
+pub mod ignore;
+
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::EcsInventory;
 use crate::model::image::Image;

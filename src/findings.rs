@@ -141,6 +141,12 @@ pub struct Suppression {
     /// `config` (harden.toml), `inline` (a Dockerfile pragma).
     pub kind: String,
     pub reason: String,
+    /// Where the ignore is written: `harden.toml:12`, `Dockerfile:3`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The first day the ignore no longer applies (`2027-01-01`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// One problem found by one check.

@@ -2,6 +2,7 @@
 //! definition. Data flows `load` → `model` → `checks` → `findings` → `correlate` → `report`.
 
 pub mod checks;
+pub mod config;
 pub mod correlate;
 pub mod findings;
 pub mod load;

@@ -2,7 +2,9 @@
 //! Does no printing; the CLI renders the report.
 
 use crate::checks::{self, Emitter, Run};
+use crate::config::{Config, Date};
 use crate::correlate::Joined;
+use crate::correlate::ignore::{self as ignores, DockerfileText};
 use crate::findings::{ControlResult, Finding};
 use crate::load::dockerfile::{self as dockerfile_loader, DockerfileError, DockerfileOptions};
 use crate::load::ecs::{self as ecs_load, EcsLoadError};
@@ -35,6 +37,8 @@ pub struct ScanRequest {
     pub required_tags: Vec<String>,
     /// `--evaluate-inactive`: evaluate every revision given, not only the latest ACTIVE one.
     pub evaluate_inactive: bool,
+    /// The policy (`harden.toml`): severity overrides and ignores.
+    pub config: Config,
 }
 
 /// Why a scan could not produce a complete report.
@@ -105,6 +109,14 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         &mut findings,
         &mut controls,
     );
+    let mut notes = Vec::new();
+    // The scanned Dockerfile's pragmas apply even where no finding points (unused ones are HD001).
+    let scanned: Vec<String> = dockerfile
+        .iter()
+        .map(|d| d.path.clone())
+        .filter(|path| path != "-")
+        .collect();
+    apply_policy(&mut findings, &request.config, &scanned, &mut notes);
     sort_findings(&mut findings);
 
     Ok(Report {
@@ -118,6 +130,38 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         notes,
         ..Report::default()
     })
+}
+
+/// Applies the policy (`correlate::ignore`): reads the raw text of every Dockerfile a finding
+/// points into, plus `dockerfiles` (the scanned ones, so their unused pragmas are reported too),
+/// for inline pragmas. A Dockerfile that cannot be read is a note, not an error: its pragmas are
+/// then not applied.
+pub fn apply_policy(
+    findings: &mut Vec<Finding>,
+    config: &Config,
+    dockerfiles: &[String],
+    notes: &mut Vec<String>,
+) {
+    let mut paths: Vec<String> = dockerfiles.to_vec();
+    for finding in findings.iter() {
+        if finding.location.source == Some(crate::findings::SourceKind::Dockerfile) {
+            if let Some(file) = &finding.location.file {
+                if !paths.contains(file) {
+                    paths.push(file.clone());
+                }
+            }
+        }
+    }
+    let mut texts = Vec::new();
+    for path in paths {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => texts.push(DockerfileText { path, text }),
+            Err(error) => notes.push(format!(
+                "inline ignore pragmas in {path} were not applied: cannot read it ({error})"
+            )),
+        }
+    }
+    ignores::apply_policy(findings, config, &texts, Date::today());
 }
 
 /// Runs every check whose input is present.
@@ -140,6 +184,8 @@ pub fn run_checks(
             Run::Dockerfile(run) => dockerfile.into_iter().for_each(|d| run(d, &mut emitter)),
             Run::Ecs(run) => ecs.into_iter().for_each(|e| run(e, &mut emitter)),
             Run::Cross(run) => run(&joined, &mut emitter),
+            // HD checks read what the ignore stage found; they run in `apply_policy`.
+            Run::Tool(_) => {}
         }
     }
 }

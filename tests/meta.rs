@@ -22,6 +22,7 @@ fn well_formed(id: &str, target: Target) -> bool {
         Target::Image => numbered("IM"),
         Target::Dockerfile => numbered("DF"),
         Target::Cross => numbered("XC"),
+        Target::Tool => numbered("HD"),
         Target::Ecs => {
             numbered("TD")
                 || id
@@ -107,5 +108,6 @@ pub fn target_dir(target: Target) -> &'static str {
         Target::Dockerfile => "dockerfile",
         Target::Ecs => "ecs",
         Target::Cross => "cross",
+        Target::Tool => "tool",
     }
 }

@@ -3,6 +3,7 @@
 //! `build.rs` from the files present, so adding a check touches only its own file.
 
 use crate::correlate::Joined;
+use crate::correlate::ignore::IgnoreOutcome;
 use crate::findings::{ControlResult, Finding, Location, Severity};
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::EcsInventory;
@@ -20,6 +21,22 @@ pub enum Target {
     Ecs,
     /// Several inputs joined (XC checks).
     Cross,
+    /// The tool itself (HD checks): what the ignore stage found about the user's ignores and
+    /// overrides. Runs after every other check, once ignores are applied.
+    Tool,
+}
+
+impl Target {
+    /// `image`, `dockerfile`, `ecs`, `cross`, `tool`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Image => "image",
+            Target::Dockerfile => "dockerfile",
+            Target::Ecs => "ecs",
+            Target::Cross => "cross",
+            Target::Tool => "tool",
+        }
+    }
 }
 
 /// The function a check runs, typed by what it reads.
@@ -29,6 +46,7 @@ pub enum Run {
     Dockerfile(fn(&Dockerfile, &mut Emitter)),
     Ecs(fn(&EcsInventory, &mut Emitter)),
     Cross(fn(&Joined, &mut Emitter)),
+    Tool(fn(&IgnoreOutcome, &mut Emitter)),
 }
 
 /// A check's declaration. Built by [`declare_check!`]; `docs` is the check's doc comment, which
@@ -88,6 +106,37 @@ impl Check {
         let end = rest.find("\n## ").unwrap_or(rest.len());
         Some(rest[..end].trim().to_string())
     }
+}
+
+impl Check {
+    /// The hadolint rule IDs (`DL3002`) this check's `## References` names: a `# hadolint
+    /// ignore=DL3002` pragma suppresses this check's findings at that instruction. Read from the
+    /// docs so the mapping never drifts from what `harden explain` prints.
+    pub fn hadolint_equivalents(&self) -> Vec<String> {
+        let references = self.section("References").unwrap_or_default();
+        references
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| {
+                word.len() == 6
+                    && word.starts_with("DL")
+                    && word[2..].bytes().all(|b| b.is_ascii_digit())
+            })
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// Every check whose `## References` names this hadolint rule (`DL3002`).
+pub fn for_hadolint_rule(rule: &str) -> Vec<&'static Check> {
+    ALL_CHECKS
+        .iter()
+        .copied()
+        .filter(|c| {
+            c.hadolint_equivalents()
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(rule))
+        })
+        .collect()
 }
 
 /// Every registered check, sorted by ID.

@@ -1,11 +1,17 @@
 //! Renders one [`Report`] in every format. Only the CLI writes the rendered text anywhere.
 
+pub mod asff;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod text;
 
-use serde::Serialize;
+use std::path::{Path, PathBuf};
 
-use crate::findings::{ControlResult, Finding, Severity};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::findings::{ControlResult, Finding, Location, Severity, SourceKind};
 use crate::model::image::Image;
 
 /// Version of the JSON report's shape; bumped on any incompatible change (documented in the README).
@@ -16,6 +22,162 @@ pub const SCHEMA_VERSION: &str = "1";
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// AWS Security Finding Format, one `BatchImportFindings` input (≤ 100 findings) per line.
+    Asff,
+    /// JUnit XML, for CI test reports.
+    Junit,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Asff => "asff",
+            Format::Junit => "junit",
+        }
+    }
+
+    /// The format an output file's name implies: `.sarif`/`.sarif.json` → sarif,
+    /// `.asff`/`.asff.json` → asff, `.xml` → junit, `.json` → json, `.txt` → text.
+    pub fn from_file_name(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let by_suffix = [
+            (".sarif.json", Format::Sarif),
+            (".sarif", Format::Sarif),
+            (".asff.json", Format::Asff),
+            (".asff", Format::Asff),
+            (".junit.xml", Format::Junit),
+            (".xml", Format::Junit),
+            (".json", Format::Json),
+            (".txt", Format::Text),
+        ];
+        by_suffix
+            .into_iter()
+            .find(|(suffix, _)| name.ends_with(suffix))
+            .map(|(_, format)| format)
+    }
+}
+
+/// The gate: which findings make the run fail (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Never,
+    AtLeast(Severity),
+}
+
+impl Default for FailOn {
+    /// `high`: a high or critical finding fails the run.
+    fn default() -> FailOn {
+        FailOn::AtLeast(Severity::High)
+    }
+}
+
+impl FailOn {
+    /// `never` or a severity name.
+    pub fn parse(text: &str) -> Result<FailOn, String> {
+        if text.trim().eq_ignore_ascii_case("never") {
+            return Ok(FailOn::Never);
+        }
+        Severity::parse(text).map(FailOn::AtLeast).ok_or_else(|| {
+            format!("expected info, low, medium, high, critical or never, not {text:?}")
+        })
+    }
+
+    /// Whether this finding, on its own, fails the run: unsuppressed and at or above the threshold.
+    pub fn fails(self, finding: &Finding) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::AtLeast(threshold) => {
+                finding.suppressed.is_none() && finding.severity >= threshold
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailOn::Never => f.write_str("never"),
+            FailOn::AtLeast(severity) => f.write_str(severity.as_str()),
+        }
+    }
+}
+
+/// The AWS account and region ASFF findings are imported into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsTarget {
+    pub account_id: String,
+    pub region: String,
+}
+
+impl Default for AwsTarget {
+    /// A placeholder account (`000000000000`) and `us-east-1`; the ASFF output says when these
+    /// defaults were used, because Security Hub rejects findings for another account.
+    fn default() -> AwsTarget {
+        AwsTarget {
+            account_id: DEFAULT_AWS_ACCOUNT_ID.to_string(),
+            region: DEFAULT_AWS_REGION.to_string(),
+        }
+    }
+}
+
+pub const DEFAULT_AWS_ACCOUNT_ID: &str = "000000000000";
+pub const DEFAULT_AWS_REGION: &str = "us-east-1";
+
+/// Everything a renderer needs besides the report.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// ANSI colors in the text format.
+    pub color: bool,
+    /// The gate, for JUnit failures and the SARIF invocation.
+    pub fail_on: FailOn,
+    pub aws: AwsTarget,
+    /// The directory input paths are made relative to in SARIF (the checkout root in CI).
+    pub working_dir: Option<PathBuf>,
+    /// When the report was made, RFC 3339 UTC (ASFF `CreatedAt`, JUnit `timestamp`).
+    pub timestamp: String,
+}
+
+impl Default for RenderOptions {
+    fn default() -> RenderOptions {
+        RenderOptions {
+            color: false,
+            fail_on: FailOn::default(),
+            aws: AwsTarget::default(),
+            working_dir: None,
+            timestamp: rfc3339_utc(unix_now()),
+        }
+    }
+}
+
+/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (reproducible reports,
+/// reproducible-builds.org), else the clock.
+pub fn unix_now() -> u64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        })
+}
+
+/// `2026-11-23T12:50:37Z`.
+pub fn rfc3339_utc(seconds: u64) -> String {
+    let date = crate::config::Date::from_unix_days((seconds / 86_400) as i64);
+    let in_day = seconds % 86_400;
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        in_day / 3600,
+        (in_day / 60) % 60,
+        in_day % 60
+    )
 }
 
 /// What one scan read, for the report's header.
@@ -163,11 +325,119 @@ impl Report {
             .max()
     }
 
-    /// Renders the report in one format.
+    /// The exit code this report gives under a gate: 1 when an unsuppressed finding is at or
+    /// above it, else 0.
+    pub fn exit_code(&self, fail_on: FailOn) -> i32 {
+        i32::from(self.findings.iter().any(|f| fail_on.fails(f)))
+    }
+
+    /// Renders the report in one format with default options (no color, `--fail-on high`).
     pub fn render(&self, format: Format, color: bool) -> String {
+        self.render_with(
+            format,
+            &RenderOptions {
+                color,
+                ..RenderOptions::default()
+            },
+        )
+    }
+
+    /// Renders the report in one format.
+    pub fn render_with(&self, format: Format, options: &RenderOptions) -> String {
         match format {
-            Format::Text => text::render(self, color),
+            Format::Text => text::render(self, options.color),
             Format::Json => json::render(self),
+            Format::Sarif => sarif::render(self, options),
+            Format::Asff => asff::render(self, options),
+            Format::Junit => junit::render(self, options),
         }
     }
+
+    /// One stable fingerprint per finding, in order: [`fingerprint`], with `:2`, `:3`... appended
+    /// to repeats so every finding's is unique within the report.
+    pub fn fingerprints(&self) -> Vec<String> {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        self.findings
+            .iter()
+            .map(|finding| {
+                let base = fingerprint(finding);
+                let count = seen.entry(base.clone()).or_insert(0);
+                *count += 1;
+                if *count == 1 {
+                    base
+                } else {
+                    format!("{base}:{count}")
+                }
+            })
+            .collect()
+    }
+}
+
+/// Evidence keys that describe the run, not the problem; left out of fingerprints.
+const VOLATILE_EVIDENCE: &[&str] = &["severity_override"];
+
+/// A finding's identity across runs: SHA-256 over the check ID, the location fields that name the
+/// place (not the message text, not the image archive's path or layer digest, which change on every
+/// rebuild), and the evidence. 32 hex digits.
+pub fn fingerprint(finding: &Finding) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |name: &str, value: &str| {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+        hasher.update([0]);
+    };
+    field("id", finding.id);
+    let location = &finding.location;
+    if let Some(source) = location.source {
+        field("source", source_name(source));
+        // The image is named by its archive path or reference, which moves between runs.
+        if source != SourceKind::Image {
+            if let Some(file) = &location.file {
+                field("file", normalize_path(file));
+            }
+        }
+    }
+    if let Some(path) = &location.path {
+        field("path", path);
+    }
+    if let Some(lines) = location.lines {
+        field("lines", &format!("{}-{}", lines.start, lines.end));
+    }
+    if let Some(pointer) = &location.pointer {
+        field("pointer", pointer);
+    }
+    if let Some(resource) = &location.resource {
+        field("resource", resource);
+    }
+    for (key, value) in &finding.evidence {
+        if !VOLATILE_EVIDENCE.contains(&key.as_str()) {
+            field(key, value);
+        }
+    }
+    let digest = hasher.finalize();
+    hex::encode(&digest[..16])
+}
+
+pub(crate) fn source_name(source: SourceKind) -> &'static str {
+    match source {
+        SourceKind::Image => "image",
+        SourceKind::Dockerfile => "dockerfile",
+        SourceKind::TaskDefinition => "task_definition",
+        SourceKind::Tool => "tool",
+    }
+}
+
+/// `./a/b` → `a/b`: the same file named two ways hashes the same.
+pub(crate) fn normalize_path(path: &str) -> &str {
+    let mut path = path;
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest.trim_start_matches('/');
+    }
+    path
+}
+
+/// A location on one line, for formats that show one string.
+pub fn describe(location: &Location) -> String {
+    text::describe(location)
 }
