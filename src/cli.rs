@@ -3,11 +3,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use harden::checks;
-use harden::findings::Severity;
+use harden::config::Config;
 use harden::load::registry::{Credential, CredentialStore, RegistrySettings, Secret};
-use harden::report::Format;
+use harden::report::{AwsTarget, FailOn, Format, RenderOptions};
 use harden::scan::{self, ScanRequest};
 
 /// Exit code: no finding at or above --fail-on.
@@ -60,15 +60,28 @@ struct ScanArgs {
     /// Platform to pick from a multi-platform image, `os/arch[/variant]` (default linux/amd64, or the only one).
     #[arg(long)]
     platform: Option<String>,
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value = "text")]
-    format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short = 'o')]
-    output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity: info, low, medium, high, critical, or never.
-    #[arg(long, default_value = "high", value_parser = parse_fail_on)]
-    fail_on: FailOn,
+    /// Report format: text, json, sarif, asff or junit. Repeatable: each --output takes the nearest
+    /// --format before it that no other --output took; a format left without an output goes to
+    /// standard output (at most one may).
+    #[arg(long, short = 'f', value_enum, action = clap::ArgAction::Append)]
+    format: Vec<Format>,
+    /// Write a report to this file. Repeatable. With no --format before it, the format comes from
+    /// the file name: .sarif, .sarif.json, .asff, .asff.json, .xml (JUnit), .json, .txt.
+    #[arg(long, short = 'o', action = clap::ArgAction::Append)]
+    output: Vec<PathBuf>,
+    /// Exit 1 when an unsuppressed finding is at or above this severity: info, low, medium, high,
+    /// critical, or never. Default: the config's `fail-on`, else high.
+    #[arg(long, value_parser = FailOn::parse)]
+    fail_on: Option<FailOn>,
+    /// The policy file (severity overrides, ignores). Default: ./harden.toml when it exists.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// AWS account ID written into ASFF findings (default 000000000000, a placeholder).
+    #[arg(long, value_parser = parse_account_id)]
+    aws_account_id: Option<String>,
+    /// AWS Region written into ASFF findings (default us-east-1).
+    #[arg(long, value_parser = parse_region)]
+    aws_region: Option<String>,
     /// Never draw progress bars.
     #[arg(long)]
     no_progress: bool,
@@ -112,24 +125,105 @@ struct ScanArgs {
     evaluate_inactive: bool,
 }
 
-#[derive(Clone, Copy)]
-enum FailOn {
-    Never,
-    AtLeast(Severity),
+fn parse_account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("an AWS account ID is 12 digits, not {text:?}"))
+    }
 }
 
-fn parse_fail_on(text: &str) -> Result<FailOn, String> {
-    if text.eq_ignore_ascii_case("never") {
-        return Ok(FailOn::Never);
+fn parse_region(text: &str) -> Result<String, String> {
+    let well_formed = text.split('-').count() >= 3
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if well_formed {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "expected an AWS Region such as us-east-1, not {text:?}"
+        ))
     }
-    Severity::parse(text)
-        .map(FailOn::AtLeast)
-        .ok_or_else(|| format!("expected info, low, medium, high, critical or never, not {text:?}"))
+}
+
+/// One report to write: a format and a file, or standard output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Destination {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+/// Pairs `--format` and `--output` flags by their order on the command line (see `ScanArgs`).
+fn pair_destinations(
+    formats: &[(usize, Format)],
+    outputs: &[(usize, PathBuf)],
+) -> Result<Vec<Destination>, String> {
+    enum Flag<'a> {
+        Format(Format),
+        Output(&'a PathBuf),
+    }
+    let mut flags: Vec<(usize, Flag)> = formats
+        .iter()
+        .map(|(i, f)| (*i, Flag::Format(*f)))
+        .chain(outputs.iter().map(|(i, o)| (*i, Flag::Output(o))))
+        .collect();
+    flags.sort_by_key(|(index, _)| *index);
+    let mut pending: Vec<Format> = Vec::new();
+    let mut destinations = Vec::new();
+    for (_, flag) in flags {
+        match flag {
+            Flag::Format(format) => pending.push(format),
+            Flag::Output(file) => {
+                let format = match pending.pop() {
+                    Some(format) => format,
+                    None => Format::from_file_name(file).ok_or_else(|| {
+                        format!(
+                            "cannot tell the format of {} from its name: put --format before --output",
+                            file.display()
+                        )
+                    })?,
+                };
+                destinations.push(Destination {
+                    format,
+                    file: Some(file.clone()),
+                });
+            }
+        }
+    }
+    if pending.len() > 1 {
+        let names: Vec<&str> = pending.iter().map(|f| f.as_str()).collect();
+        return Err(format!(
+            "only one report can go to standard output, but {} have no --output",
+            names.join(", ")
+        ));
+    }
+    if let Some(format) = pending.pop() {
+        destinations.push(Destination { format, file: None });
+    }
+    if destinations.is_empty() {
+        destinations.push(Destination {
+            format: Format::Text,
+            file: None,
+        });
+    }
+    Ok(destinations)
+}
+
+/// The values of a repeatable flag with their positions on the command line.
+fn indexed<T: Clone + Send + Sync + 'static>(matches: &ArgMatches, id: &str) -> Vec<(usize, T)> {
+    match (matches.indices_of(id), matches.get_many::<T>(id)) {
+        (Some(indices), Some(values)) => indices.zip(values.cloned()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => {
             let code = if error.use_stderr() {
                 EXIT_ERROR
@@ -140,7 +234,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match run(cli) {
+    match run(cli, &matches) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("harden: error: {error:#}");
@@ -149,23 +243,31 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<i32> {
+fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Scan(args) => scan_command(*args),
+        Command::Scan(args) => {
+            let scan_matches = matches
+                .subcommand_matches("scan")
+                .expect("the scan subcommand was parsed");
+            let destinations = match pair_destinations(
+                &indexed(scan_matches, "format"),
+                &indexed(scan_matches, "output"),
+            ) {
+                Ok(destinations) => destinations,
+                Err(message) => {
+                    eprintln!("harden: error: {message}");
+                    return Ok(EXIT_ERROR);
+                }
+            };
+            scan_command(*args, &destinations)
+        }
         Command::Rules { format } => {
             print_stdout(&rules(format))?;
             Ok(EXIT_CLEAN)
         }
         Command::Explain { id } => match checks::find(&id) {
             Some(check) => {
-                print_stdout(&format!(
-                    "{} {} ({}, {:?})\n\n{}",
-                    check.id,
-                    check.name,
-                    check.severity,
-                    check.target,
-                    check.documentation()
-                ))?;
+                print_stdout(&explain(check))?;
                 Ok(EXIT_CLEAN)
             }
             None => {
@@ -178,7 +280,31 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
-fn scan_command(args: ScanArgs) -> anyhow::Result<i32> {
+/// `harden explain ID`: a header line, the facts, then the check's documentation.
+fn explain(check: &checks::Check) -> String {
+    let mut facts = format!(
+        "severity: {} · target: {}",
+        check.severity,
+        check.target.as_str()
+    );
+    let hadolint = check.hadolint_equivalents();
+    if !hadolint.is_empty() {
+        facts.push_str(&format!(
+            " · honours `# hadolint ignore={}`",
+            hadolint.join(",")
+        ));
+    }
+    format!(
+        "{} {}\n{facts}\n\n{}",
+        check.id,
+        check.name,
+        check.documentation()
+    )
+}
+
+fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<i32> {
+    let config = Config::discover(args.config.as_deref())?;
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
     let request_reads_stdin = args.image.as_deref() == Some("-");
     let from_registry = args
         .image
@@ -214,21 +340,49 @@ fn scan_command(args: ScanArgs) -> anyhow::Result<i32> {
             .filter(|k| !k.is_empty())
             .collect(),
         evaluate_inactive: args.evaluate_inactive,
+        config,
     };
-    let report = scan::scan(&request)?;
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let rendered = report.render(args.format, color);
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered)
-            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?,
-        None => print_stdout(&rendered)?,
+    let mut report = scan::scan(&request)?;
+
+    let aws = AwsTarget {
+        account_id: args
+            .aws_account_id
+            .unwrap_or_else(|| harden::report::DEFAULT_AWS_ACCOUNT_ID.to_string()),
+        region: args
+            .aws_region
+            .unwrap_or_else(|| harden::report::DEFAULT_AWS_REGION.to_string()),
+    };
+    if destinations.iter().any(|d| d.format == Format::Asff)
+        && aws.account_id == harden::report::DEFAULT_AWS_ACCOUNT_ID
+    {
+        report.notes.push(format!(
+            "ASFF findings name the placeholder AWS account {} in {}: Security Hub accepts findings only for the importing account, so pass --aws-account-id (and --aws-region)",
+            aws.account_id, aws.region
+        ));
     }
-    let failing = match args.fail_on {
-        FailOn::Never => false,
-        FailOn::AtLeast(threshold) => report.worst().is_some_and(|worst| worst >= threshold),
-    };
-    Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+
+    for destination in destinations {
+        let to_terminal = destination.file.is_none() && std::io::stdout().is_terminal();
+        let options = RenderOptions {
+            color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            fail_on,
+            aws: aws.clone(),
+            working_dir: std::env::current_dir().ok(),
+            ..RenderOptions::default()
+        };
+        let rendered = report.render_with(destination.format, &options);
+        match &destination.file {
+            Some(path) => std::fs::write(path, rendered).map_err(|e| {
+                anyhow::anyhow!("cannot write the report to {}: {e}", path.display())
+            })?,
+            None => print_stdout(&rendered)?,
+        }
+    }
+    Ok(if report.exit_code(fail_on) == 0 {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 /// Registry settings from the flags: insecure hosts, `--username` with the password read from
@@ -284,14 +438,19 @@ fn rules(format: RulesFormat) -> String {
     let checks = checks::all();
     match format {
         RulesFormat::Table => {
-            let mut out = String::new();
+            let name_width = checks.iter().map(|c| c.name.len()).max().unwrap_or(4);
+            let mut out = format!(
+                "{:<8} {:<9} {:<11} {:<name_width$} {}\n",
+                "ID", "SEVERITY", "TARGET", "NAME", "SUMMARY"
+            );
             for check in checks {
                 out.push_str(&format!(
-                    "{:<8} {:<9} {:<34} {}\n",
+                    "{:<8} {:<9} {:<11} {:<name_width$} {}\n",
                     check.id,
                     check.severity.as_str(),
+                    check.target.as_str(),
                     check.name,
-                    check.summary()
+                    first_sentence(&check.summary())
                 ));
             }
             out
@@ -306,6 +465,8 @@ fn rules(format: RulesFormat) -> String {
                         "severity": c.severity,
                         "target": c.target,
                         "summary": c.summary(),
+                        "references": c.section("References").unwrap_or_default(),
+                        "hadolint": c.hadolint_equivalents(),
                         "documentation": c.documentation(),
                     })
                 })
@@ -314,15 +475,16 @@ fn rules(format: RulesFormat) -> String {
         }
         RulesFormat::Markdown => {
             let mut out = String::from(
-                "# harden rules\n\nGenerated by `harden rules --format markdown`.\n\n| ID | Name | Severity | Summary |\n|---|---|---|---|\n",
+                "# harden rules\n\n<!-- Generated by `harden rules --format markdown`; do not edit. Regenerate with\n     `cargo run --quiet -- rules --format markdown > docs/rules.md`. -->\n\nEvery check harden runs, from the documentation in its source file. `harden explain ID` prints one.\nFamilies: `DF` Dockerfile, `IM` image, `ECS.n` the AWS Security Hub control of that number, `TD`\nother task-definition checks, `XC` cross-source, `HD` harden itself (ignores and config).\n\n| ID | Name | Severity | Target | Summary |\n|---|---|---|---|---|\n",
             );
             for check in &checks {
                 out.push_str(&format!(
-                    "| [{}](#{}) | {} | {} | {} |\n",
+                    "| [{}](#{}) | `{}` | {} | {} | {} |\n",
                     check.id,
                     anchor(check.id),
                     check.name,
                     check.severity,
+                    check.target.as_str(),
                     check.summary().replace('|', "\\|")
                 ));
             }
@@ -332,13 +494,31 @@ fn rules(format: RulesFormat) -> String {
                     .strip_prefix("## ")
                     .map(|b| format!("#### {b}"))
                     .unwrap_or(body);
-                out.push_str(&format!(
-                    "\n## {}\n\n`{}` · {} · {:?}\n\n{}",
-                    check.id, check.name, check.severity, check.target, body
-                ));
+                let mut facts = format!(
+                    "`{}` · severity {} · target {}",
+                    check.name,
+                    check.severity,
+                    check.target.as_str()
+                );
+                let hadolint = check.hadolint_equivalents();
+                if !hadolint.is_empty() {
+                    facts.push_str(&format!(
+                        " · honours `# hadolint ignore={}`",
+                        hadolint.join(",")
+                    ));
+                }
+                out.push_str(&format!("\n## {}\n\n{facts}\n\n{body}", check.id));
             }
             out
         }
+    }
+}
+
+/// The summary's first sentence, for the one-line table (`harden explain` has the rest).
+fn first_sentence(summary: &str) -> &str {
+    match summary.find(". ") {
+        Some(end) => &summary[..=end],
+        None => summary,
     }
 }
 
@@ -355,5 +535,67 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(
+        formats: &[(usize, Format)],
+        outputs: &[(usize, &str)],
+    ) -> Result<Vec<Destination>, String> {
+        let outputs: Vec<(usize, PathBuf)> = outputs
+            .iter()
+            .map(|(i, o)| (*i, PathBuf::from(o)))
+            .collect();
+        pair_destinations(formats, &outputs)
+    }
+
+    fn to(format: Format, file: Option<&str>) -> Destination {
+        Destination {
+            format,
+            file: file.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn formats_pair_with_the_next_output_in_order() {
+        let got = pair(
+            &[(1, Format::Sarif), (5, Format::Json)],
+            &[(3, "a.out"), (7, "b.out")],
+        );
+        assert_eq!(
+            got.unwrap(),
+            [
+                to(Format::Sarif, Some("a.out")),
+                to(Format::Json, Some("b.out"))
+            ]
+        );
+    }
+
+    #[test]
+    fn outputs_without_a_format_use_the_extension_and_a_lone_format_goes_to_stdout() {
+        let got = pair(&[(5, Format::Junit)], &[(1, "r.sarif"), (3, "r.asff.json")]).unwrap();
+        assert_eq!(
+            got,
+            [
+                to(Format::Sarif, Some("r.sarif")),
+                to(Format::Asff, Some("r.asff.json")),
+                to(Format::Junit, None)
+            ]
+        );
+        assert_eq!(pair(&[], &[]).unwrap(), [to(Format::Text, None)]);
+        assert_eq!(
+            pair(&[(1, Format::Json)], &[]).unwrap(),
+            [to(Format::Json, None)]
+        );
+    }
+
+    #[test]
+    fn ambiguous_pairings_are_errors() {
+        assert!(pair(&[], &[(1, "report.out")]).is_err());
+        assert!(pair(&[(1, Format::Json), (2, Format::Sarif)], &[]).is_err());
     }
 }

@@ -1,0 +1,377 @@
+//! AWS Security Finding Format (ASFF) for Security Hub's `BatchImportFindings`: one finding per
+//! harden finding, plus one per control result not already covered by a FAILED finding. Output is
+//! one `{"Findings": [...]}` object per line, at most 100 findings each (the API's limit), so a
+//! report of up to 100 findings is a single JSON document for `--cli-input-json`.
+
+use serde_json::{Map, Value, json};
+
+use super::{RenderOptions, Report, describe};
+use crate::checks;
+use crate::findings::{ControlResult, ControlStatus, Finding, Severity, SourceKind};
+
+/// The ASFF version Security Hub accepts.
+pub const SCHEMA_VERSION: &str = "2018-10-08";
+/// `BatchImportFindings` takes at most this many findings per call.
+pub const MAX_FINDINGS_PER_CALL: usize = 100;
+/// The standard the ECS.n controls belong to.
+const FSBP_STANDARD: &str = "standards/aws-foundational-security-best-practices/v/1.0.0";
+const FSBP_TYPE: &str = "Software and Configuration Checks/Industry and Regulatory Standards/AWS-Foundational-Security-Best-Practices";
+const CIS_DOCKER_TYPE: &str =
+    "Software and Configuration Checks/Industry and Regulatory Standards/CIS Docker Benchmark";
+const HARDENING_TYPE: &str = "Software and Configuration Checks/AWS Security Best Practices";
+
+/// ASFF `Severity.Label`.
+pub fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Info => "INFORMATIONAL",
+        Severity::Low => "LOW",
+        Severity::Medium => "MEDIUM",
+        Severity::High => "HIGH",
+        Severity::Critical => "CRITICAL",
+    }
+}
+
+/// ASFF `Compliance.Status` of a control result: NOT_APPLICABLE becomes NOT_AVAILABLE (AWS's
+/// status when the evaluation was not applicable), INDETERMINATE becomes WARNING ("some information
+/// is missing"), never PASSED.
+pub fn compliance_status(status: ControlStatus) -> &'static str {
+    match status {
+        ControlStatus::Passed => "PASSED",
+        ControlStatus::Failed => "FAILED",
+        ControlStatus::NotApplicable => "NOT_AVAILABLE",
+        ControlStatus::Indeterminate => "WARNING",
+    }
+}
+
+/// Every ASFF finding of the report.
+pub fn findings(report: &Report, options: &RenderOptions) -> Vec<Value> {
+    let context = Context { report, options };
+    let fingerprints = report.fingerprints();
+    let mut out: Vec<Value> = report
+        .findings
+        .iter()
+        .zip(&fingerprints)
+        .map(|(finding, fingerprint)| context.finding(finding, fingerprint))
+        .collect();
+    for control in &report.controls {
+        // A FAILED control whose findings are already in the output is not repeated.
+        let covered = control.status == ControlStatus::Failed
+            && report.findings.iter().any(|f| is_finding_of(f, control));
+        if !covered {
+            out.push(context.control(control));
+        }
+    }
+    out
+}
+
+/// Lines of `{"Findings": [...]}`, each within the API's 100-finding limit. Empty when there is
+/// nothing to import (the API rejects an empty list).
+pub fn render(report: &Report, options: &RenderOptions) -> String {
+    let all = findings(report, options);
+    let mut out = String::new();
+    for batch in all.chunks(MAX_FINDINGS_PER_CALL) {
+        out.push_str(&serde_json::to_string(&json!({ "Findings": batch })).expect("serializes"));
+        out.push('\n');
+    }
+    out
+}
+
+fn is_finding_of(finding: &Finding, control: &ControlResult) -> bool {
+    finding.id == control.id
+        && finding.location.resource.as_deref() == Some(control.resource.name.as_str())
+}
+
+struct Context<'a> {
+    report: &'a Report,
+    options: &'a RenderOptions,
+}
+
+impl Context<'_> {
+    fn product_arn(&self) -> String {
+        let aws = &self.options.aws;
+        format!(
+            "arn:aws:securityhub:{}:{}:product/{}/default",
+            aws.region, aws.account_id, aws.account_id
+        )
+    }
+
+    fn base(&self, id: String, check_id: &str, title: String, description: String) -> Value {
+        let aws = &self.options.aws;
+        json!({
+            "SchemaVersion": SCHEMA_VERSION,
+            "Id": id,
+            "ProductArn": self.product_arn(),
+            "ProductName": "harden",
+            "CompanyName": "harden",
+            "Region": aws.region,
+            "GeneratorId": format!("harden/{check_id}"),
+            "AwsAccountId": aws.account_id,
+            "Types": [finding_type(check_id)],
+            "CreatedAt": self.options.timestamp,
+            "UpdatedAt": self.options.timestamp,
+            "Title": truncate(&title, 256),
+            "Description": truncate(&description, 1024),
+            "RecordState": "ACTIVE",
+        })
+    }
+
+    fn finding(&self, finding: &Finding, fingerprint: &str) -> Value {
+        let place = describe(&finding.location);
+        let mut description = finding.message.clone();
+        if !place.is_empty() {
+            description.push_str(&format!(" (at {place})"));
+        }
+        for (key, value) in &finding.evidence {
+            description.push_str(&format!("; {key}: {value}"));
+        }
+        let mut value = self.base(
+            format!("harden/{fingerprint}"),
+            finding.id,
+            format!("{} {}: {}", finding.id, finding.name, finding.message),
+            description,
+        );
+        value["Severity"] = json!({
+            "Label": severity_label(finding.severity),
+            "Original": finding.severity.as_str(),
+        });
+        value["Resources"] = json!([self.resource_of_finding(finding)]);
+        if let Some(recommendation) = recommendation(finding.id) {
+            value["Remediation"] = recommendation;
+        }
+        let mut fields = Map::new();
+        fields.insert("harden/CheckId".into(), json!(finding.id));
+        fields.insert("harden/CheckName".into(), json!(finding.name));
+        if !place.is_empty() {
+            fields.insert("harden/Location".into(), json!(truncate(&place, 2048)));
+        }
+        // ProductFields holds at most 50 pairs; evidence beyond that is in the Description.
+        for (key, evidence) in finding.evidence.iter().take(45) {
+            fields.insert(
+                truncate(&format!("harden/evidence/{key}"), 128),
+                json!(truncate(evidence, 2048)),
+            );
+        }
+        value["ProductFields"] = Value::Object(fields);
+        if finding.id.starts_with("ECS.") {
+            value["Compliance"] = json!({
+                "Status": "FAILED",
+                "SecurityControlId": finding.id,
+                "AssociatedStandards": [{"StandardsId": FSBP_STANDARD}],
+            });
+        }
+        match &finding.suppressed {
+            Some(suppression) => {
+                value["Workflow"] = json!({"Status": "SUPPRESSED"});
+                let mut text = format!("Suppressed ({}): {}", suppression.kind, suppression.reason);
+                if let Some(origin) = &suppression.origin {
+                    text.push_str(&format!(" [{origin}]"));
+                }
+                value["Note"] = json!({
+                    "Text": truncate(&text, 512),
+                    "UpdatedBy": "harden",
+                    "UpdatedAt": self.options.timestamp,
+                });
+            }
+            None => value["Workflow"] = json!({"Status": "NEW"}),
+        }
+        value
+    }
+
+    fn control(&self, control: &ControlResult) -> Value {
+        let status = compliance_status(control.status);
+        let summary = checks::find(control.id)
+            .map(|c| c.summary())
+            .unwrap_or_default();
+        let mut description = format!(
+            "{} on {} ({}): {}.",
+            control.id, control.resource.name, control.resource.file, status
+        );
+        if !summary.is_empty() {
+            description.push_str(&format!(" {summary}"));
+        }
+        for offender in &control.offenders {
+            description.push_str(&format!(" {}: {}.", offender.pointer, offender.message));
+        }
+        for note in &control.notes {
+            description.push_str(&format!(" {note}"));
+        }
+        let id = format!(
+            "harden/control/{}/{}",
+            control.id,
+            stable_hash(&[&control.resource.file, &control.resource.name])
+        );
+        let mut value = self.base(
+            id,
+            control.id,
+            format!("{} {}: {status}", control.id, control.resource.name),
+            description,
+        );
+        // Security Hub rates a control finding by its status: a pass is informational.
+        let severity = match control.status {
+            ControlStatus::Failed => checks::find(control.id)
+                .map(|c| c.severity)
+                .unwrap_or(Severity::Medium),
+            _ => Severity::Info,
+        };
+        value["Severity"] = json!({"Label": severity_label(severity)});
+        value["Resources"] =
+            json!([self.task_definition_resource(&control.resource.name, &control.resource.kind)]);
+        value["Compliance"] = json!({
+            "Status": status,
+            "SecurityControlId": control.id,
+            "AssociatedStandards": [{"StandardsId": FSBP_STANDARD}],
+        });
+        value["Workflow"] = json!({
+            "Status": if control.status == ControlStatus::Failed { "NEW" } else { "RESOLVED" }
+        });
+        value
+    }
+
+    fn resource_of_finding(&self, finding: &Finding) -> Value {
+        let location = &finding.location;
+        match location.source {
+            Some(SourceKind::TaskDefinition) => {
+                let name = location
+                    .resource
+                    .clone()
+                    .or_else(|| location.file.clone())
+                    .unwrap_or_else(|| "task-definition".into());
+                self.task_definition_resource(&name, "AwsEcsTaskDefinition")
+            }
+            Some(SourceKind::Image) => {
+                let image = self.report.inputs.image.as_ref();
+                let name = image
+                    .and_then(|i| i.reference.clone())
+                    .or_else(|| location.file.clone())
+                    .unwrap_or_else(|| "image".into());
+                let mut container = Map::new();
+                container.insert("ImageName".into(), json!(truncate(&name, 1024)));
+                if let Some(image) = image {
+                    container.insert("ImageId".into(), json!(image.config_digest));
+                }
+                json!({
+                    "Type": "Container",
+                    "Id": truncate(&name, 512),
+                    "Partition": "aws",
+                    "Region": self.options.aws.region,
+                    "Details": {"Container": container},
+                })
+            }
+            _ => {
+                let id = location
+                    .file
+                    .clone()
+                    .or_else(|| location.resource.clone())
+                    .unwrap_or_else(|| "harden".into());
+                let mut other = Map::new();
+                if let Some(source) = location.source {
+                    other.insert("Source".into(), json!(super::source_name(source)));
+                }
+                if let Some(lines) = location.lines {
+                    other.insert(
+                        "Lines".into(),
+                        json!(format!("{}-{}", lines.start, lines.end)),
+                    );
+                }
+                json!({
+                    "Type": "Other",
+                    "Id": truncate(&id, 512),
+                    "Partition": "aws",
+                    "Region": self.options.aws.region,
+                    "Details": {"Other": other},
+                })
+            }
+        }
+    }
+
+    /// A task definition as a resource: its ARN when the name is `family:revision`.
+    fn task_definition_resource(&self, name: &str, kind: &str) -> Value {
+        let aws = &self.options.aws;
+        let is_task_definition = kind == "AwsEcsTaskDefinition";
+        let family = name.split_once(':').map_or(name, |(family, _)| family);
+        let id = if is_task_definition && !family.is_empty() {
+            format!(
+                "arn:aws:ecs:{}:{}:task-definition/{}",
+                aws.region, aws.account_id, name
+            )
+        } else {
+            name.to_string()
+        };
+        let mut value = json!({
+            "Type": if is_task_definition { "AwsEcsTaskDefinition" } else { "Other" },
+            "Id": truncate(&id, 512),
+            "Partition": "aws",
+            "Region": aws.region,
+        });
+        if is_task_definition {
+            value["Details"] = json!({"AwsEcsTaskDefinition": {"Family": family}});
+        } else {
+            value["Details"] = json!({"Other": {"Kind": kind}});
+        }
+        value
+    }
+}
+
+/// `Types`: the standard the check belongs to, in ASFF's namespace/category/classifier form.
+fn finding_type(check_id: &str) -> &'static str {
+    if check_id.starts_with("ECS.") {
+        return FSBP_TYPE;
+    }
+    let cis = checks::find(check_id)
+        .and_then(|c| c.section("References"))
+        .is_some_and(|r| r.contains("CIS Docker"));
+    if cis { CIS_DOCKER_TYPE } else { HARDENING_TYPE }
+}
+
+/// The check's one-line summary as the remediation text (≤ 512 characters).
+fn recommendation(check_id: &str) -> Option<Value> {
+    let check = checks::find(check_id)?;
+    let text = format!(
+        "{} Run `harden explain {}` for the fix.",
+        check.summary(),
+        check.id
+    );
+    Some(json!({"Recommendation": {"Text": truncate(&text, 512)}}))
+}
+
+fn stable_hash(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
+/// At most `max` characters, ending with `…` when cut (ASFF limits count characters).
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_counts_characters() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "ab…");
+        assert_eq!(truncate("ééééé", 4).chars().count(), 4);
+    }
+
+    #[test]
+    fn statuses_map_to_asff() {
+        assert_eq!(
+            compliance_status(ControlStatus::NotApplicable),
+            "NOT_AVAILABLE"
+        );
+        assert_eq!(compliance_status(ControlStatus::Indeterminate), "WARNING");
+        assert_eq!(severity_label(Severity::Info), "INFORMATIONAL");
+    }
+}

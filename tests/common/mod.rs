@@ -1,0 +1,251 @@
+//! Shared by the integration tests: a report built in code through the real policy stage (so it
+//! has suppressed findings and HD findings), and the external validators (found or skipped).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use harden::checks;
+use harden::config::{Config, Date};
+use harden::correlate::ignore::{DockerfileText, apply_policy};
+use harden::findings::{
+    ControlResult, ControlStatus, Finding, LineSpan, Location, Offender, ResourceRef, Severity,
+};
+use harden::report::{ImageSummary, Inputs, Report};
+
+pub const DOCKERFILE: &str = "FROM alpine:3.20\n# harden ignore=IM012 -- reviewed: ECS runs its own health check\nUSER root\n# harden ignore=IM012\nRUN apk add --no-cache curl\n";
+
+pub const CONFIG: &str = "[severity]\nIM012 = \"medium\"\n\n[[ignore]]\nid = \"IM012\"\npath = \"/usr/bin/passwd\"\nreason = \"passwd needs setuid; no login shell\"\nexpires = \"2999-01-01\"\n\n[[ignore]]\nid = \"IM012\"\nresource = \"old:1\"\nreason = \"the old family is gone\"\n\n[[ignore]]\nid = \"IM012\"\nfile = \"legacy.tar\"\nreason = \"expired exception\"\nexpires = \"2001-01-01\"\n";
+
+/// A finding of a registered check (IM012 stands in for every target: renderers read the
+/// location, not the check's target).
+pub fn finding(id: &str, message: &str, location: Location) -> Finding {
+    let check = checks::find(id).unwrap_or_else(|| panic!("{id} is registered"));
+    Finding {
+        id: check.id,
+        name: check.name,
+        severity: check.severity,
+        message: message.to_string(),
+        location,
+        evidence: Default::default(),
+        related: Vec::new(),
+        suppressed: None,
+    }
+}
+
+/// Writes the sample Dockerfile, config and task definition into `dir` and returns a report over
+/// them: findings in the image (config and a file), the Dockerfile (lines), the task definition
+/// (lines, and pointer only), HD findings from the real policy stage, and control results of every
+/// status.
+pub fn sample_report(dir: &Path) -> Report {
+    let dockerfile = dir.join("Dockerfile");
+    let config_path = dir.join("harden.toml");
+    let task_def = dir.join("td.json");
+    std::fs::write(&dockerfile, DOCKERFILE).unwrap();
+    std::fs::write(&config_path, CONFIG).unwrap();
+    std::fs::write(&task_def, "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [\n    {\"name\": \"app\", \"user\": \"0\"}\n  ]\n}\n").unwrap();
+    let dockerfile = dockerfile.display().to_string();
+    let task_def = task_def.display().to_string();
+
+    let mut passwd = finding(
+        "IM012",
+        "setuid root file /usr/bin/passwd",
+        Location::image_file("demo.tar", "/usr/bin/passwd", Some(2)),
+    );
+    passwd
+        .with_evidence("mode", "4755")
+        .with_evidence("owner", "0:0");
+    let mut with_lines =
+        Location::task_definition(&task_def, "web:3", "/containerDefinitions/0/user");
+    with_lines.lines = Some(LineSpan { start: 4, end: 4 });
+    let mut related = finding("IM012", "the <image> & \"task\" disagree", with_lines);
+    related.with_related(Location::image("demo.tar"));
+    let mut findings = vec![
+        finding(
+            "IM012",
+            "the image config has no HEALTHCHECK",
+            Location::image("demo.tar"),
+        ),
+        passwd,
+        finding(
+            "IM012",
+            "runs as root",
+            Location::dockerfile(&dockerfile, LineSpan { start: 3, end: 3 }),
+        ),
+        related,
+        finding(
+            "IM012",
+            "container app has no healthCheck",
+            Location::task_definition(&task_def, "web:3", "/containerDefinitions/0/healthCheck"),
+        ),
+    ];
+    let config = Config::parse(CONFIG, &config_path.display().to_string()).unwrap();
+    let texts = [DockerfileText {
+        path: dockerfile.clone(),
+        text: DOCKERFILE.to_string(),
+    }];
+    apply_policy(&mut findings, &config, &texts, Date::today());
+    harden::scan::sort_findings(&mut findings);
+
+    let resource = ResourceRef {
+        file: task_def.clone(),
+        kind: "AwsEcsTaskDefinition".into(),
+        name: "web:3".into(),
+    };
+    let control = |id: &'static str, status: ControlStatus| ControlResult {
+        id,
+        resource: resource.clone(),
+        status,
+        offenders: Vec::new(),
+        notes: Vec::new(),
+        parity_unverified: false,
+    };
+    let mut failed = control("ECS.20", ControlStatus::Failed);
+    failed.offenders.push(Offender {
+        pointer: "/containerDefinitions/0/user".into(),
+        container: Some("app".into()),
+        message: "user is 0 (root)".into(),
+        source_path: None,
+        line: Some(4),
+    });
+    let mut not_applicable = control("ECS.9", ControlStatus::NotApplicable);
+    not_applicable
+        .notes
+        .push("no logConfiguration applies to this launch type".into());
+    let mut indeterminate = control("ECS.4", ControlStatus::Indeterminate);
+    indeterminate
+        .notes
+        .push("privileged is a CloudFormation Ref".into());
+    let controls = vec![
+        control("ECS.5", ControlStatus::Passed),
+        failed,
+        not_applicable,
+        indeterminate,
+    ];
+
+    Report {
+        inputs: Inputs {
+            image: Some(ImageSummary {
+                source: "demo.tar".into(),
+                reference: Some("example.com/demo:1.0".into()),
+                platform: "linux/amd64".into(),
+                manifest_digest: None,
+                config_digest: "sha256:".to_string() + &"ab".repeat(32),
+                layers: 3,
+                files: 120,
+                user: String::new(),
+            }),
+            ..Inputs::default()
+        },
+        findings,
+        controls,
+        notes: vec!["a note for the reader".into()],
+        ..Report::default()
+    }
+}
+
+pub fn severity_count(report: &Report, severity: Severity) -> usize {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == severity)
+        .count()
+}
+
+/// An external validator: found, or (outside CI only) skipped with a note.
+pub fn tool_or_skip(what: &str, found: Option<PathBuf>, install_hint: &str) -> Option<PathBuf> {
+    if found.is_some() {
+        return found;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is missing in CI: .ci/run must install it ({install_hint})");
+    }
+    eprintln!("note: skipping the {what} validation: not installed ({install_hint})");
+    None
+}
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The SARIF multitool's native binary, from `HARDEN_SARIF_MULTITOOL` or the npm install that
+/// .ci/run makes under target/tools.
+pub fn sarif_multitool() -> Option<PathBuf> {
+    let candidate = std::env::var_os("HARDEN_SARIF_MULTITOOL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            manifest_dir()
+                .join("target/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool")
+        });
+    tool_or_skip(
+        "SARIF multitool",
+        candidate.is_file().then_some(candidate),
+        "npm install --prefix target/tools @microsoft/sarif-multitool",
+    )
+}
+
+/// python3 with the given modules importable.
+pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
+    let import = format!("import {}", modules.join(", "));
+    let ok = Command::new("python3")
+        .args(["-c", &import])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    tool_or_skip(
+        &format!("python3 with {}", modules.join(", ")),
+        ok.then(|| PathBuf::from("python3")),
+        &format!("pip install {}", modules.join(" ")),
+    )
+}
+
+/// Validates a SARIF file with the multitool's SARIF and GitHub rules; returns its error-level
+/// results (rule id and message), empty when the file is valid.
+pub fn sarif_errors(multitool: &Path, sarif: &Path, scratch: &Path) -> Vec<String> {
+    let log = scratch.join("validation.sarif");
+    let output = Command::new(multitool)
+        .args([
+            "validate",
+            "--rule-kind",
+            "Sarif;Gh",
+            "--log",
+            "ForceOverwrite",
+            "-o",
+        ])
+        .arg(&log)
+        .arg(sarif)
+        .output()
+        .expect("the multitool runs");
+    let log_text = std::fs::read_to_string(&log).unwrap_or_else(|e| {
+        panic!(
+            "the multitool wrote no log ({e}): {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let log: serde_json::Value = serde_json::from_str(&log_text).unwrap();
+    let mut errors = Vec::new();
+    for run in log["runs"].as_array().into_iter().flatten() {
+        for result in run["results"].as_array().into_iter().flatten() {
+            if result["level"] == "error" {
+                errors.push(format!(
+                    "{} {}",
+                    result["ruleId"], result["message"]["arguments"]
+                ));
+            }
+        }
+        // A file the multitool cannot parse shows as a tool execution error.
+        for invocation in run["invocations"].as_array().into_iter().flatten() {
+            for note in invocation["toolExecutionNotifications"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                if note["level"] == "error" {
+                    errors.push(format!("execution: {}", note["message"]["text"]));
+                }
+            }
+        }
+    }
+    errors
+}
