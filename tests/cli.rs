@@ -417,3 +417,116 @@ fn asff_with_the_default_account_says_so() {
     let asff = std::fs::read_to_string(dir.path().join("r.asff")).unwrap();
     assert!(asff.contains("\"AwsAccountId\":\"000000000000\""));
 }
+
+/// A real scan of all three inputs: an image built by `harden::testkit` (root user, a setuid
+/// file, no health check), a Dockerfile and a failing task definition, written in every format at
+/// once and checked by every validator.
+#[test]
+fn a_real_three_input_scan_validates_in_every_format() {
+    use harden::testkit::{ImageSpec, LayerSpec, Layout};
+    let dir = project(
+        ROOT_DOCKERFILE,
+        Some(
+            "[[ignore]]\nid = \"IM003\"\npath = \"/usr/bin/passwd\"\nreason = \"passwd needs setuid; no user has a login shell\"\n",
+        ),
+    );
+    ImageSpec::new()
+        .user("root")
+        .reference("example.com/web:1.2.3")
+        .layer(
+            LayerSpec::gzip()
+                .dir("/usr", 0o755)
+                .dir("/usr/bin", 0o755)
+                .file("/usr/bin/passwd", 0o4755, b"not a real binary")
+                .file("/usr/bin/app", 0o755, b"app"),
+        )
+        .write(Layout::DockerArchive, &dir.path().join("app.tar"))
+        .unwrap();
+    std::fs::copy(
+        manifest_dir().join("fixtures/ecs/ECS.20/fail-root.json"),
+        dir.path().join("td.json"),
+    )
+    .unwrap();
+    let output = harden(
+        &[
+            "scan",
+            "app.tar",
+            "--dockerfile",
+            "Dockerfile",
+            "--task-def",
+            "td.json",
+            "-o",
+            "r.sarif",
+            "-o",
+            "r.json",
+            "-o",
+            "r.xml",
+            "-o",
+            "r.asff",
+            "--aws-account-id",
+            "123456789012",
+            "--aws-region",
+            "eu-west-1",
+        ],
+        dir.path(),
+    );
+    let code = output.status.code().unwrap();
+    assert!(code == 0 || code == 1, "{}", stderr(&output));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(code, expected_exit(&json, "high"));
+    let sources: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["location"]["source"].as_str())
+        .collect();
+    for source in ["image", "dockerfile", "task_definition"] {
+        assert!(sources.contains(source), "no {source} finding: {sources:?}");
+    }
+    let passwd = findings_of(&json, "IM003");
+    assert_eq!(passwd.len(), 1);
+    assert_eq!(passwd[0]["suppressed"]["kind"], "config");
+    assert!(
+        json["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "ECS.20" && c["status"] == "failed")
+    );
+
+    if let Some(multitool) = common::sarif_multitool() {
+        let errors = common::sarif_errors(&multitool, &dir.path().join("r.sarif"), dir.path());
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let asff = std::fs::read_to_string(dir.path().join("r.asff")).unwrap();
+    assert!(asff.contains("\"SecurityControlId\":\"ECS.20\""));
+    assert!(asff.contains("\"Type\":\"AwsEcsTaskDefinition\""));
+    assert!(asff.contains("\"Type\":\"Container\""));
+    if let Some(python) = common::python_with(&["botocore", "junitparser", "jsonschema"]) {
+        let output = Command::new(&python)
+            .arg(manifest_dir().join("scripts/validate_asff.py"))
+            .arg(dir.path().join("r.asff"))
+            .args(["--account", "123456789012", "--region", "eu-west-1"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let output = Command::new(&python)
+            .arg("-c")
+            .arg("import sys, json, jsonschema\nfrom junitparser import JUnitXml, Failure\nxml = JUnitXml.fromfile(sys.argv[1])\nnames = [s.name for s in xml]\nassert len(names) >= 3, names\nassert any(isinstance(r, Failure) for s in xml for c in s for r in c.result)\njsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[3])))")
+            .arg(dir.path().join("r.xml"))
+            .arg(dir.path().join("r.json"))
+            .arg(manifest_dir().join("schema/report.schema.json"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
