@@ -658,3 +658,32 @@ fn every_shared_real_image_loads() {
     }
     assert!(loaded >= 9, "only {loaded} real images loaded");
 }
+
+#[test]
+fn mutated_and_truncated_layers_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = parse_image(
+        "layer plain\ndir /etc\nfile /etc/passwd content=\"root:x:0:0::/:/bin/sh\\n\"\nsymlink /bin -> usr/bin\nhardlink /etc/p2 => /etc/passwd\nwhiteout /gone\n",
+    )
+    .unwrap();
+    let tar = spec.layer_tar(0).unwrap();
+    let files = spec.files(Layout::OciDir).unwrap();
+    let layer_name = layer_blob_name(&files, &spec);
+    for position in (0..tar.len()).step_by(97) {
+        for mutation in [0x00u8, 0xff, b'7'] {
+            let mut mutated = tar.clone();
+            mutated[position] = mutation;
+            let mut files = files.clone();
+            files.files.insert(layer_name.clone(), mutated);
+            let path = dir.path().join(format!("m{position}-{mutation}"));
+            files.write_dir(&path).unwrap();
+            // Either loads (the byte did not matter) or fails with an error; never panics.
+            let _ = load(&format!("oci:{}", path.display()), &options());
+        }
+    }
+    let mut files = files.clone();
+    files.files.insert(layer_name.clone(), tar[..700].to_vec());
+    files.write_dir(&dir.path().join("short")).unwrap();
+    let error = load_err(&format!("oci:{}", dir.path().join("short").display()));
+    assert!(error.contains(&layer_name[13..]), "{error}");
+}

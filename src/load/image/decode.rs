@@ -318,6 +318,10 @@ fn read_member<R: Read>(
     }))
 }
 
+/// The most of one file's contents kept in memory (a `ContentRequest::Path` has no size cap of its
+/// own; an `/etc/passwd` beyond this is not a real one).
+const MAX_KEPT_CONTENT: u64 = 64 * 1024 * 1024;
+
 /// Reads a file's contents when a request names it, or sniffs its first bytes when a
 /// [`ContentRequest::ContentPrefix`] might match. Everything else is skipped unread.
 fn read_wanted<R: Read>(
@@ -344,8 +348,10 @@ fn read_wanted<R: Read>(
         }
     }
     if keep {
-        let mut content = Vec::with_capacity(size as usize);
-        entry.read_to_end(&mut content)?;
+        // The header's size is untrusted: never reserve more than the cap up front, and never
+        // keep more than MAX_KEPT_CONTENT of a file requested by exact path.
+        let mut content = Vec::with_capacity(size.min(MAX_KEPT_CONTENT) as usize);
+        entry.take(MAX_KEPT_CONTENT).read_to_end(&mut content)?;
         return Ok(Some(content.into()));
     }
     if longest_prefix == 0 {
@@ -363,7 +369,7 @@ fn read_wanted<R: Read>(
         return Ok(None);
     }
     let mut content = head;
-    content.reserve(size as usize - content.len());
+    content.reserve((size.min(MAX_KEPT_CONTENT) as usize).saturating_sub(content.len()));
     entry.read_to_end(&mut content)?;
     Ok(Some(content.into()))
 }
