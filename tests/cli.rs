@@ -328,6 +328,11 @@ fn one_run_writes_every_format_and_each_validates() {
     let code = output.status.code().unwrap();
     let text = stdout(&output);
     assert!(text.contains("(2 suppressed)"), "text on stdout: {text}");
+    assert!(text.contains("SUPPRESSED (2)"), "{text}");
+    assert!(
+        text.contains("ECS runs the health check [harden.toml:1]"),
+        "{text}"
+    );
 
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())

@@ -97,11 +97,39 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push('\n');
     }
 
-    let suppressed = report
+    // Suppressed findings stay visible, one line each with who accepted them and why.
+    let accepted: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|f| f.suppressed.is_some())
-        .count();
+        .collect();
+    if !accepted.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} ({})",
+            palette.paint("2", "SUPPRESSED"),
+            accepted.len()
+        );
+        for finding in &accepted {
+            if let Some(suppression) = &finding.suppressed {
+                let origin = suppression
+                    .origin
+                    .as_deref()
+                    .map(|o| format!(" [{o}]"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {} {} at {}: {}{origin}",
+                    palette.paint("2", finding.id),
+                    finding.severity,
+                    describe(&finding.location),
+                    suppression.reason
+                );
+            }
+        }
+        out.push('\n');
+    }
+    let suppressed = accepted.len();
     let counts: Vec<String> = Severity::ALL
         .into_iter()
         .rev()
