@@ -115,6 +115,10 @@ struct ScanArgs {
     /// CloudFormation/CDK template, `terraform show -json` output, or a directory of them.
     #[arg(long = "task-def", value_name = "FILE_OR_DIR")]
     task_def: Vec<PathBuf>,
+    /// The container definition that runs the scanned image (default: the one whose `image`
+    /// names it, or the only one).
+    #[arg(long, value_name = "NAME", requires = "task_def")]
+    container: Option<String>,
     /// Tag keys every ECS service, cluster and task definition must carry (ECS.13-15
     /// requiredTagKeys), comma-separated. Default: any tag key.
     #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
@@ -341,6 +345,7 @@ fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<
             .collect(),
         evaluate_inactive: args.evaluate_inactive,
         config,
+        container: args.container,
     };
     let mut report = scan::scan(&request)?;
 

@@ -2,6 +2,7 @@
 //! image, computes effective settings, and applies ignores. Cross-source checks read [`Joined`].
 
 pub mod ignore;
+pub mod pairing;
 
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::EcsInventory;
@@ -13,4 +14,6 @@ pub struct Joined<'a> {
     pub image: Option<&'a Image>,
     pub dockerfile: Option<&'a Dockerfile>,
     pub ecs: Option<&'a EcsInventory>,
+    /// Container definitions paired with `image` (see [`pairing`]).
+    pub pairs: &'a [pairing::Pairing<'a>],
 }

@@ -39,6 +39,8 @@ pub struct ScanRequest {
     pub evaluate_inactive: bool,
     /// The policy (`harden.toml`): severity overrides and ignores.
     pub config: Config,
+    /// `--container NAME`: the container definition run from the scanned image.
+    pub container: Option<String>,
 }
 
 /// Why a scan could not produce a complete report.
@@ -102,14 +104,15 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
 
     let mut findings = Vec::new();
     let mut controls = Vec::new();
-    run_checks(
+    let pairing_notes = run_checks_paired(
         image.as_ref(),
         dockerfile.as_ref(),
         ecs.as_ref(),
+        request.container.as_deref(),
         &mut findings,
         &mut controls,
     );
-    let mut notes = Vec::new();
+    let mut notes = pairing_notes;
     // The scanned Dockerfile's pragmas apply even where no finding points (unused ones are HD001).
     let scanned: Vec<String> = dockerfile
         .iter()
@@ -164,7 +167,7 @@ pub fn apply_policy(
     ignores::apply_policy(findings, config, &texts, Date::today());
 }
 
-/// Runs every check whose input is present.
+/// Runs every check whose input is present, pairing containers with the image by reference.
 pub fn run_checks(
     image: Option<&Image>,
     dockerfile: Option<&Dockerfile>,
@@ -172,10 +175,25 @@ pub fn run_checks(
     findings: &mut Vec<Finding>,
     controls: &mut Vec<ControlResult>,
 ) {
+    run_checks_paired(image, dockerfile, ecs, None, findings, controls);
+}
+
+/// Runs every check whose input is present; `container` is `--container NAME`. Returns the
+/// pairing notes (which container was paired with the image and why, and which were not).
+pub fn run_checks_paired(
+    image: Option<&Image>,
+    dockerfile: Option<&Dockerfile>,
+    ecs: Option<&EcsInventory>,
+    container: Option<&str>,
+    findings: &mut Vec<Finding>,
+    controls: &mut Vec<ControlResult>,
+) -> Vec<String> {
+    let pairing = crate::correlate::pairing::pair(image, ecs, container);
     let joined = Joined {
         image,
         dockerfile,
         ecs,
+        pairs: &pairing.pairs,
     };
     for check in checks::all() {
         let mut emitter = Emitter::new(check, findings, controls);
@@ -188,6 +206,7 @@ pub fn run_checks(
             Run::Tool(_) => {}
         }
     }
+    pairing.notes
 }
 
 /// Most severe first, then by check and place, so every format is deterministic.

@@ -168,3 +168,44 @@ fn ecs_fixtures() {
         assert_fixture(path, &findings);
     });
 }
+
+/// Cross-source fixtures: `fixtures/cross/<ID>/<pass|fail>-<what>/` holds `image.image` (testkit
+/// text form), `taskdef.json` (any `--task-def` format) and optionally a `Dockerfile`. The
+/// containers are paired with the image as a scan pairs them (by reference, or the only one).
+#[test]
+fn cross_fixtures() {
+    use harden::load::dockerfile::{DockerfileOptions, load as load_dockerfile};
+    insta::glob!("../fixtures/cross", "*/*/image.image", |path| {
+        let fixture = path
+            .parent()
+            .expect("fixtures/cross/<ID>/<fixture>/image.image");
+        let text = std::fs::read_to_string(path).unwrap();
+        let spec = parse_image(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let dir = tempfile::tempdir().unwrap();
+        let layout_dir = dir.path().join("oci");
+        spec.write(Layout::OciDir, &layout_dir).unwrap();
+        let options = ImageOptions {
+            wants: checks::content_requests(),
+            ..ImageOptions::default()
+        };
+        let mut image = load(&format!("oci:{}", layout_dir.display()), &options)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        image.source = relative(path);
+        let task_definition = fixture.join("taskdef.json");
+        let task_text = std::fs::read_to_string(&task_definition)
+            .unwrap_or_else(|e| panic!("{}: {e}", task_definition.display()));
+        let inventory =
+            harden::load::ecs::load_text_inventory(&relative(&task_definition), &task_text)
+                .unwrap_or_else(|e| panic!("{}: {e}", task_definition.display()));
+        let dockerfile_path = fixture.join("Dockerfile");
+        let dockerfile = dockerfile_path.is_file().then(|| {
+            let mut dockerfile = load_dockerfile(&dockerfile_path, &DockerfileOptions::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", dockerfile_path.display()));
+            dockerfile.path = relative(&dockerfile_path);
+            dockerfile.context.directory = relative(Path::new(&dockerfile.context.directory));
+            dockerfile
+        });
+        let findings = run_all_checks(Some(&image), dockerfile.as_ref(), Some(&inventory));
+        assert_fixture(fixture, &findings);
+    });
+}
