@@ -110,15 +110,33 @@ fn every_layout_loads_the_same_tree() {
     let dir = tempfile::tempdir().unwrap();
     let image = layered();
     let mut trees = Vec::new();
+    let mut digests = Vec::new();
     for layout in Layout::ALL {
         let loaded = load_ok(&write(&image, layout, dir.path()));
         assert_eq!(loaded.layers.len(), 3, "{layout:?}");
         assert_eq!(loaded.config.user.as_deref(), Some("app"));
         assert_eq!(loaded.platform.to_string(), "linux/amd64");
+        digests.push((layout, loaded.manifest_digest.clone()));
         trees.push((layout, loaded.filesystem));
     }
     for (layout, tree) in &trees[1..] {
         assert_eq!(tree, &trees[0].1, "{layout:?} differs from the OCI layout");
+    }
+    // The manifest digest (what a task definition pins) is known wherever a manifest exists:
+    // OCI layouts and Docker 25+ archives (from their index.json); the classic docker-archive
+    // layout has no manifest, so it is unknown there.
+    let oci = digests[0].1.clone();
+    assert!(
+        oci.as_deref().is_some_and(|d| d.starts_with("sha256:")),
+        "{digests:?}"
+    );
+    for (layout, digest) in &digests {
+        let expected = if *layout == Layout::DockerArchive {
+            None
+        } else {
+            oci.clone()
+        };
+        assert_eq!(digest, &expected, "{layout:?}");
     }
 }
 
@@ -257,6 +275,9 @@ fn multi_platform_indexes_pick_a_platform() {
         let spec = format!("{}:{}", layout.transport(), path.display());
         let default = load_ok(&spec);
         assert_eq!(default.platform.to_string(), "linux/amd64");
+        // A nested index is on the way to the manifest: its digest (what a multi-platform tag
+        // resolves to) is kept, so a task definition pinned to it pairs with this image.
+        assert_eq!(default.index_digests.len(), usize::from(nested), "{nested}");
         assert_eq!(default.filesystem.get("/arch").unwrap().size, 11);
         let arm = load(
             &spec,

@@ -45,6 +45,9 @@ pub struct ImageConfig {
     pub labels: BTreeMap<String, String>,
     pub stop_signal: Option<String>,
     pub healthcheck: Option<Healthcheck>,
+    /// Docker's `Shell` (the Dockerfile `SHELL` instruction): what runs `CMD-SHELL` health checks
+    /// and shell-form commands; `None` means the runtime default, `/bin/sh -c`.
+    pub shell: Option<Vec<String>>,
 }
 
 /// One entry of the config's `history`.
@@ -240,6 +243,9 @@ pub struct Image {
     pub reference: Option<String>,
     /// Digest of the image manifest, when there is one.
     pub manifest_digest: Option<String>,
+    /// Digests of the image indexes that led to the manifest, outermost first (a multi-platform
+    /// tag's digest): a task definition pinned to one of them runs this image too.
+    pub index_digests: Vec<String>,
     pub config_digest: String,
     pub platform: Platform,
     pub config: ImageConfig,

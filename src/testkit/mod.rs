@@ -157,6 +157,8 @@ pub struct ConfigSpec {
     pub volumes: Vec<String>,
     /// `Healthcheck.Test`: `["CMD", "/app", "--health"]`, or `["NONE"]`.
     pub healthcheck: Option<Vec<String>>,
+    /// Docker's `Shell`: `["/bin/bash", "-c"]`.
+    pub shell: Option<Vec<String>>,
     pub entrypoint: Option<Vec<String>>,
     pub cmd: Option<Vec<String>>,
     pub working_dir: Option<String>,

@@ -18,7 +18,8 @@ pub struct ParseError {
 /// - `config user=app` · `config env=KEY=value` (repeatable) · `config expose=22/tcp` ·
 ///   `config volume=/data` · `config workdir=/app` · `config label=KEY=value` ·
 ///   `config healthcheck=CMD ["/app","--health"]` (also `CMD-SHELL command`, `NONE`) ·
-///   `config entrypoint=["/app"]` · `config cmd=["--flag"]` (JSON arrays)
+///   `config entrypoint=["/app"]` · `config cmd=["--flag"]` · `config shell=["/bin/bash","-c"]`
+///   (JSON arrays)
 /// - `history created_by=RUN make install` (the rest of the line), optionally ending in ` empty_layer`
 /// - `platform linux/arm64[/v8]` (default linux/amd64) · `tag app:1.0` (RepoTags / ref.name)
 ///
@@ -101,6 +102,7 @@ fn apply_config(image: &mut ImageSpec, rest: &str) -> Result<(), String> {
             config.labels.push((k.to_string(), v.to_string()));
         }
         "entrypoint" => config.entrypoint = Some(json_array(value)?),
+        "shell" => config.shell = Some(json_array(value)?),
         "cmd" => config.cmd = Some(json_array(value)?),
         "healthcheck" => {
             let (kind, args) = value.split_once(' ').unwrap_or((value, ""));

@@ -151,6 +151,9 @@ impl ImageSpec {
         if let Some(test) = &config.healthcheck {
             runtime.insert("Healthcheck".into(), json!({ "Test": test }));
         }
+        if let Some(shell) = &config.shell {
+            runtime.insert("Shell".into(), json!(shell));
+        }
         if let Some(entrypoint) = &config.entrypoint {
             runtime.insert("Entrypoint".into(), json!(entrypoint));
         }

@@ -40,6 +40,7 @@ struct RuntimeConfig {
     labels: Option<BTreeMap<String, String>>,
     stop_signal: Option<String>,
     healthcheck: Option<HealthcheckConfig>,
+    shell: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +105,7 @@ pub fn parse_config(
         healthcheck: runtime.healthcheck.map(|h| Healthcheck {
             test: h.test.unwrap_or_default(),
         }),
+        shell: runtime.shell.filter(|shell| !shell.is_empty()),
     };
     let history = file
         .history

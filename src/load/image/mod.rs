@@ -130,6 +130,7 @@ pub fn load_from(
         source: spec.to_string(),
         reference: resolved.reference,
         manifest_digest: resolved.manifest_digest,
+        index_digests: resolved.index_digests,
         config_digest,
         platform: parsed.platform,
         config: parsed.config,

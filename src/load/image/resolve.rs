@@ -60,6 +60,9 @@ pub struct LayerSource {
 pub struct Resolved {
     pub reference: Option<String>,
     pub manifest_digest: Option<String>,
+    /// Digests of the image indexes that led to the manifest, outermost first (a multi-platform
+    /// tag's digest): a task definition pinned to one of them runs this image too.
+    pub index_digests: Vec<String>,
     pub config: LayerSource,
     pub layers: Vec<LayerSource>,
 }
@@ -86,7 +89,11 @@ pub fn resolve(
             match kind_of(store, &blob, bytes, media_type.as_deref())? {
                 DocumentKind::Index => {
                     let index = parse_index(store, &blob, bytes, None)?;
-                    resolve_oci(store, index, None, platform)
+                    let mut resolved = resolve_oci(store, index, None, platform)?;
+                    if let Some(digest) = digest {
+                        resolved.index_digests.insert(0, digest.clone());
+                    }
+                    Ok(resolved)
                 }
                 DocumentKind::Manifest => {
                     let manifest = parse_manifest(store, &blob, bytes)?;
@@ -221,9 +228,15 @@ fn resolve_docker(
             }
         })
         .collect();
+    let config_digest = digest_from_path(&entry.config);
+    let (manifest_digest, index_digests) = config_digest
+        .as_deref()
+        .and_then(|config| docker_manifest_digest(store, config))
+        .unzip();
     Ok(Resolved {
         reference,
-        manifest_digest: None,
+        manifest_digest,
+        index_digests: index_digests.unwrap_or_default(),
         config: LayerSource {
             location: BlobLocation::Path(entry.config.clone()),
             expected_digest: digest_from_path(&entry.config),
@@ -231,6 +244,28 @@ fn resolve_docker(
             media_type: None,
         },
         layers,
+    })
+}
+
+/// The manifest digest of a Docker 25+ archive's image (and the indexes leading to it), found in
+/// the `index.json` Docker writes beside `manifest.json`: the manifest whose config is `config`.
+/// Best effort: the classic layout has no `index.json`, and the image itself is read from
+/// `manifest.json` either way, so an unreadable index only leaves the digest unknown.
+fn docker_manifest_digest(store: &dyn BlobStore, config: &str) -> Option<(String, Vec<String>)> {
+    let bytes = store
+        .read_small(&BlobLocation::Path("index.json".into()), MAX_DOCUMENT_SIZE)
+        .ok()?;
+    let top = parse_index(store, "index.json", &bytes, None).ok()?;
+    let mut candidates = Vec::new();
+    let mut skipped = None;
+    for descriptor in &top {
+        collect_manifests(store, descriptor, &None, &[], &mut candidates, &mut skipped).ok()?;
+    }
+    candidates.into_iter().find_map(|candidate| {
+        let bytes = read_verified(store, &by_digest(&candidate.descriptor)).ok()?;
+        let manifest = parse_manifest(store, "manifest", &bytes).ok()?;
+        (manifest.config().digest().to_string() == config)
+            .then(|| (candidate.descriptor.digest.clone(), candidate.via))
     })
 }
 
@@ -435,6 +470,8 @@ fn by_digest(descriptor: &Descriptor) -> LayerSource {
 struct Candidate {
     descriptor: Descriptor,
     name: Option<String>,
+    /// The digests of the indexes passed through to reach it, outermost first.
+    via: Vec<String>,
 }
 
 fn resolve_oci(
@@ -506,7 +543,7 @@ fn resolve_oci(
             store,
             descriptor,
             &name,
-            0,
+            &[],
             &mut candidates,
             &mut skipped_type,
         )?;
@@ -531,6 +568,7 @@ fn resolve_oci(
     let manifest = parse_manifest(store, &blob, &bytes)?;
     let mut resolved = from_manifest(store, &blob, manifest)?;
     resolved.manifest_digest = Some(candidate.descriptor.digest.clone());
+    resolved.index_digests = candidate.via;
     resolved.reference = candidate.name;
     Ok(resolved)
 }
@@ -539,7 +577,7 @@ fn collect_manifests(
     store: &dyn BlobStore,
     descriptor: &Descriptor,
     name: &Option<String>,
-    depth: usize,
+    via: &[String],
     out: &mut Vec<Candidate>,
     skipped_type: &mut Option<(String, String)>,
 ) -> Result<(), ImageError> {
@@ -550,6 +588,7 @@ fn collect_manifests(
         out.push(Candidate {
             descriptor: descriptor.clone(),
             name: name.clone(),
+            via: via.to_vec(),
         });
         return Ok(());
     }
@@ -560,7 +599,7 @@ fn collect_manifests(
         ));
         return Ok(());
     }
-    if depth >= MAX_INDEX_DEPTH {
+    if via.len() >= MAX_INDEX_DEPTH {
         return Err(ImageError::invalid(
             store.input(),
             format!(
@@ -571,8 +610,10 @@ fn collect_manifests(
     }
     let bytes = read_verified(store, &by_digest(descriptor))?;
     let blob = format!("index {}", descriptor.digest);
+    let mut via = via.to_vec();
+    via.push(descriptor.digest.clone());
     for child in parse_index(store, &blob, &bytes, Some(&descriptor.media_type))? {
-        collect_manifests(store, &child, name, depth + 1, out, skipped_type)?;
+        collect_manifests(store, &child, name, &via, out, skipped_type)?;
     }
     Ok(())
 }
@@ -682,6 +723,7 @@ fn from_manifest(
     Ok(Resolved {
         reference: None,
         manifest_digest: None,
+        index_digests: Vec::new(),
         config: by_digest(&config),
         layers,
     })
