@@ -103,13 +103,28 @@ fn reference_match(
 ) -> Option<String> {
     let written = container.image.as_str()?;
     let wanted = Reference::parse(written).ok()?;
+    let same_repository = scanned
+        .is_some_and(|scanned| wanted.domain == scanned.domain && wanted.path == scanned.path);
     if let (Some(digest), Some(manifest)) = (&wanted.digest, &image.manifest_digest) {
-        return (digest == manifest)
-            .then(|| format!("digest {digest} is the scanned manifest digest"));
+        if digest == manifest {
+            return Some(format!("digest {digest} is the scanned manifest digest"));
+        }
+        if image.index_digests.contains(digest) {
+            return Some(format!(
+                "digest {digest} is the scanned image's index, whose {} manifest was scanned",
+                image.platform
+            ));
+        }
+        // The same repository at another digest: still the closest image there is, paired so
+        // that XC005 reports that what runs is not what was scanned.
+        return same_repository.then(|| {
+            format!(
+                "repository {}/{} is the scanned image's, but digest {digest} is not the scanned one (see XC005)",
+                wanted.domain, wanted.path
+            )
+        });
     }
-    let scanned = scanned?;
-    let same_repository = wanted.domain == scanned.domain && wanted.path == scanned.path;
-    (same_repository && wanted.tag.is_some() && wanted.tag == scanned.tag).then(|| {
+    (same_repository && wanted.tag.is_some() && wanted.tag == scanned?.tag).then(|| {
         format!(
             "reference {written} names {}",
             image.reference.as_deref().unwrap_or_default()

@@ -3,10 +3,9 @@
 
 use crate::checks::Emitter;
 use crate::correlate::Joined;
-use super::support::container_location;
+use super::support::{container_location, effective_user_spec};
 use crate::correlate::pairing::Pairing;
 use crate::findings::{Location, Severity};
-use crate::model::ecs::Value;
 use crate::model::image::{ContentRequest, Image};
 
 crate::declare_check! {
@@ -53,18 +52,9 @@ fn check(joined: &Joined, out: &mut Emitter) {
 
 fn check_pair(image: &Image, pair: &Pairing, out: &mut Emitter) {
     let container = pair.container;
-    let (spec, source) = match &container.user.value {
-        Value::Known(user) => (user.clone(), "task definition `user`".to_string()),
-        Value::Absent => (
-            image.config_user().to_string(),
-            if image.config_user().is_empty() {
-                "image config (no USER: runtime default)".to_string()
-            } else {
-                "image config USER".to_string()
-            },
-        ),
-        // Unknown (a parameter, an intrinsic): the join cannot decide.
-        _ => return,
+    // Unknown offline (a parameter, an intrinsic): the join cannot decide.
+    let Some((spec, source)) = effective_user_spec(image, container) else {
+        return;
     };
     // An unresolvable user stops the container from starting: not a root finding.
     let Ok(resolved) = image.resolve_user(&spec) else {
