@@ -1,6 +1,7 @@
 //! Joins the inputs: pairs container definitions with the scanned image and the Dockerfile with the
 //! image, computes effective settings, and applies ignores. Cross-source checks read [`Joined`].
 
+pub mod dockerfile_match;
 pub mod ignore;
 pub mod pairing;
 
