@@ -4,7 +4,9 @@
 use crate::checks::{self, Emitter, Run};
 use crate::config::{Config, Date};
 use crate::correlate::Joined;
+use crate::correlate::dockerfile_match;
 use crate::correlate::ignore::{self as ignores, DockerfileText};
+use crate::correlate::pairing::PairingRecord;
 use crate::findings::{ControlResult, Finding};
 use crate::load::dockerfile::{self as dockerfile_loader, DockerfileError, DockerfileOptions};
 use crate::load::ecs::{self as ecs_load, EcsLoadError};
@@ -104,7 +106,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
 
     let mut findings = Vec::new();
     let mut controls = Vec::new();
-    let pairing_notes = run_checks_paired(
+    let (pairing_notes, pairings) = run_checks_paired(
         image.as_ref(),
         dockerfile.as_ref(),
         ecs.as_ref(),
@@ -112,7 +114,16 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         &mut findings,
         &mut controls,
     );
-    let mut notes = pairing_notes;
+    // The ECS loader's notes (skipped revisions, unknown values) come first, then pairing.
+    notes.extend(pairing_notes);
+    let dockerfile_match = match (&dockerfile, &image) {
+        (Some(dockerfile), Some(image)) => {
+            let matched = dockerfile_match::match_dockerfile(dockerfile, image);
+            notes.push(matched.note(&dockerfile.path, &image.source));
+            Some(matched)
+        }
+        _ => None,
+    };
     // The scanned Dockerfile's pragmas apply even where no finding points (unused ones are HD001).
     let scanned: Vec<String> = dockerfile
         .iter()
@@ -127,6 +138,8 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
             image: image.as_ref().map(ImageSummary::of),
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
             task_definitions: ecs.as_ref().map(|e| e.inputs.clone()).unwrap_or_default(),
+            pairings,
+            dockerfile_match,
         },
         findings,
         controls,
@@ -179,7 +192,8 @@ pub fn run_checks(
 }
 
 /// Runs every check whose input is present; `container` is `--container NAME`. Returns the
-/// pairing notes (which container was paired with the image and why, and which were not).
+/// pairing notes (which container was paired with the image and why, and which were not) and the
+/// same decisions as records for the report.
 pub fn run_checks_paired(
     image: Option<&Image>,
     dockerfile: Option<&Dockerfile>,
@@ -187,7 +201,7 @@ pub fn run_checks_paired(
     container: Option<&str>,
     findings: &mut Vec<Finding>,
     controls: &mut Vec<ControlResult>,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<PairingRecord>) {
     let pairing = crate::correlate::pairing::pair(image, ecs, container);
     let joined = Joined {
         image,
@@ -206,7 +220,7 @@ pub fn run_checks_paired(
             Run::Tool(_) => {}
         }
     }
-    pairing.notes
+    (pairing.notes, pairing.records)
 }
 
 /// Most severe first, then by check and place, so every format is deterministic.

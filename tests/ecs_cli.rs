@@ -112,3 +112,42 @@ fn bad_input_exits_2_naming_the_file() {
     assert_eq!(code, 2);
     assert!(stderr.contains("nothing to scan"), "{stderr}");
 }
+
+#[test]
+fn loader_notes_reach_the_report() {
+    // A directory with a file that is not an ECS input: skipped, and the report says so.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("td.json"),
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "app:1", "user": "1000", "readonlyRootFilesystem": true}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"name": "web", "version": "1.0.0"}"#,
+    )
+    .unwrap();
+    let (_, stdout, stderr) = harden(&[
+        "scan",
+        "--task-def",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("package.json") && n.contains("skipped")),
+        "{notes:?}"
+    );
+}

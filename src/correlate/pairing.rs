@@ -15,11 +15,31 @@ pub struct Pairing<'a> {
     pub reason: String,
 }
 
-/// The pairs and one note per pairing decision (paired or not), for the report.
+/// The pairs, one note per pairing decision (paired or not), and the same decisions as data for
+/// the report's `inputs.pairings`.
 #[derive(Debug, Clone, Default)]
 pub struct PairingOutcome<'a> {
     pub pairs: Vec<Pairing<'a>>,
     pub notes: Vec<String>,
+    pub records: Vec<PairingRecord>,
+}
+
+/// One container definition of an evaluated task definition and whether it runs the scanned
+/// image (`inputs.pairings` in the JSON report).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PairingRecord {
+    /// The task-definition file and resource (`family:revision`, logical id, address).
+    pub file: String,
+    pub task_definition: String,
+    /// The container's name (or `#N` when it has none) and its `image` as written.
+    pub container: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_image: Option<String>,
+    /// The scanned image (as the user named it).
+    pub image: String,
+    pub paired: bool,
+    /// Why it was paired, or why not.
+    pub reason: String,
 }
 
 /// Pairs the evaluated task definitions' containers with `image`. `container_name` is the
@@ -74,7 +94,23 @@ pub fn pair<'a>(
             "--container {name}: no evaluated container definition has that name"
         ));
     }
+    let record =
+        |td: &TaskDefinition, container: &Container, paired: bool, reason: String| PairingRecord {
+            file: td.resource.file.clone(),
+            task_definition: td.resource.name.clone(),
+            container: container.label(),
+            container_image: container.image.as_str().map(str::to_string),
+            image: image.source.clone(),
+            paired,
+            reason,
+        };
     for pair in &outcome.pairs {
+        outcome.records.push(record(
+            pair.task_definition,
+            pair.container,
+            true,
+            pair.reason.clone(),
+        ));
         outcome.notes.push(format!(
             "paired container {} of {} with image {}: {}",
             pair.container.label(),
@@ -84,6 +120,11 @@ pub fn pair<'a>(
         ));
     }
     for (td, container) in unpaired {
+        let why = match container_name {
+            Some(name) => format!("--container {name} names another container"),
+            None => "its image reference names another image than the scanned one".to_string(),
+        };
+        outcome.records.push(record(td, container, false, why));
         outcome.notes.push(format!(
             "container {} of {} (image {}) is not paired with image {}: cross-source checks skip it (use --container NAME to pair it)",
             container.label(),
@@ -135,6 +176,128 @@ fn reference_match(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DIGEST: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    const INDEX: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+    const OTHER: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+
+    fn scanned() -> Image {
+        Image {
+            source: "app.tar".into(),
+            reference: Some("registry.example.com/team/app:1.0".into()),
+            manifest_digest: Some(DIGEST.into()),
+            index_digests: vec![INDEX.into()],
+            ..Image::default()
+        }
+    }
+
+    fn inventory(images: &[(&str, &str)]) -> EcsInventory {
+        let containers: Vec<String> = images
+            .iter()
+            .map(|(name, image)| format!(r#"{{"name": "{name}", "image": "{image}"}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"family": "web", "containerDefinitions": [{}]}}"#,
+            containers.join(", ")
+        );
+        crate::load::ecs::load_text_inventory("td.json", &text).unwrap()
+    }
+
+    /// (container, paired) for every record.
+    fn decisions(outcome: &PairingOutcome) -> Vec<(String, bool)> {
+        outcome
+            .records
+            .iter()
+            .map(|r| (r.container.clone(), r.paired))
+            .collect()
+    }
+
+    #[test]
+    fn pairs_by_reference_manifest_digest_and_index_digest_only() {
+        let ecs = inventory(&[
+            ("by-tag", "registry.example.com/team/app:1.0"),
+            ("other-tag", "registry.example.com/team/app:2.0"),
+            (
+                "by-digest",
+                &format!("registry.example.com/team/app@{DIGEST}"),
+            ),
+            (
+                "by-index",
+                &format!("registry.example.com/team/app@{INDEX}"),
+            ),
+            ("elsewhere", "docker.io/library/nginx:1.27"),
+        ]);
+        let image = scanned();
+        let outcome = pair(Some(&image), Some(&ecs), None);
+        assert_eq!(
+            decisions(&outcome),
+            [
+                ("by-tag".to_string(), true),
+                ("by-digest".to_string(), true),
+                ("by-index".to_string(), true),
+                ("other-tag".to_string(), false),
+                ("elsewhere".to_string(), false),
+            ]
+        );
+        let reasons: Vec<&str> = outcome.records.iter().map(|r| r.reason.as_str()).collect();
+        assert!(
+            reasons[1].contains("scanned manifest digest"),
+            "{reasons:?}"
+        );
+        assert!(reasons[2].contains("index"), "{reasons:?}");
+        // Unpaired containers are reported, never silently skipped.
+        assert!(
+            outcome
+                .notes
+                .iter()
+                .any(|n| n.contains("elsewhere") && n.contains("not paired"))
+        );
+    }
+
+    #[test]
+    fn another_digest_of_the_same_repository_pairs_for_xc005() {
+        let ecs = inventory(&[
+            ("app", &format!("registry.example.com/team/app@{OTHER}")),
+            ("sidecar", &format!("docker.io/library/nginx@{OTHER}")),
+        ]);
+        let image = scanned();
+        let outcome = pair(Some(&image), Some(&ecs), None);
+        assert_eq!(
+            decisions(&outcome),
+            [("app".to_string(), true), ("sidecar".to_string(), false)]
+        );
+        assert!(outcome.records[0].reason.contains("XC005"));
+    }
+
+    #[test]
+    fn container_flag_pairs_that_name_only() {
+        let ecs = inventory(&[
+            ("app", "registry.example.com/team/app:1.0"),
+            (
+                "worker",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/worker:7",
+            ),
+        ]);
+        let image = scanned();
+        let outcome = pair(Some(&image), Some(&ecs), Some("worker"));
+        assert_eq!(
+            decisions(&outcome),
+            [("worker".to_string(), true), ("app".to_string(), false)]
+        );
+        assert_eq!(outcome.records[0].reason, "--container worker");
+        let missing = pair(Some(&image), Some(&ecs), Some("db"));
+        assert!(missing.pairs.is_empty());
+        assert!(missing.notes[0].contains("no evaluated container definition"));
+    }
+
+    #[test]
+    fn the_only_container_pairs_whatever_its_reference() {
+        let ecs = inventory(&[("app", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:7")]);
+        let image = scanned();
+        let outcome = pair(Some(&image), Some(&ecs), None);
+        assert_eq!(decisions(&outcome), [("app".to_string(), true)]);
+        assert!(outcome.records[0].reason.contains("the only container"));
+    }
 
     #[test]
     fn docker_hub_short_names_normalize() {

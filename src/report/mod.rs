@@ -190,6 +190,14 @@ pub struct Inputs {
     /// The `--task-def` files read, with their detected format.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub task_definitions: Vec<crate::model::ecs::EcsInput>,
+    /// Every container definition of the evaluated task definitions and whether it was paired
+    /// with the scanned image, and why (present when both an image and task definitions were
+    /// scanned).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairings: Vec<crate::correlate::pairing::PairingRecord>,
+    /// Whether the Dockerfile's target stage is found in the image's build history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile_match: Option<crate::correlate::dockerfile_match::DockerfileMatch>,
 }
 
 /// The scanned image, as the report names it.
@@ -202,6 +210,9 @@ pub struct ImageSummary {
     pub platform: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest_digest: Option<String>,
+    /// Digests of the image indexes that lead to the manifest (a multi-platform tag's digest).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub index_digests: Vec<String>,
     pub config_digest: String,
     pub layers: usize,
     pub files: usize,
@@ -216,6 +227,7 @@ impl ImageSummary {
             reference: image.reference.clone(),
             platform: image.platform.to_string(),
             manifest_digest: image.manifest_digest.clone(),
+            index_digests: image.index_digests.clone(),
             config_digest: image.config_digest.clone(),
             layers: image.layers.len(),
             files: image.filesystem.entries.len(),

@@ -40,6 +40,9 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  reference  {reference}");
         }
         let _ = writeln!(out, "  platform   {}", image.platform);
+        if let Some(manifest) = &image.manifest_digest {
+            let _ = writeln!(out, "  manifest   {manifest}");
+        }
         let _ = writeln!(out, "  config     {}", image.config_digest);
         let _ = writeln!(
             out,

@@ -131,6 +131,7 @@ pub fn sample_report(dir: &Path) -> Report {
                 reference: Some("example.com/demo:1.0".into()),
                 platform: "linux/amd64".into(),
                 manifest_digest: None,
+                index_digests: Vec::new(),
                 config_digest: "sha256:".to_string() + &"ab".repeat(32),
                 layers: 3,
                 files: 120,
