@@ -90,6 +90,25 @@ fn demo_bundle_scans_into_every_format() {
             "{id} missing from the demo report: {ids:?}"
         );
     }
+    // Both containers run the scanned repository (one at another digest: XC005), and the
+    // Dockerfile's final stage is the image's build history.
+    let pairings = report["inputs"]["pairings"].as_array().unwrap();
+    let paired: Vec<(&str, bool)> = pairings
+        .iter()
+        .map(|p| {
+            (
+                p["container"].as_str().unwrap(),
+                p["paired"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(paired, [("app", true), ("worker", true)]);
+    assert_eq!(report["inputs"]["dockerfile_match"]["status"], "matched");
+    assert!(
+        report["inputs"]["image"]["manifest_digest"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:"))
+    );
     let setuid = report["findings"]
         .as_array()
         .unwrap()
