@@ -17,9 +17,10 @@ crate::declare_check! {
     /// `readonlyRootFilesystem` with where the image expects to write:
     /// - the image's `VOLUME`s, and
     /// - when the container runs as a non-root user, the directories the image prepared for that
-    ///   user to write: owned by its uid with the owner-write bit set (`RUN chown app
-    ///   /var/cache/app`), top-most only, its passwd home directory excepted (few apps write
-    ///   there, and `HOME` alone is no sign of intent).
+    ///   user to write: owned by its uid with the owner-write bit set and holding no files
+    ///   (`RUN mkdir /var/cache/app && chown app /var/cache/app`), top-most only. A directory
+    ///   with files in it (`COPY --chown=app . /app`) is the app's code, not a place it writes,
+    ///   and the user's passwd home directory is no sign of intent either: neither is counted.
     ///
     /// With `readonlyRootFilesystem: true`, each such path not covered by a `mountPoints` entry or
     /// a `linuxParameters.tmpfs` mount at it or above it is reported (medium). With `false` or
@@ -161,7 +162,10 @@ fn writable_paths(image: &Image, uid: i64, home: Option<&str>) -> Vec<WritablePa
             && entry.mode & 0o200 != 0
             && i64::try_from(entry.uid) == Ok(uid)
             && Some(path) != home;
-        if !prepared || owned.iter().any(|above| covers(above, path)) {
+        if !prepared
+            || owned.iter().any(|above| covers(above, path))
+            || holds_files(image, path)
+        {
             continue;
         }
         owned.push(path);
@@ -176,6 +180,18 @@ fn writable_paths(image: &Image, uid: i64, home: Option<&str>) -> Vec<WritablePa
         });
     }
     paths
+}
+
+/// Whether anything but directories is below `dir` (the tree is sorted, so its descendants are
+/// one contiguous range).
+fn holds_files(image: &Image, dir: &str) -> bool {
+    let prefix = format!("{dir}/");
+    image
+        .filesystem
+        .entries
+        .range(prefix.clone()..)
+        .take_while(|(path, _)| path.starts_with(&prefix))
+        .any(|(_, entry)| !entry.is_dir())
 }
 
 /// The home directory of `uid` in the image's /etc/passwd, normalized.
