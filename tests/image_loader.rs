@@ -1,6 +1,8 @@
 //! The image loader against images built by the test kit: every layout and compression, layer
 //! application (whiteouts, opaque directories, hardlinks, symlinked parents, replacements),
-//! content requests, platform and image selection, and the real images in /work/shared/images.
+//! content requests, platform and image selection, and the real images in ../shared/images.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -618,13 +620,13 @@ fn a_missing_input_is_a_clear_error() {
 // Real images written by real tools.
 
 fn shared_images() -> Option<PathBuf> {
-    let dir = PathBuf::from("/work/shared/images");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("note: /work/shared/images is absent; skipping the real-image test");
-        None
+    let dir = common::shared_images_dir();
+    if dir.is_none() {
+        println!(
+            "note: the shared images (../shared/images) are absent; skipping the real-image test"
+        );
     }
+    dir
 }
 
 #[test]

@@ -1,21 +1,21 @@
-//! The image checks on the real images in /work/shared/images (written by docker, kaniko, podman
-//! and others; see their README). The directory exists only on the development machine: without
-//! it the test prints a note and checks nothing (it is reference data, not something CI installs).
+//! The image checks on the real images in ../shared/images (written by docker, kaniko, podman
+//! and others; see their README). CI has `../shared` beside the checkout; without it the test
+//! prints a note and checks nothing (it is reference data, not something CI installs).
 
-use std::path::Path;
+mod common;
 
 use harden::findings::Finding;
 use harden::scan::{ScanRequest, scan};
 
-const SHARED: &str = "/work/shared/images";
-
 /// Scans one shared image, or `None` when the shared directory is absent.
 fn findings(name: &str) -> Option<Vec<Finding>> {
-    let path = Path::new(SHARED).join(name);
-    if !Path::new(SHARED).is_dir() {
-        eprintln!("note: {SHARED} is absent; skipping the shared-image checks");
+    let Some(shared) = common::shared_images_dir() else {
+        eprintln!(
+            "note: the shared images (../shared/images) are absent; skipping the shared-image checks"
+        );
         return None;
-    }
+    };
+    let path = shared.join(name);
     let request = ScanRequest {
         image: Some(path.display().to_string()),
         ..ScanRequest::default()

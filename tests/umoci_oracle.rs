@@ -4,6 +4,8 @@
 //! of a kit-built docker archive into an OCI layout (a real tool's layout and recompression).
 //! In CI (CI=true) a missing umoci or skopeo fails the test; locally it skips with a note.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -271,15 +273,17 @@ fn skopeo_written_oci_layout_loads_like_the_archive_and_matches_umoci() {
     );
 }
 
-/// The real images in /work/shared/images (docker, kaniko, buildkit outputs), copied to an OCI
+/// The real images in ../shared/images (docker, kaniko, buildkit outputs), copied to an OCI
 /// layout by skopeo and unpacked by umoci, against harden reading the original file.
 #[test]
 fn real_images_match_umoci_unpack() {
-    let shared = Path::new("/work/shared/images");
-    if !shared.is_dir() {
-        println!("note: /work/shared/images is absent; skipping the real-image oracle test");
+    let Some(shared) = common::shared_images_dir() else {
+        println!(
+            "note: the shared images (../shared/images) are absent; skipping the real-image oracle test"
+        );
         return;
-    }
+    };
+    let shared = shared.as_path();
     if !tool("umoci") || !tool("skopeo") {
         return;
     }

@@ -250,3 +250,14 @@ pub fn sarif_errors(multitool: &Path, sarif: &Path, scratch: &Path) -> Vec<Strin
     }
     errors
 }
+
+/// The shared real images (`../shared/images` beside the checkout, as CI lays it out, or
+/// /work/shared/images on the development machine); `None` when neither exists.
+pub fn shared_images_dir() -> Option<PathBuf> {
+    [
+        manifest_dir().join("../shared/images"),
+        PathBuf::from("/work/shared/images"),
+    ]
+    .into_iter()
+    .find(|dir| dir.is_dir())
+}
