@@ -117,6 +117,25 @@ fn demo_bundle_scans_into_every_format() {
         .unwrap();
     assert_eq!(setuid["location"]["path"], "/usr/bin/passwd");
 
+    // In ASFF, a cross-source finding names both resources: the task definition and the image.
+    let asff_findings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&asff).unwrap()).unwrap();
+    let asff_findings = asff_findings
+        .as_array()
+        .or_else(|| asff_findings["Findings"].as_array())
+        .unwrap();
+    let xc002 = asff_findings
+        .iter()
+        .find(|f| f["GeneratorId"] == "harden/XC002")
+        .unwrap();
+    let types: Vec<&str> = xc002["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["AwsEcsTaskDefinition", "Container"]);
+
     if let Some(multitool) = common::sarif_multitool() {
         let errors = common::sarif_errors(&multitool, Path::new(&sarif), dir.path());
         assert!(errors.is_empty(), "{errors:?}");

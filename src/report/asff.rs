@@ -134,7 +134,21 @@ impl Context<'_> {
             "Label": severity_label(finding.severity),
             "Original": finding.severity.as_str(),
         });
-        value["Resources"] = json!([self.resource_of_finding(finding)]);
+        // A cross-source finding is about the task definition and the image it runs: both are
+        // resources (the image as a `Container`), as Security Hub groups findings by resource.
+        let mut resources = vec![self.resource_of_finding(finding)];
+        if finding.location.source != Some(SourceKind::Image)
+            && let Some(image) = finding
+                .related
+                .iter()
+                .find(|r| r.source == Some(SourceKind::Image))
+        {
+            resources.push(self.resource_of_finding(&Finding {
+                location: image.clone(),
+                ..finding.clone()
+            }));
+        }
+        value["Resources"] = json!(resources);
         if let Some(recommendation) = recommendation(finding.id) {
             value["Remediation"] = recommendation;
         }
