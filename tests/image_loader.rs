@@ -710,3 +710,19 @@ fn mutated_and_truncated_layers_never_panic() {
     let error = load_err(&format!("oci:{}", dir.path().join("short").display()));
     assert!(error.contains(&layer_name[13..]), "{error}");
 }
+
+#[test]
+fn a_whiteout_creates_nothing_and_keeps_its_parent_as_it_is() {
+    // As umoci repack writes a directory replaced by a file: the file, then a whiteout for the
+    // directory's old child beneath it. And a whiteout under a path no layer has.
+    let image = parse_image(
+        "layer\ndir /srv/tree\nfile /srv/tree/leaf content=\"leaf\"\n\
+         layer\nfile /srv/tree content=\"now a file\"\nwhiteout /srv/tree/leaf\nwhiteout /nowhere/at/all\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load_ok(&write(&image, Layout::OciDir, dir.path()));
+    assert_eq!(kind(&loaded, "/srv/tree"), Some(EntryKind::File));
+    assert_eq!(kind(&loaded, "/srv/tree/leaf"), None);
+    assert_eq!(kind(&loaded, "/nowhere"), None);
+}

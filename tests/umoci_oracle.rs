@@ -322,3 +322,87 @@ fn real_images_match_umoci_unpack() {
     }
     assert!(compared.len() >= 6, "compared only {compared:?}");
 }
+
+/// An image whose layers umoci itself wrote (`umoci repack` of a changed bundle: its own tar
+/// writer and its own whiteouts for deletions and type changes), read by harden against umoci's
+/// unpack of the same image.
+#[test]
+fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
+    if !tool("umoci") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    let image = |tag: &str| format!("{}:{tag}", layout.display());
+    let umoci = |args: &[&str]| {
+        let mut command = Command::new("umoci");
+        command.args(args);
+        run(&mut command);
+    };
+    umoci(&["init", "--layout", &layout.display().to_string()]);
+    umoci(&["new", "--image", &image("base")]);
+    let bundle = dir.path().join("bundle");
+    let base = image("base");
+    let mut unpack = vec!["unpack", "--image", base.as_str()];
+    if !is_root() {
+        unpack.push("--rootless");
+    }
+    unpack.push(bundle.to_str().unwrap());
+    umoci(&unpack);
+
+    // Layer 1: a small tree.
+    let rootfs = bundle.join("rootfs");
+    let write = |path: &str, content: &str, mode: u32| {
+        let full = rootfs.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, content).unwrap();
+        std::fs::set_permissions(&full, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    write("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0o644);
+    write("/usr/bin/tool", "ELF tool", 0o4755);
+    write("/var/cache/app/a", "a", 0o644);
+    write("/var/cache/app/b", "b", 0o644);
+    write("/opt/thing", "a file first", 0o644);
+    write("/srv/tree/leaf", "leaf", 0o644);
+    std::os::unix::fs::symlink("usr/bin", rootfs.join("bin")).unwrap();
+    std::fs::hard_link(
+        rootfs.join("usr/bin/tool"),
+        rootfs.join("usr/bin/tool-link"),
+    )
+    .unwrap();
+    // --refresh-bundle: the next repack diffs against v1, so layer 2 holds only the changes.
+    umoci(&[
+        "repack",
+        "--refresh-bundle",
+        "--image",
+        &image("v1"),
+        bundle.to_str().unwrap(),
+    ]);
+
+    // Layer 2: deletions, a file replaced by a directory and back, a mode change.
+    std::fs::remove_file(rootfs.join("var/cache/app/a")).unwrap();
+    std::fs::remove_dir_all(rootfs.join("srv/tree")).unwrap();
+    write("/srv/tree", "now a file", 0o600);
+    std::fs::remove_file(rootfs.join("opt/thing")).unwrap();
+    write("/opt/thing/inside", "now a directory", 0o644);
+    std::fs::set_permissions(
+        rootfs.join("usr/bin/tool"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    umoci(&["repack", "--image", &image("v2"), bundle.to_str().unwrap()]);
+
+    let loaded = load(&format!("oci:{}", image("v2")), &ImageOptions::default()).unwrap();
+    assert_eq!(loaded.layers.len(), 2);
+    let ours = from_harden(&loaded.filesystem);
+    // Sanity: umoci's whiteouts were applied, and the type changes took.
+    assert!(!ours.contains_key("/var/cache/app/a"));
+    assert!(ours.contains_key("/var/cache/app/b"));
+    assert!(!ours.contains_key("/srv/tree/leaf"));
+    assert_eq!(ours["/srv/tree"].kind, "file");
+    assert_eq!(ours["/opt/thing"].kind, "dir");
+    assert_eq!(ours["/usr/bin/tool"].mode & 0o7777, 0o755);
+    let scratch = dir.path().join("check");
+    std::fs::create_dir_all(&scratch).unwrap();
+    compare(&ours, &from_umoci(&layout, "v2", &scratch));
+}

@@ -94,6 +94,23 @@ impl Applier {
         join(&resolved_parent, name)
     }
 
+    /// Where `path` is, its parent resolved through symlinks, without creating anything; `None`
+    /// when the parent is not an existing directory.
+    fn locate(&self, path: &str) -> Option<String> {
+        let (parent, name) = split(path);
+        let resolved_parent = match self.tree.entries.get(parent) {
+            Some(entry) if entry.is_dir() => parent.to_string(),
+            _ => self.tree.resolve(parent)?,
+        };
+        let is_dir = resolved_parent == "/"
+            || self
+                .tree
+                .entries
+                .get(&resolved_parent)
+                .is_some_and(Entry::is_dir);
+        is_dir.then(|| join(&resolved_parent, name))
+    }
+
     /// Creates missing directories down to `path` (as tar extraction does, root-owned, 0755);
     /// a non-directory in the way is replaced.
     fn ensure_directory(&mut self, path: &str, layer: usize) {
@@ -148,7 +165,12 @@ impl Applier {
     fn apply_member(&mut self, layer: usize, member: Member) -> Option<LayerChange> {
         match member.kind {
             MemberKind::Whiteout => {
-                let path = self.land(&member.path, layer);
+                // A whiteout creates nothing: under a parent that is not a directory (umoci
+                // writes `tree/.wh.leaf` after replacing the directory `tree` with a file) there
+                // is nothing to remove, and the parent must stay what it is.
+                let Some(path) = self.locate(&member.path) else {
+                    return Some(LayerChange::Removed { path: member.path });
+                };
                 if self
                     .tree
                     .entries
