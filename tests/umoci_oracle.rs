@@ -390,7 +390,34 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
         std::fs::Permissions::from_mode(0o755),
     )
     .unwrap();
-    umoci(&["repack", "--image", &image("v2"), bundle.to_str().unwrap()]);
+    umoci(&[
+        "repack",
+        "--refresh-bundle",
+        "--image",
+        &image("v2"),
+        bundle.to_str().unwrap(),
+    ]);
+
+    // Layer 3: a whole directory deleted, a symlink replaced by a directory, a file by a
+    // symlink, a hardlink to a file of a lower layer, a directory's mode changed.
+    std::fs::remove_dir_all(rootfs.join("var/cache")).unwrap();
+    std::fs::remove_file(rootfs.join("bin")).unwrap();
+    write("/bin/real", "a directory where the symlink was", 0o755);
+    std::fs::remove_file(rootfs.join("etc/passwd")).unwrap();
+    std::os::unix::fs::symlink("../srv/tree", rootfs.join("etc/passwd")).unwrap();
+    std::fs::hard_link(rootfs.join("srv/tree"), rootfs.join("srv/tree-link")).unwrap();
+    std::fs::set_permissions(rootfs.join("opt"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    umoci(&["repack", "--image", &image("v3"), bundle.to_str().unwrap()]);
+
+    let v3 = load(&format!("oci:{}", image("v3")), &ImageOptions::default()).unwrap();
+    assert_eq!(v3.layers.len(), 3);
+    let ours_v3 = from_harden(&v3.filesystem);
+    assert!(!ours_v3.contains_key("/var/cache"));
+    assert_eq!(ours_v3["/bin"].kind, "dir");
+    assert_eq!(ours_v3["/etc/passwd"].kind, "symlink");
+    let scratch = dir.path().join("check-v3");
+    std::fs::create_dir_all(&scratch).unwrap();
+    compare(&ours_v3, &from_umoci(&layout, "v3", &scratch));
 
     let loaded = load(&format!("oci:{}", image("v2")), &ImageOptions::default()).unwrap();
     assert_eq!(loaded.layers.len(), 2);
