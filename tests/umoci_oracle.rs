@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use harden::load::image::{ImageOptions, load};
@@ -432,4 +432,164 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
     let scratch = dir.path().join("check");
     std::fs::create_dir_all(&scratch).unwrap();
     compare(&ours, &from_umoci(&layout, "v2", &scratch));
+}
+
+/// Runs buildah with its own storage under `root` (vfs: no mounts, no daemon) and returns stdout.
+fn buildah(root: &Path, args: &[&str]) -> String {
+    let output = Command::new("buildah")
+        .arg("--root")
+        .arg(root.join("storage"))
+        .arg("--runroot")
+        .arg(root.join("run"))
+        .args(["--storage-driver", "vfs"])
+        .args(args)
+        .env("BUILDAH_ISOLATION", "chroot")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "buildah {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// An image buildah writes (two commits: files added, then deleted and replaced in a mounted
+/// container), saved as a docker archive and as an OCI archive: harden reads both the same, keeps
+/// Docker's config fields (Shell, Healthcheck, Volumes), and agrees with umoci's unpack.
+#[test]
+fn buildah_written_archives_match_umoci_unpack() {
+    if !tool("buildah") || !tool("umoci") {
+        return;
+    }
+    if !is_root() {
+        println!("note: buildah mount needs root; skipping the buildah test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let context = root.join("context");
+    let put = |path: &str, content: &str, mode: u32| {
+        let full = context.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, content).unwrap();
+        std::fs::set_permissions(&full, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    put(
+        "etc/passwd",
+        "root:x:0:0::/root:/sbin/nologin\napp:x:1000:1000::/home/app:/sbin/nologin\n",
+        0o644,
+    );
+    put("usr/bin/tool", "ELF tool", 0o4755);
+    put("hello", "hello", 0o644);
+    put("var/cache/app/a", "a", 0o644);
+    put("srv/tree/leaf", "leaf", 0o644);
+
+    let first = buildah(root, &["from", "scratch"]);
+    buildah(root, &["add", &first, context.to_str().unwrap(), "/"]);
+    buildah(
+        root,
+        &[
+            "config",
+            "--user",
+            "app",
+            "--healthcheck",
+            "CMD /usr/bin/tool --health",
+            &first,
+        ],
+    );
+    buildah(
+        root,
+        &[
+            "commit",
+            "--format",
+            "docker",
+            &first,
+            "localhost/harden-buildah:1",
+        ],
+    );
+
+    let second = buildah(root, &["from", "localhost/harden-buildah:1"]);
+    let mounted = PathBuf::from(buildah(root, &["mount", &second]));
+    std::fs::remove_file(mounted.join("hello")).unwrap();
+    std::fs::remove_file(mounted.join("var/cache/app/a")).unwrap();
+    std::fs::remove_dir_all(mounted.join("srv/tree")).unwrap();
+    std::fs::write(mounted.join("srv/tree"), "now a file").unwrap();
+    buildah(
+        root,
+        &[
+            "config",
+            "--volume",
+            "/data",
+            "--shell",
+            "/bin/bash -c",
+            &second,
+        ],
+    );
+    let docker_archive = root.join("image-docker.tar");
+    let oci_archive = root.join("image-oci.tar");
+    buildah(
+        root,
+        &[
+            "commit",
+            "--format",
+            "docker",
+            &second,
+            &format!(
+                "docker-archive:{}:localhost/harden-buildah:2",
+                docker_archive.display()
+            ),
+        ],
+    );
+    buildah(
+        root,
+        &[
+            "commit",
+            "--format",
+            "docker",
+            &second,
+            &format!("oci-archive:{}:2", oci_archive.display()),
+        ],
+    );
+
+    let from_docker = load(
+        &docker_archive.display().to_string(),
+        &ImageOptions::default(),
+    )
+    .unwrap();
+    let from_oci = load(&oci_archive.display().to_string(), &ImageOptions::default()).unwrap();
+    assert_eq!(from_docker.filesystem, from_oci.filesystem);
+    assert_eq!(from_docker.layers.len(), 2);
+    assert_eq!(
+        from_docker.reference.as_deref(),
+        Some("localhost/harden-buildah:2")
+    );
+    let config = &from_docker.config;
+    assert_eq!(config.user.as_deref(), Some("app"));
+    assert_eq!(config.volumes, ["/data"]);
+    assert_eq!(
+        config.shell.as_deref(),
+        Some(&["/bin/bash".to_string(), "-c".to_string()][..])
+    );
+    assert_eq!(
+        config.healthcheck.as_ref().map(|h| h.test.clone()),
+        Some(vec![
+            "CMD".to_string(),
+            "/usr/bin/tool".into(),
+            "--health".into()
+        ])
+    );
+    let ours = from_harden(&from_oci.filesystem);
+    assert!(!ours.contains_key("/hello") && !ours.contains_key("/var/cache/app/a"));
+    assert_eq!(ours["/srv/tree"].kind, "file");
+    assert_eq!(ours["/usr/bin/tool"].mode & 0o7777, 0o4755);
+
+    // umoci reads an OCI layout directory: the archive, untarred.
+    let layout = root.join("layout");
+    tar::Archive::new(std::fs::File::open(&oci_archive).unwrap())
+        .unpack(&layout)
+        .unwrap();
+    let scratch = root.join("umoci");
+    std::fs::create_dir_all(&scratch).unwrap();
+    compare(&ours, &from_umoci(&layout, "2", &scratch));
 }
