@@ -120,6 +120,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         (Some(dockerfile), Some(image)) => {
             let matched = dockerfile_match::match_dockerfile(dockerfile, image);
             notes.push(matched.note(&dockerfile.path, &image.source));
+            dockerfile_match::resolve_unknown_base_user(&mut findings, image, &matched);
             Some(matched)
         }
         _ => None,

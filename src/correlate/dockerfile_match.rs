@@ -152,6 +152,71 @@ fn shorten(command: &str) -> String {
     }
 }
 
+/// DF001 says "unknown, assumed root" when the target stage has no USER and starts from an
+/// external image: the user is the base image's, which the Dockerfile does not say. The built
+/// image does: with no USER in the chain, its config `User` is the base image's. When the scanned
+/// image was built from this Dockerfile (its history does not differ), the finding is resolved
+/// with the image's user, resolved through its own /etc/passwd: root confirms it (high), a
+/// non-root user turns it into an info finding that says why it no longer counts.
+pub fn resolve_unknown_base_user(
+    findings: &mut [crate::findings::Finding],
+    image: &Image,
+    matched: &DockerfileMatch,
+) {
+    use crate::findings::Severity;
+    if matched.status == MatchStatus::Differs {
+        return;
+    }
+    for finding in findings.iter_mut() {
+        let unknown = finding.id == "DF001"
+            && finding.evidence.get("user").map(String::as_str) == Some("unknown (assumed root)");
+        if !unknown {
+            continue;
+        }
+        let spec = image.config_user();
+        let Ok(resolved) = image.resolve_user(spec) else {
+            continue;
+        };
+        let shown = if spec.is_empty() {
+            "no USER".to_string()
+        } else {
+            format!("USER {spec:?}")
+        };
+        if resolved.is_root() {
+            finding.severity = Severity::High;
+            finding.message = format!(
+                "{}; the scanned image {} confirms it: {shown} runs as root ({})",
+                finding
+                    .message
+                    .split(": it runs as")
+                    .next()
+                    .unwrap_or(&finding.message),
+                image.source,
+                resolved.uid_gid()
+            );
+        } else {
+            finding.severity = Severity::Info;
+            finding.message = format!(
+                "{}; resolved by the scanned image {}: {shown} runs as non-root {}",
+                finding
+                    .message
+                    .split(": it runs as")
+                    .next()
+                    .unwrap_or(&finding.message),
+                image.source,
+                resolved.uid_gid()
+            );
+        }
+        finding.evidence.insert(
+            "user".into(),
+            format!("{} from the built image", resolved.uid_gid()),
+        );
+        finding
+            .evidence
+            .insert("resolution".into(), resolved.explanation());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

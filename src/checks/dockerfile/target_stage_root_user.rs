@@ -17,7 +17,9 @@ crate::declare_check! {
     /// builder) do not count: only the chain that produces the image does. Without any USER, a
     /// `FROM scratch` chain runs as root; a chain on an external image inherits that image's user,
     /// which the Dockerfile does not say: it is reported as "unknown, assumed root" (medium), and
-    /// is resolved when the built image is scanned too.
+    /// is resolved when the built image is scanned too (and its build history does not contradict
+    /// the Dockerfile): the image's `User`, resolved through its /etc/passwd, is the base's, so
+    /// root makes the finding high and a non-root user makes it info.
     ///
     /// ## Why is this bad?
     /// A process running as root in the container is root on the host's kernel; a container escape
