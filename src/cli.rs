@@ -103,6 +103,10 @@ struct ScanArgs {
     /// TLS. Repeatable.
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
     insecure_registries: Vec<String>,
+    /// Trust the CA certificates in this PEM file for registry TLS instead of the public roots
+    /// (a registry behind a private CA; as curl's --cacert). Repeatable.
+    #[arg(long = "registry-ca", value_name = "PEM_FILE")]
+    registry_ca: Vec<PathBuf>,
     /// User name for the image's registry (`docker://` images); the password is read from
     /// standard input with --password-stdin.
     #[arg(long, requires = "password_stdin")]
@@ -331,6 +335,7 @@ fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<
         context: args.context,
         registry: registry_settings(
             args.insecure_registries,
+            args.registry_ca,
             args.username,
             args.password_stdin,
             request_reads_stdin,
@@ -394,6 +399,7 @@ fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<
 /// standard input (never from an argument, where `ps` would show it), and Docker's config file.
 fn registry_settings(
     insecure_registries: Vec<String>,
+    ca_files: Vec<PathBuf>,
     username: Option<String>,
     password_stdin: bool,
     image_from_stdin: bool,
@@ -407,6 +413,7 @@ fn registry_settings(
         }
         return Ok(RegistrySettings {
             insecure_hosts: insecure_registries,
+            ca_files,
             ..RegistrySettings::default()
         });
     }
@@ -434,6 +441,7 @@ fn registry_settings(
     };
     Ok(RegistrySettings {
         insecure_hosts: insecure_registries,
+        ca_files,
         credentials: CredentialStore::from_environment(command_line)?,
         ..RegistrySettings::default()
     })

@@ -55,8 +55,28 @@ pub struct Registry {
     push_credentials: Option<(String, String)>,
 }
 
+/// A registry's TLS certificate and key (PEM files), for `http.tls`.
+pub struct Tls<'a> {
+    pub certificate: &'a Path,
+    pub key: &'a Path,
+}
+
 impl Registry {
     pub fn start(auth: RegistryAuth<'_>) -> Registry {
+        Registry::start_with(auth, None)
+    }
+
+    /// Starts the registry, serving HTTPS when `tls` is given.
+    pub fn start_with(auth: RegistryAuth<'_>, tls: Option<Tls<'_>>) -> Registry {
+        let tls_config = tls
+            .map(|tls| {
+                format!(
+                    "  tls:\n    certificate: {}\n    key: {}\n",
+                    tls.certificate.display(),
+                    tls.key.display()
+                )
+            })
+            .unwrap_or_default();
         let directory = tempfile::tempdir().unwrap();
         let (auth_config, push_credentials) = match &auth {
             RegistryAuth::Anonymous => (String::new(), None),
@@ -99,7 +119,7 @@ impl Registry {
                 .unwrap()
                 .port();
             let config = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: harden-test-secret\n{auth_config}",
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: harden-test-secret\n{tls_config}{auth_config}",
                 directory.path().join("data").display()
             );
             let config_path = directory.path().join("config.yml");
@@ -358,8 +378,10 @@ fn wait_ready(child: &mut Child, port: u16) -> bool {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
             let _ = stream.write_all(b"GET /v2/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
             let mut head = [0u8; 12];
+            // 400: a TLS registry answering plain HTTP ("Client sent an HTTP request to an
+            // HTTPS server"): it is up.
             if stream.read_exact(&mut head).is_ok()
-                && (head.ends_with(b"200") || head.ends_with(b"401"))
+                && (head.ends_with(b"200") || head.ends_with(b"401") || head.ends_with(b"400"))
             {
                 return true;
             }
@@ -367,4 +389,80 @@ fn wait_ready(child: &mut Child, port: u16) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     false
+}
+
+/// A private CA and a server certificate it signed for 127.0.0.1, made by openssl under `dir`:
+/// (CA certificate, server certificate, server key).
+pub fn private_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let path = |name: &str| dir.join(name);
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=harden test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        path("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    (path("ca.pem"), path("server.pem"), path("server.key"))
 }

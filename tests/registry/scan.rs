@@ -493,3 +493,89 @@ fn docker_schema2_manifests_give_the_same_report() {
     );
     assert_eq!(registry_report, archive_report);
 }
+
+#[test]
+fn a_registry_behind_a_private_ca_is_trusted_with_registry_ca_only() {
+    if !harness::require_tools() || !harness::require_tool("openssl") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (ca, certificate, key) = harness::private_ca(work.path());
+    let registry = Registry::start_with(
+        RegistryAuth::Anonymous,
+        Some(harness::Tls {
+            certificate: &certificate,
+            key: &key,
+        }),
+    );
+    let (layout, archive) = write_both(&[sample_image("linux/amd64", "tls")], false, work.path());
+    registry.push(&layout, "1", "team/app:1", &[]);
+    let empty_config = work.path().join("no-docker-config");
+    std::fs::create_dir(&empty_config).unwrap();
+    let reference = format!("docker://{}/team/app:1", registry.authority());
+    let json = ["-f", "json", "--fail-on", "never"];
+
+    // The public roots do not know the private CA: a TLS error, exit 2, naming the registry.
+    let untrusted = harden(
+        &[&["scan", reference.as_str()][..], &json].concat(),
+        &empty_config,
+        None,
+    );
+    assert_eq!(
+        untrusted.status.code(),
+        Some(2),
+        "{}",
+        all_outputs(&untrusted)
+    );
+    let message = String::from_utf8_lossy(&untrusted.stderr).to_lowercase();
+    assert!(
+        message.contains(&registry.authority())
+            && message.contains("certificate")
+            && message.contains("--registry-ca")
+            && message.contains("after 1 attempt"),
+        "{message}"
+    );
+
+    // Trusting it: the same report as the archive.
+    let ca_arg = ca.display().to_string();
+    let trusted = harden(
+        &[
+            &["scan", reference.as_str(), "--registry-ca", ca_arg.as_str()][..],
+            &json,
+        ]
+        .concat(),
+        &empty_config,
+        None,
+    );
+    let expected = report_without_source(&harden(
+        &[&["scan", archive.as_str()][..], &json].concat(),
+        &empty_config,
+        None,
+    ));
+    assert_eq!(report_without_source(&trusted), expected);
+
+    // A file without a certificate is an error naming it, not a fall back to the public roots.
+    let not_pem = work.path().join("not-a-ca.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let not_pem_arg = not_pem.display().to_string();
+    let bad = harden(
+        &[
+            &[
+                "scan",
+                reference.as_str(),
+                "--registry-ca",
+                not_pem_arg.as_str(),
+            ][..],
+            &json,
+        ]
+        .concat(),
+        &empty_config,
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", all_outputs(&bad));
+    let message = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        message.contains("not-a-ca.pem") && message.contains("no PEM certificate"),
+        "{message}"
+    );
+}

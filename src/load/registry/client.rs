@@ -68,6 +68,40 @@ pub struct RegistrySettings {
     pub connect_timeout: Option<Duration>,
     /// Longest silence while reading a reply; default 60 s.
     pub read_timeout: Option<Duration>,
+    /// `--registry-ca FILE`: PEM files whose certificates are the only TLS roots trusted (as with
+    /// curl's `--cacert`), for registries behind a private CA. Empty: Mozilla's roots.
+    pub ca_files: Vec<std::path::PathBuf>,
+}
+
+/// The trusted roots: the certificates of every `--registry-ca` file, or Mozilla's roots. A file
+/// that cannot be read, or that holds no certificate, is an error naming it (never a silent fall
+/// back to other roots).
+fn root_certificates(files: &[std::path::PathBuf]) -> Result<ureq::tls::RootCerts, RegistryError> {
+    if files.is_empty() {
+        return Ok(ureq::tls::RootCerts::WebPki);
+    }
+    let mut certificates = Vec::new();
+    for file in files {
+        let fail = |message: String| RegistryError::CaCertificates {
+            path: file.display().to_string(),
+            message,
+        };
+        let pem = std::fs::read(file).map_err(|e| fail(format!("cannot read it: {e}")))?;
+        let before = certificates.len();
+        for item in ureq::tls::parse_pem(&pem) {
+            // A bundle may carry keys beside the certificates: they are not roots.
+            let item = item.map_err(|e| fail(format!("not valid PEM: {e}")))?;
+            if let ureq::tls::PemItem::Certificate(certificate) = item {
+                certificates.push(certificate);
+            }
+        }
+        if certificates.len() == before {
+            return Err(fail(
+                "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            ));
+        }
+    }
+    Ok(ureq::tls::RootCerts::from(certificates))
 }
 
 /// A manifest or index as the registry served it.
@@ -110,6 +144,8 @@ enum Attempt {
         reason: String,
         after: Option<Duration>,
     },
+    /// Trying again cannot help (the registry's certificate is not trusted).
+    Fail(String),
 }
 
 impl RegistryClient {
@@ -133,7 +169,9 @@ impl RegistryClient {
                 reference: reference.to_string(),
                 source,
             })?;
+        let roots = root_certificates(&settings.ca_files)?;
         let config = ureq::Agent::config_builder()
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .http_status_as_error(false)
             .max_redirects(0)
             .https_only(false)
@@ -431,6 +469,7 @@ impl RegistryClient {
                 Attempt::Retry { reason, after } => {
                     self.backoff(attempt, started, after, &what, reason)?;
                 }
+                Attempt::Fail(reason) => return Err(self.transport_error(&what, &reason)),
             }
         };
         let status = response.status();
@@ -477,6 +516,7 @@ impl RegistryClient {
                 Attempt::Retry { reason, after } => {
                     self.backoff(attempt, started, after, what, reason)?;
                 }
+                Attempt::Fail(reason) => return Err(self.transport_error(what, &reason)),
             }
         }
     }
@@ -502,10 +542,21 @@ impl RegistryClient {
                     Attempt::Done(response)
                 }
             }
-            Err(error) => Attempt::Retry {
-                reason: describe_transport_error(&error),
-                after: None,
-            },
+            Err(error) => {
+                let reason = describe_transport_error(&error);
+                // rustls reports an untrusted or mismatched certificate as "invalid peer
+                // certificate: ..." (inside an I/O error): the same every time.
+                if reason.contains("invalid peer certificate") {
+                    Attempt::Fail(format!(
+                        "{reason}: the registry's TLS certificate is not trusted; trust its CA with --registry-ca PEM_FILE"
+                    ))
+                } else {
+                    Attempt::Retry {
+                        reason,
+                        after: None,
+                    }
+                }
+            }
         }
     }
 

@@ -140,6 +140,8 @@ pub enum RegistryError {
     },
     #[error("docker://{reference}: {message}")]
     InvalidResponse { reference: String, message: String },
+    #[error("--registry-ca {path}: {message}")]
+    CaCertificates { path: String, message: String },
 }
 
 fn detail_suffix(detail: &str) -> String {
