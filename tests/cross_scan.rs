@@ -79,7 +79,7 @@ fn a_root_built_image_confirms_it_as_high() {
         finding["message"]
             .as_str()
             .unwrap()
-            .contains("runs as root (0:0)"),
+            .contains("confirms it: no USER runs as root 0:0"),
         "{finding}"
     );
 }

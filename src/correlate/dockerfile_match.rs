@@ -182,31 +182,28 @@ pub fn resolve_unknown_base_user(
         } else {
             format!("USER {spec:?}")
         };
-        if resolved.is_root() {
-            finding.severity = Severity::High;
-            finding.message = format!(
-                "{}; the scanned image {} confirms it: {shown} runs as root ({})",
-                finding
-                    .message
-                    .split(": it runs as")
-                    .next()
-                    .unwrap_or(&finding.message),
-                image.source,
-                resolved.uid_gid()
-            );
+        let (severity, verdict) = if resolved.is_root() {
+            (Severity::High, "confirms it:")
         } else {
-            finding.severity = Severity::Info;
-            finding.message = format!(
-                "{}; resolved by the scanned image {}: {shown} runs as non-root {}",
-                finding
-                    .message
-                    .split(": it runs as")
-                    .next()
-                    .unwrap_or(&finding.message),
-                image.source,
-                resolved.uid_gid()
-            );
-        }
+            (Severity::Info, "resolves it:")
+        };
+        let kind = if resolved.is_root() {
+            "root"
+        } else {
+            "non-root"
+        };
+        let stem = finding
+            .message
+            .split(": it runs as")
+            .next()
+            .unwrap_or(&finding.message)
+            .to_string();
+        finding.severity = severity;
+        finding.message = format!(
+            "{stem}; the scanned image {} {verdict} {shown} runs as {kind} {}",
+            image.source,
+            resolved.uid_gid()
+        );
         finding.evidence.insert(
             "user".into(),
             format!("{} from the built image", resolved.uid_gid()),

@@ -1,10 +1,27 @@
 //! Shared by the XC checks: where a paired container definition is, the user and shell it runs
 //! with, and whether a program it names exists in the image. Not a check.
 
+use crate::checks::Emitter;
+use crate::correlate::Joined;
 use crate::correlate::pairing::Pairing;
 use crate::findings::{LineSpan, Location};
 use crate::model::ecs::{Container, Origin, Value};
 use crate::model::image::Image;
+
+/// Runs `check_pair` on every container definition paired with the scanned image (nothing when
+/// no image was scanned): the shape of most XC checks.
+pub fn for_each_pair(
+    joined: &Joined,
+    out: &mut Emitter,
+    check_pair: fn(&Image, &Pairing, &mut Emitter),
+) {
+    let Some(image) = joined.image else {
+        return;
+    };
+    for pair in joined.pairs {
+        check_pair(image, pair, out);
+    }
+}
 
 /// Where the container definition of a pair is, for findings.
 pub fn container_location(pair: &Pairing, origin: &Origin) -> Location {

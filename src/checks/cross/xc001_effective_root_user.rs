@@ -3,7 +3,7 @@
 
 use crate::checks::Emitter;
 use crate::correlate::Joined;
-use super::support::{container_location, effective_user_spec};
+use super::support::{container_location, effective_user_spec, for_each_pair};
 use crate::correlate::pairing::Pairing;
 use crate::findings::{Location, Severity};
 use crate::model::image::{ContentRequest, Image};
@@ -42,12 +42,7 @@ crate::declare_check! {
 }
 
 fn check(joined: &Joined, out: &mut Emitter) {
-    let Some(image) = joined.image else {
-        return;
-    };
-    for pair in joined.pairs {
-        check_pair(image, pair, out);
-    }
+    for_each_pair(joined, out, check_pair);
 }
 
 fn check_pair(image: &Image, pair: &Pairing, out: &mut Emitter) {

@@ -2,12 +2,12 @@
 //! somewhere the task definition does not mount; or a writable one where the image needs no
 //! writes (an easy fix for ECS.5).
 
-use super::support::{container_location, effective_user_spec, image_config_location};
+use super::support::{container_location, effective_user_spec, image_config_location, for_each_pair};
 use crate::checks::Emitter;
 use crate::correlate::Joined;
 use crate::correlate::pairing::Pairing;
 use crate::findings::Severity;
-use crate::model::ecs::{Container, Value};
+use crate::model::ecs::{Container, Field, List, Value};
 use crate::model::image::{Image, normalize_path};
 use crate::model::users::parse_passwd;
 
@@ -63,12 +63,7 @@ crate::declare_check! {
 const SHOWN: usize = 5;
 
 fn check(joined: &Joined, out: &mut Emitter) {
-    let Some(image) = joined.image else {
-        return;
-    };
-    for pair in joined.pairs {
-        check_pair(image, pair, out);
-    }
+    for_each_pair(joined, out, check_pair);
 }
 
 /// A path the image expects to write to, and why harden thinks so.
@@ -206,10 +201,28 @@ fn passwd_home(image: &Image, uid: i64) -> Option<String> {
 /// The container paths of `mountPoints` and `tmpfs`; `None` when either list cannot be known.
 fn mounted_paths(container: &Container) -> Option<Vec<String>> {
     let mut paths = Vec::new();
-    match &container.mount_points.value {
-        Value::Known(mounts) => {
-            for mount in mounts {
-                match &mount.container_path.value {
+    known_items(&container.mount_points, |mount| &mount.container_path, &mut paths)?;
+    match &container.linux_parameters.value {
+        Value::Known(parameters) => {
+            known_items(&parameters.tmpfs, |mount| &mount.container_path, &mut paths)?
+        }
+        Value::Absent => {}
+        _ => return None,
+    }
+    Some(paths)
+}
+
+/// Appends the known container paths of a list's items; `None` when the list or a path cannot
+/// be known offline (then no verdict is given).
+fn known_items<T>(
+    list: &List<T>,
+    path_of: impl Fn(&T) -> &Field<String>,
+    paths: &mut Vec<String>,
+) -> Option<()> {
+    match &list.value {
+        Value::Known(items) => {
+            for item in items {
+                match &path_of(item).value {
                     Value::Known(path) => paths.push(normalize_path(path)),
                     Value::Absent => {}
                     _ => return None,
@@ -219,24 +232,7 @@ fn mounted_paths(container: &Container) -> Option<Vec<String>> {
         Value::Absent => {}
         _ => return None,
     }
-    match &container.linux_parameters.value {
-        Value::Known(parameters) => match &parameters.tmpfs.value {
-            Value::Known(mounts) => {
-                for mount in mounts {
-                    match &mount.container_path.value {
-                        Value::Known(path) => paths.push(normalize_path(path)),
-                        Value::Absent => {}
-                        _ => return None,
-                    }
-                }
-            }
-            Value::Absent => {}
-            _ => return None,
-        },
-        Value::Absent => {}
-        _ => return None,
-    }
-    Some(paths)
+    Some(())
 }
 
 /// Whether a mount at `mount` covers `path` (the same path or an ancestor).

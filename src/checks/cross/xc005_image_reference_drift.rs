@@ -1,7 +1,7 @@
 //! XC005 image-reference-drift: the task definition runs the image by a mutable tag while the
 //! scanned image has a digest, or pins a digest that is not the scanned image's.
 
-use super::support::container_location;
+use super::support::{container_location, for_each_pair};
 use crate::checks::Emitter;
 use crate::correlate::Joined;
 use crate::correlate::pairing::Pairing;
@@ -47,12 +47,7 @@ crate::declare_check! {
 }
 
 fn check(joined: &Joined, out: &mut Emitter) {
-    let Some(image) = joined.image else {
-        return;
-    };
-    for pair in joined.pairs {
-        check_pair(image, pair, out);
-    }
+    for_each_pair(joined, out, check_pair);
 }
 
 fn check_pair(image: &Image, pair: &Pairing, out: &mut Emitter) {

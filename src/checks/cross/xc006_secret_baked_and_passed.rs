@@ -1,7 +1,7 @@
 //! XC006 secret-baked-and-passed: a credential both baked into the image's ENV and given by the
 //! task definition, or moved to `secrets` in the task while the image still carries it.
 
-use super::support::{container_location, image_config_location};
+use super::support::{container_location, image_config_location, for_each_pair};
 use crate::checks::Emitter;
 use crate::correlate::Joined;
 use crate::correlate::pairing::Pairing;
@@ -47,12 +47,7 @@ crate::declare_check! {
 }
 
 fn check(joined: &Joined, out: &mut Emitter) {
-    let Some(image) = joined.image else {
-        return;
-    };
-    for pair in joined.pairs {
-        check_pair(image, pair, out);
-    }
+    for_each_pair(joined, out, check_pair);
 }
 
 fn check_pair(image: &Image, pair: &Pairing, out: &mut Emitter) {
