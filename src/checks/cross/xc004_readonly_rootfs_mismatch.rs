@@ -13,6 +13,9 @@ use crate::model::users::parse_passwd;
 
 crate::declare_check! {
     /// ## What it does
+    /// Reports a read-only root filesystem where the image expects writes that the task
+    /// definition does not mount, and a writable one where the image needs no writes.
+    ///
     /// For each container definition paired with the scanned image, compares
     /// `readonlyRootFilesystem` with where the image expects to write:
     /// - the image's `VOLUME`s, and

@@ -11,6 +11,9 @@ use crate::model::image::Image;
 
 crate::declare_check! {
     /// ## What it does
+    /// Reports a container that runs the scanned image by a mutable tag while the image has a
+    /// digest, or that pins another digest than the scanned one.
+    ///
     /// For each container definition paired with the scanned image, reads its `image`:
     /// - pinned to a digest that is neither the scanned manifest's nor one of the indexes that
     ///   lead to it (a multi-platform tag's digest): what runs is not what was scanned (medium);

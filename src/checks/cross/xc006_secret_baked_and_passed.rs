@@ -11,6 +11,9 @@ use crate::secrets;
 
 crate::declare_check! {
     /// ## What it does
+    /// Reports a credential baked into the image's ENV that the task definition also passes:
+    /// moved to `secrets` but still in the image, or repeated in plain `environment`.
+    ///
     /// For each container definition paired with the scanned image, compares the image config's
     /// `Env` with the task definition:
     /// - a `secrets` entry (`valueFrom` Secrets Manager or SSM) whose name the image's ENV also

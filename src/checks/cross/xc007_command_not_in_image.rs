@@ -11,6 +11,9 @@ use crate::model::image::Image;
 
 crate::declare_check! {
     /// ## What it does
+    /// Reports a health check or ECS Exec session that needs a shell or program the image does
+    /// not have.
+    ///
     /// For each container definition paired with the scanned image:
     /// - a `healthCheck` of the form `["CMD-SHELL", "..."]` when the shell it runs with is not
     ///   in the image (Docker runs `CMD-SHELL` with the image's `SHELL`, `/bin/sh -c` by
