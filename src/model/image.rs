@@ -234,6 +234,55 @@ pub struct Layer {
     pub created_by: Option<String>,
 }
 
+/// Docker's default `PATH` for Linux containers when neither the image nor the runtime sets one.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+impl Image {
+    /// The config's `PATH`, else Docker's default.
+    pub fn path_env(&self) -> &str {
+        self.config
+            .env
+            .iter()
+            .find_map(|entry| entry.strip_prefix("PATH="))
+            .unwrap_or(DEFAULT_PATH)
+    }
+
+    /// The shell Docker runs `CMD-SHELL` health checks and shell-form commands with: the config's
+    /// `Shell` (the Dockerfile `SHELL` instruction), else `/bin/sh -c` (moby `daemon/health.go`).
+    pub fn runtime_shell(&self) -> Vec<String> {
+        self.config
+            .shell
+            .clone()
+            .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()])
+    }
+
+    /// Where `program` runs from inside the image, as the runtime finds it: an absolute path (or
+    /// one relative to the working directory) resolved through the image's symlinks, or a bare
+    /// name searched in `path` (a `PATH` value). `None` when nothing there is a regular file: the
+    /// runtime would fail with "executable file not found".
+    pub fn find_program(&self, program: &str, path: &str) -> Option<String> {
+        let tree = &self.filesystem;
+        let runs = |candidate: &str| -> Option<String> {
+            let resolved = tree.resolve(candidate)?;
+            tree.get(&resolved)
+                .is_some_and(Entry::is_file)
+                .then_some(resolved)
+        };
+        if program.contains('/') {
+            let absolute = if program.starts_with('/') {
+                program.to_string()
+            } else {
+                let dir = self.config.working_dir.as_deref().unwrap_or("/");
+                format!("{}/{program}", dir.trim_end_matches('/'))
+            };
+            return runs(&absolute);
+        }
+        path.split(':')
+            .filter(|dir| dir.starts_with('/'))
+            .find_map(|dir| runs(&format!("{}/{program}", dir.trim_end_matches('/'))))
+    }
+}
+
 /// A fully loaded image.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Image {

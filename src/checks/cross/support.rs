@@ -48,62 +48,16 @@ pub fn effective_user_spec(image: &Image, container: &Container) -> Option<(Stri
     }
 }
 
-/// The shell Docker runs a `CMD-SHELL` health check with: the image's `Shell` (the Dockerfile
-/// `SHELL` instruction), else `/bin/sh -c` (moby `daemon/health.go`, `getShell`).
-pub fn runtime_shell(image: &Image) -> Vec<String> {
-    image
-        .config
-        .shell
-        .clone()
-        .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()])
-}
-
-/// Where `program` runs from inside the image: an absolute path resolved through the image's
-/// symlinks, or a bare name searched in the container's `PATH` (the task definition's
-/// `environment` override, else the image's, else Docker's default). `None` when nothing there
-/// is a regular file: the runtime would fail with "executable file not found".
+/// Where `program` runs from inside the image for this container: the image's lookup with the
+/// container's `PATH` (the task definition's `environment` override, else the image's, else
+/// Docker's default).
 pub fn find_program(image: &Image, container: &Container, program: &str) -> Option<String> {
-    let tree = &image.filesystem;
-    let runs = |path: &str| -> Option<String> {
-        let resolved = tree.resolve(path)?;
-        tree.get(&resolved)
-            .is_some_and(|entry| entry.is_file())
-            .then_some(resolved)
-    };
-    if program.contains('/') {
-        let absolute = if program.starts_with('/') {
-            program.to_string()
-        } else {
-            let dir = image.config.working_dir.as_deref().unwrap_or("/");
-            format!("{}/{program}", dir.trim_end_matches('/'))
-        };
-        return runs(&absolute);
-    }
-    container_path(image, container)
-        .split(':')
-        .filter(|dir| dir.starts_with('/'))
-        .find_map(|dir| runs(&format!("{}/{program}", dir.trim_end_matches('/'))))
-}
-
-/// Docker's default `PATH` for Linux containers when neither the image nor the task sets one.
-const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-/// The `PATH` the container's processes see.
-fn container_path<'a>(image: &'a Image, container: &'a Container) -> &'a str {
     let from_task = container.environment.items().iter().find_map(|variable| {
         (variable.name.as_str() == Some("PATH"))
             .then(|| variable.value.as_str())
             .flatten()
     });
-    from_task
-        .or_else(|| {
-            image
-                .config
-                .env
-                .iter()
-                .find_map(|entry| entry.strip_prefix("PATH="))
-        })
-        .unwrap_or(DEFAULT_PATH)
+    image.find_program(program, from_task.unwrap_or_else(|| image.path_env()))
 }
 
 /// A place in the image config (`/config/Healthcheck`), for related locations.

@@ -1,7 +1,7 @@
 //! XC007 command-not-in-image: the task definition's health check or ECS Exec needs a shell or
 //! program the paired image does not have.
 
-use super::support::{container_location, find_program, runtime_shell};
+use super::support::{container_location, find_program};
 use crate::checks::Emitter;
 use crate::correlate::Joined;
 use crate::correlate::pairing::Pairing;
@@ -80,7 +80,7 @@ fn check_health_check(image: &Image, pair: &Pairing, out: &mut Emitter) {
     };
     let (needed, why, origin) = match kind.as_str() {
         Some("CMD-SHELL") => {
-            let shell = runtime_shell(image);
+            let shell = image.runtime_shell();
             let why = match &image.config.shell {
                 Some(_) => format!("CMD-SHELL runs with the image's SHELL {}", shell.join(" ")),
                 None => "CMD-SHELL runs with /bin/sh -c".to_string(),
