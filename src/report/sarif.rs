@@ -305,12 +305,16 @@ fn location(location: &Location, working_dir: Option<&Path>, id: usize) -> Value
             }
         }
     }
-    if let Some(lines) = location.lines {
-        physical.insert(
-            "region".into(),
-            json!({"startLine": lines.start.max(1), "endLine": lines.end.max(lines.start).max(1)}),
-        );
-    }
+    // GitHub code scanning places an alert only where `region.startLine` says (the multitool's
+    // SARIF2017 / former GH1003); a finding about a whole artifact (an image, a file in it, a task
+    // definition without a line) starts at its beginning.
+    let region = match location.lines {
+        Some(lines) => {
+            json!({"startLine": lines.start.max(1), "endLine": lines.end.max(lines.start).max(1)})
+        }
+        None => json!({"startLine": 1}),
+    };
+    physical.insert("region".into(), region);
     match (&location.resource, &location.pointer) {
         (Some(resource), Some(pointer)) => logical.push(json!({
             "name": pointer,
