@@ -151,3 +151,45 @@ fn loader_notes_reach_the_report() {
         "{notes:?}"
     );
 }
+
+/// The ECS deploy GitHub Action reads task-definition.json with a YAML parser, so JSON with `#`
+/// comments or trailing commas registers; harden reads it as YAML too and says so.
+#[test]
+fn json_only_a_yaml_parser_accepts_is_read_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("task-definition.json");
+    std::fs::write(
+        &path,
+        "{\n  \"family\": \"web\", # the service\n  \"containerDefinitions\": [\n    {\"name\": \"app\", \"image\": \"app:1\", \"user\": \"1000\",},\n  ],\n}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = harden(&[
+        "scan",
+        "--task-def",
+        path.to_str().unwrap(),
+        "-f",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let note = report["notes"][0].as_str().unwrap();
+    assert!(
+        note.contains("task-definition.json: not valid JSON (2:") && note.contains("read as YAML"),
+        "{note}"
+    );
+    let control = |id: &str| {
+        report["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(control("ECS.20")["status"], "passed");
+    let ecs5 = control("ECS.5");
+    assert_eq!(ecs5["status"], "failed");
+    assert_eq!(ecs5["offenders"][0]["line"], 4);
+}

@@ -1083,3 +1083,27 @@ fn truncated_inputs_never_panic() {
     }
     assert!(inputs > 1000, "only {inputs} truncated inputs");
 }
+
+/// JSON-looking text that only a YAML parser accepts (prettier's trailing commas, `#` comments)
+/// is read as YAML, as the deploy Action's `yaml.parse` reads it; text neither parser accepts is
+/// still the JSON error.
+#[test]
+fn json_with_yaml_only_syntax_is_read_as_yaml() {
+    let text = "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [\n    {\"name\": \"app\", \"image\": \"x\", \"user\": \"0\",},\n  ],\n}\n";
+    for file in ["td.yml", "td.json", "td.template"] {
+        let inventory = load_text_inventory(file, text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let ecs20 = evaluate(&inventory)
+            .into_iter()
+            .find(|c| c.id == "ECS.20")
+            .unwrap();
+        assert_eq!(ecs20.status, F, "{file}");
+        assert_eq!(ecs20.offenders[0].line, Some(4), "{file}");
+    }
+    let error = load_text_inventory("td.json", "{\"family\": \"web\" \"x\": 1}")
+        .expect_err("missing comma")
+        .to_string();
+    assert!(
+        error.contains("td.json:1:") && error.contains("invalid JSON"),
+        "{error}"
+    );
+}

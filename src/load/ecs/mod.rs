@@ -50,6 +50,8 @@ pub(crate) struct Document {
     pub lines: LineIndex,
     /// Parsed from YAML: tags became intrinsics (`{"Ref": ..}`), which read as unknown.
     pub yaml: bool,
+    /// What the reader should know about how the file was parsed.
+    pub note: Option<String>,
 }
 
 /// What a loader adds for one file.
@@ -180,6 +182,9 @@ pub(crate) fn load_text(file: &str, text: &str) -> Result<Loaded, EcsLoadError> 
         SourceFormat::CloudFormation => cloudformation::load(&document)?,
         SourceFormat::Terraform => terraform::load(&document)?,
     };
+    if let Some(note) = document.note {
+        loaded.notes.insert(0, note);
+    }
     let others = loaded.inventory.services.len()
         + loaded.inventory.task_sets.len()
         + loaded.inventory.clusters.len()
@@ -198,17 +203,42 @@ fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
     let looks_like_json = text.trim_start().starts_with(['{', '[']);
     let is_json_name = file.to_ascii_lowercase().ends_with(".json");
     if looks_like_json || is_json_name {
-        match serde_json::from_str::<serde_json::Value>(text) {
+        let error = match serde_json::from_str::<serde_json::Value>(text) {
             Ok(value) => {
                 return Ok(Document {
                     file: file.to_string(),
                     value,
                     lines: LineIndex::json(text),
                     yaml: false,
+                    note: None,
                 });
             }
-            // A `.json` file must be JSON; other JSON-looking text may still be YAML flow style.
-            Err(error) if is_json_name || !looks_like_yaml_flow(text) => {
+            Err(error) => error,
+        };
+        // JSON with comments or trailing commas is still YAML (flow style), and the ECS deploy
+        // GitHub Action reads its task-definition.json with a YAML parser (`yaml.parse`): read it
+        // as YAML too, saying so for a `.json` file. When YAML fails as well, the JSON error is
+        // the useful one unless the text shows YAML syntax.
+        match parse_yaml(file, text) {
+            Ok(mut document) if document.value.is_object() => {
+                if looks_like_json {
+                    document.lines = LineIndex::json(text);
+                }
+                if !is_yaml_name(file) {
+                    document.note = Some(format!(
+                        "{file}: not valid JSON ({}:{}: {error}); read as YAML, which accepts it, \
+                         as the ECS deploy GitHub Action does (`aws ... --cli-input-json` would \
+                         reject it)",
+                        error.line(),
+                        error.column()
+                    ));
+                }
+                return Ok(document);
+            }
+            Err(yaml_error) if !is_json_name && looks_like_yaml_flow(text) => {
+                return Err(yaml_error);
+            }
+            _ => {
                 return Err(EcsLoadError::Json {
                     file: file.to_string(),
                     line: error.line(),
@@ -216,9 +246,12 @@ fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
                     message: error.to_string(),
                 });
             }
-            Err(_) => {}
         }
     }
+    parse_yaml(file, text)
+}
+
+fn parse_yaml(file: &str, text: &str) -> Result<Document, EcsLoadError> {
     let value: serde_norway::Value =
         serde_norway::from_str(text).map_err(|error| EcsLoadError::Yaml {
             file: file.to_string(),
@@ -236,13 +269,20 @@ fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
         value: tree::yaml_to_json(&value),
         lines: LineIndex::yaml(text),
         yaml: true,
+        note: None,
     })
 }
 
+fn is_yaml_name(file: &str) -> bool {
+    let file = file.to_ascii_lowercase();
+    file.ends_with(".yaml") || file.ends_with(".yml")
+}
+
 fn looks_like_yaml_flow(text: &str) -> bool {
-    // JSON-looking text that serde_json rejects: YAML only if it has a YAML comment or tag.
+    // JSON-looking text that neither parser accepts: report the YAML error only if the text has a
+    // YAML comment or tag.
     text.lines()
-        .any(|l| l.trim_start().starts_with('#') || l.contains(" !"))
+        .any(|l| l.trim_start().starts_with('#') || l.contains(" #") || l.contains(" !"))
 }
 
 /// Content-based detection, in the reference's order (§3).

@@ -323,8 +323,8 @@ impl LineIndex {
         }
     }
 
-    /// Scans JSON text (already validated by serde_json) and records the line where each value
-    /// starts.
+    /// Scans JSON text (validated by serde_json, or JSON-looking YAML flow text with comments or
+    /// trailing commas) and records the line where each value starts.
     pub fn json(text: &str) -> LineIndex {
         let mut scanner = JsonScanner {
             bytes: text.as_bytes(),
@@ -465,9 +465,19 @@ impl JsonScanner<'_> {
         self.position += 1;
     }
 
+    /// Skips whitespace and `#` comments: JSON has none, but JSON-looking text read as YAML
+    /// (flow style, as the deploy Action's `yaml.parse` accepts it) may.
     fn whitespace(&mut self) {
-        while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
-            self.bump();
+        loop {
+            match self.peek() {
+                Some(b) if b.is_ascii_whitespace() => self.bump(),
+                Some(b'#') => {
+                    while self.peek().is_some_and(|b| b != b'\n') {
+                        self.bump();
+                    }
+                }
+                _ => break,
+            }
         }
     }
 
@@ -576,6 +586,18 @@ mod tests {
         assert_eq!(index.line("/a/0/b"), Some(3));
         assert_eq!(index.line("/a/1/c~1d"), Some(5));
         assert_eq!(index.line("/a/1/missing"), Some(4));
+    }
+
+    #[test]
+    fn json_lines_skip_yaml_comments() {
+        // JSON-looking YAML flow text (read as YAML when JSON rejects it): a comment with a quote
+        // does not shift the keys after it.
+        let text = "{\n  \"a\": 1, # say \"b\": here\n  \"c\": [\n    {\"d\": 2,},\n  ],\n}";
+        let index = LineIndex::json(text);
+        assert_eq!(index.line("/a"), Some(2));
+        assert_eq!(index.line("/c"), Some(3));
+        assert_eq!(index.line("/c/0/d"), Some(4));
+        assert_eq!(index.line("/b"), Some(1), "the comment is not a key");
     }
 
     #[test]
