@@ -43,6 +43,16 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
             verdict.note(format!("{reason}; ECS.15 may evaluate every revision, so it is evaluated here"));
             verdict.parity_unverified();
         }
+        if !td.problems.is_empty() {
+            // As for the other task-definition controls: ECS would not register it, so there is
+            // no task definition for Security Hub to judge.
+            for problem in &td.problems {
+                verdict.undecided(&td.origin, None, problem.clone());
+            }
+            verdict.note("ECS would reject this task definition as written");
+            verdict.emit(out, &td.resource);
+            continue;
+        }
         evaluate_tags(&td.tags, required, &mut verdict);
         if td.format == SourceFormat::CloudFormation && verdict.has_failures() {
             verdict.note("CloudFormation stack-level tags are not visible in the template; CloudFormation's aws:cloudformation:* tags are ignored");
