@@ -111,6 +111,12 @@ fn bad_input_exits_2_naming_the_file() {
     let (code, _, stderr) = harden(&["scan"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("nothing to scan"), "{stderr}");
+    // The I/O error is said once, not once more as its cause.
+    let missing = dir.path().join("missing.json");
+    let (code, _, stderr) = harden(&["scan", "--task-def", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("missing.json: cannot read: "), "{stderr}");
+    assert_eq!(stderr.matches("(os error").count(), 1, "{stderr}");
 }
 
 #[test]

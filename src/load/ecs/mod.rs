@@ -19,11 +19,10 @@ use tree::LineIndex;
 /// Why an ECS input could not be read. Each names the file, and the line or path inside it.
 #[derive(Debug, thiserror::Error)]
 pub enum EcsLoadError {
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
+    /// The I/O error is part of the message, not a `source`: the CLI prints the error chain,
+    /// which would repeat it.
+    #[error("{file}: cannot read: {error}")]
+    Io { file: String, error: std::io::Error },
     #[error("{file}:{line}:{column}: invalid JSON: {message}")]
     Json {
         file: String,
@@ -97,9 +96,9 @@ pub fn load(
 }
 
 fn directory_files(dir: &Path) -> Result<Vec<PathBuf>, EcsLoadError> {
-    let read = std::fs::read_dir(dir).map_err(|source| EcsLoadError::Io {
+    let read = std::fs::read_dir(dir).map_err(|error| EcsLoadError::Io {
         file: dir.display().to_string(),
-        source,
+        error,
     })?;
     let mut files: Vec<PathBuf> = read
         .filter_map(Result::ok)
@@ -149,9 +148,9 @@ fn merge(inventory: &mut EcsInventory, loaded: Loaded, notes: &mut Vec<String>) 
 /// Reads and parses one file, then hands it to the loader of its format.
 pub(crate) fn load_file(path: &Path) -> Result<Loaded, EcsLoadError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| EcsLoadError::Io {
+    let text = std::fs::read_to_string(path).map_err(|error| EcsLoadError::Io {
         file: file.clone(),
-        source,
+        error,
     })?;
     load_text(&file, &text)
 }
