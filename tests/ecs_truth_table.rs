@@ -1112,3 +1112,58 @@ fn json_with_yaml_only_syntax_is_read_as_yaml() {
         "{error}"
     );
 }
+
+/// A plan marks unknown every optional argument the AWS provider computes (`network_mode`,
+/// `platform_version`, `tags_all`...). One the configuration leaves out is not sent to ECS, which
+/// applies its default; one set from an unknown value stays unknown.
+#[test]
+fn plan_arguments_the_configuration_leaves_out_take_the_api_default() {
+    let plan = |expressions: Value, provider: Value| {
+        json!({
+            "format_version": "1.2",
+            "resource_changes": [{
+                "address": "aws_ecs_task_definition.t", "mode": "managed",
+                "type": "aws_ecs_task_definition", "name": "t",
+                "change": {
+                    "actions": ["create"],
+                    "after": {"family": "t", "tags": null,
+                              "container_definitions": "[{\"name\":\"a\",\"image\":\"a:1\"}]"},
+                    "after_unknown": {"network_mode": true, "tags_all": true}
+                }
+            }],
+            "configuration": {
+                "provider_config": {"aws": {"expressions": provider}},
+                "root_module": {"resources": [{
+                    "address": "aws_ecs_task_definition.t", "mode": "managed",
+                    "type": "aws_ecs_task_definition", "name": "t",
+                    "provider_config_key": "aws", "expressions": expressions
+                }]}
+            }
+        })
+        .to_string()
+    };
+    let status = |text: &str, id: &str| {
+        evaluate(&load_text_inventory("plan.json", text).unwrap())
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .status
+    };
+    let left_out = plan(json!({"family": {"constant_value": "t"}}), json!({}));
+    assert_eq!(status(&left_out, "ECS.17"), P);
+    assert_eq!(status(&left_out, "ECS.15"), F, "no tags, no default_tags");
+    let from_unknown = plan(
+        json!({"network_mode": {"references": ["var.mode"]}}),
+        json!({"default_tags": [{"tags": {"references": ["var.tags"]}}]}),
+    );
+    assert_eq!(status(&from_unknown, "ECS.17"), I);
+    assert_eq!(status(&from_unknown, "ECS.15"), I);
+    let mut without_configuration: Value = serde_json::from_str(&left_out).unwrap();
+    without_configuration
+        .as_object_mut()
+        .unwrap()
+        .remove("configuration");
+    let without_configuration = without_configuration.to_string();
+    assert_eq!(status(&without_configuration, "ECS.17"), I);
+    assert_eq!(status(&without_configuration, "ECS.15"), I);
+}

@@ -23,6 +23,91 @@ struct Resource<'a> {
     unknown: Option<&'a J>,
     /// JSON pointer of `values` in the file, for lines.
     pointer: String,
+    /// The resource's block in the plan's `configuration` (plans only): which arguments the
+    /// configuration sets, and its provider's configuration.
+    config: Option<Config<'a>>,
+}
+
+/// What a plan's `configuration` says about one resource.
+#[derive(Clone, Copy)]
+struct Config<'a> {
+    /// `expressions` of the resource: one member per argument the configuration sets (blocks
+    /// written with `dynamic` are not listed, so only arguments are read from it).
+    expressions: &'a J,
+    /// `expressions` of the provider configuration the resource uses.
+    provider: Option<&'a J>,
+}
+
+/// Optional arguments the AWS provider computes when the configuration leaves them out
+/// (`network_mode`, `launch_type`, `platform_version`...): unknown in a plan, but left out of the
+/// API request, so ECS applies its default (bridge network mode, no launch type, LATEST).
+const ARGUMENTS: &[&str] = &[
+    "network_mode",
+    "pid_mode",
+    "ipc_mode",
+    "cpu",
+    "memory",
+    "task_role_arn",
+    "execution_role_arn",
+    "requires_compatibilities",
+    "launch_type",
+    "platform_version",
+    "task_definition",
+    "enable_execute_command",
+];
+
+/// The configuration block of a resource in a plan: `module_address` `module.a[0].module.b` is
+/// `configuration.root_module.module_calls.a.module.module_calls.b.module`.
+fn config<'a>(root: &'a J, change: &J) -> Option<Config<'a>> {
+    let configuration = root.get("configuration")?;
+    let mut module = configuration.get("root_module")?;
+    if let Some(address) = change.get("module_address").and_then(J::as_str) {
+        for call in module_calls(address) {
+            module = module.get("module_calls")?.get(&call)?.get("module")?;
+        }
+    }
+    let (kind, name) = (change.get("type")?.as_str()?, change.get("name")?.as_str()?);
+    let resource = module.get("resources")?.as_array()?.iter().find(|r| {
+        r.get("mode").and_then(J::as_str) == Some("managed")
+            && r.get("type").and_then(J::as_str) == Some(kind)
+            && r.get("name").and_then(J::as_str) == Some(name)
+    })?;
+    let provider = resource
+        .get("provider_config_key")
+        .and_then(J::as_str)
+        .and_then(|key| {
+            configuration
+                .get("provider_config")?
+                .get(key)?
+                .get("expressions")
+        });
+    Some(Config {
+        expressions: resource.get("expressions").filter(|e| e.is_object())?,
+        provider,
+    })
+}
+
+/// The module call names in a module address, instance keys dropped:
+/// `module.a[0].module.b["x"]` → `["a", "b"]`.
+fn module_calls(address: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let parts: Vec<&str> = plain.split('.').collect();
+    parts
+        .windows(2)
+        .filter(|pair| pair[0] == "module")
+        .map(|pair| pair[1].to_string())
+        .collect()
 }
 
 pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
@@ -50,6 +135,7 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
                 values: after,
                 unknown: change.pointer("/change/after_unknown"),
                 pointer: format!("/resource_changes/{i}/change/after"),
+                config: config(root, change),
             });
         }
     } else {
@@ -198,6 +284,7 @@ fn collect_module<'a>(module: &'a J, pointer: &str, out: &mut Vec<Resource<'a>>)
                     values,
                     unknown: None,
                     pointer: format!("{pointer}/resources/{i}/values"),
+                    config: None,
                 });
             }
         }
@@ -245,8 +332,19 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// Follows `path` through the values and `after_unknown` together.
+    /// Follows `path` through the values and `after_unknown` together. An argument the
+    /// provider computes because the configuration leaves it out is missing, not unknown: the
+    /// API request leaves it out too ([`ARGUMENTS`]).
     fn lookup(&self, path: &[&dyn Segment]) -> Lookup<'_> {
+        match self.lookup_raw(path) {
+            Lookup::Unknown if path.len() == 1 && self.unset_argument(&path[0].key()) => {
+                Lookup::Missing
+            }
+            other => other,
+        }
+    }
+
+    fn lookup_raw(&self, path: &[&dyn Segment]) -> Lookup<'_> {
         let mut value = Some(self.resource.values);
         let mut unknown = self.resource.unknown;
         for segment in path {
@@ -263,6 +361,24 @@ impl Builder<'_> {
             Some(J::Null) | None => Lookup::Missing,
             Some(value) => Lookup::Value(value),
         }
+    }
+
+    /// The plan's configuration is known and does not set this argument.
+    fn unset_argument(&self, name: &str) -> bool {
+        ARGUMENTS.contains(&name)
+            && self
+                .resource
+                .config
+                .is_some_and(|c| c.expressions.get(name).is_none())
+    }
+
+    /// `tags_all` is unknown in a plan when neither `tags` nor the provider's `default_tags` give
+    /// a tag (the provider leaves it to apply); with no `default_tags` configured it is `tags`.
+    fn tags_all_is_tags(&self) -> bool {
+        self.resource
+            .config
+            .and_then(|c| c.provider)
+            .is_some_and(|provider| provider.get("default_tags").is_none())
     }
 
     fn place(&self, api_key: &str, path: &[&dyn Segment]) -> Place {
@@ -498,6 +614,7 @@ impl Builder<'_> {
     fn tags(&self) -> Doc {
         let attribute = match self.lookup(&[&"tags_all"]) {
             Lookup::Missing => "tags",
+            Lookup::Unknown if self.tags_all_is_tags() => "tags",
             _ => "tags_all",
         };
         match self.lookup(&[&attribute]) {
