@@ -39,8 +39,9 @@ struct Config<'a> {
 }
 
 /// Optional arguments the AWS provider computes when the configuration leaves them out
-/// (`network_mode`, `launch_type`, `platform_version`...): unknown in a plan, but left out of the
-/// API request, so ECS applies its default (bridge network mode, no launch type, LATEST).
+/// (`network_mode`, `launch_type`, `platform_version`, an Auto Scaling group provider's
+/// `managed_termination_protection`...): unknown in a plan, but left out of the API request, so
+/// ECS applies its default (bridge network mode, no launch type, LATEST, DISABLED).
 const ARGUMENTS: &[&str] = &[
     "network_mode",
     "pid_mode",
@@ -54,6 +55,7 @@ const ARGUMENTS: &[&str] = &[
     "platform_version",
     "task_definition",
     "enable_execute_command",
+    "managed_termination_protection",
 ];
 
 /// The configuration block of a resource in a plan: `module_address` `module.a[0].module.b` is
@@ -337,9 +339,7 @@ impl Builder<'_> {
     /// API request leaves it out too ([`ARGUMENTS`]).
     fn lookup(&self, path: &[&dyn Segment]) -> Lookup<'_> {
         match self.lookup_raw(path) {
-            Lookup::Unknown if path.len() == 1 && self.unset_argument(&path[0].key()) => {
-                Lookup::Missing
-            }
+            Lookup::Unknown if self.unset_argument(path) => Lookup::Missing,
             other => other,
         }
     }
@@ -363,13 +363,27 @@ impl Builder<'_> {
         }
     }
 
-    /// The plan's configuration is known and does not set this argument.
-    fn unset_argument(&self, name: &str) -> bool {
-        ARGUMENTS.contains(&name)
-            && self
-                .resource
-                .config
-                .is_some_and(|c| c.expressions.get(name).is_none())
+    /// The plan's configuration is known and does not set this argument: a top-level one, or
+    /// one in the first block of a block the configuration writes out (`dynamic` blocks are not
+    /// in `expressions`, so a block missing there says nothing).
+    fn unset_argument(&self, path: &[&dyn Segment]) -> bool {
+        let Some(config) = self.resource.config else {
+            return false;
+        };
+        let keys: Vec<String> = path.iter().map(|s| s.key()).collect();
+        let (expressions, name) = match keys.as_slice() {
+            [name] => (Some(config.expressions), name),
+            [block, index, name] if index == "0" => (
+                config
+                    .expressions
+                    .get(block.as_str())
+                    .and_then(|b| b.get(0))
+                    .filter(|b| b.is_object()),
+                name,
+            ),
+            _ => (None, &keys[0]),
+        };
+        ARGUMENTS.contains(&name.as_str()) && expressions.is_some_and(|e| e.get(name).is_none())
     }
 
     /// `tags_all` is unknown in a plan when neither `tags` nor the provider's `default_tags` give
