@@ -991,6 +991,21 @@ fn bad_inputs_are_clear_errors_naming_the_file_and_place() {
         ),
         ("other.json", "{\"name\": \"x\"}", "not an ECS input"),
         (
+            "containers.json",
+            "[{\"name\": \"app\", \"image\": \"app:1\"}]",
+            "a list of container definitions",
+        ),
+        (
+            "main.tf.json",
+            "{\"resource\": {\"aws_ecs_task_definition\": {\"t\": {\"family\": \"t\"}}}}",
+            "Terraform JSON configuration",
+        ),
+        (
+            "partial.json",
+            "{\"resource_changes\": []}",
+            "without its `format_version`",
+        ),
+        (
             "tf.json",
             "{\"format_version\": \"1.2\", \"values\": {\"root_module\": {\"resources\": [{\"address\": \"aws_ecs_task_definition.x\", \"mode\": \"managed\", \"type\": \"aws_ecs_task_definition\", \"values\": {\"container_definitions\": \"[{\"}}]}}}",
             "aws_ecs_task_definition.x.container_definitions is not valid JSON",

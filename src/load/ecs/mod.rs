@@ -169,11 +169,12 @@ pub(crate) fn load_text(file: &str, text: &str) -> Result<Loaded, EcsLoadError> 
     let document = parse(file, text)?;
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),
-        message:
-            "not an ECS input: expected register-task-definition input (containerDefinitions), \
-                  describe-task-definition output (taskDefinition), a CloudFormation template \
-                  (Resources) or `terraform show -json` output (format_version)"
-                .into(),
+        message: format!(
+            "not an ECS input{}: expected register-task-definition input (containerDefinitions), \
+             describe-task-definition output (taskDefinition), a CloudFormation template \
+             (Resources) or `terraform show -json` output (format_version)",
+            near_miss(&document.value)
+        ),
     })?;
     let mut loaded = match format {
         SourceFormat::RegisterInput => register::load(&document)?,
@@ -282,6 +283,38 @@ fn looks_like_yaml_flow(text: &str) -> bool {
     // YAML comment or tag.
     text.lines()
         .any(|l| l.trim_start().starts_with('#') || l.contains(" #") || l.contains(" !"))
+}
+
+/// What a file that is not an ECS input looks like, when it is a near miss: the inputs of other
+/// tools that hold task definitions.
+fn near_miss(value: &serde_json::Value) -> &'static str {
+    let is_container = |item: &serde_json::Value| {
+        item.get("name").is_some()
+            && (item.get("image").is_some() || item.get("essential").is_some())
+    };
+    if let Some(items) = value.as_array()
+        && !items.is_empty()
+        && items.iter().all(is_container)
+    {
+        return " (a list of container definitions, as Terraform's container_definitions takes; \
+                harden reads it inside a task definition, as `containerDefinitions`)";
+    }
+    let Some(object) = value.as_object() else {
+        return "";
+    };
+    if object
+        .get("resource")
+        .and_then(serde_json::Value::as_object)
+        .is_some_and(|r| r.keys().any(|k| k.starts_with("aws_ecs_")))
+    {
+        return " (Terraform JSON configuration, as CDK for Terraform writes it; scan \
+                `terraform show -json` of a plan instead)";
+    }
+    if object.contains_key("resource_changes") || object.contains_key("planned_values") {
+        return " (Terraform plan output without its `format_version`; give the whole \
+                `terraform show -json` output)";
+    }
+    ""
 }
 
 /// Content-based detection, in the reference's order (§3).
