@@ -2,12 +2,13 @@
 
 use super::support::{evaluated, location};
 use crate::checks::Emitter;
-use crate::model::ecs::EcsInventory;
+use crate::model::ecs::{EcsInventory, Value};
 
 crate::declare_check! {
     /// ## What it does
     /// Reports each `linuxParameters.devices` entry: the host device path and where it appears in the
-    /// container. Not a Security Hub control.
+    /// container. An entry without `hostPath` (a skeleton's `""`) maps nothing and is not reported.
+    /// Not a Security Hub control.
     ///
     /// ## Why is this bad?
     /// Direct device access (disks, `/dev/mem`, GPUs) bypasses the container's isolation of the host's
@@ -37,11 +38,17 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
                 continue;
             };
             for device in parameters.devices.items() {
+                let host_path = match &device.host_path.value {
+                    Value::Known(path) => path.clone(),
+                    // A skeleton's `"hostPath": ""`: nothing is mapped (ECS requires hostPath).
+                    Value::Absent => continue,
+                    Value::Unknown(why) => format!("(not known offline: {why})"),
+                    Value::Invalid(why) => format!("(invalid: {why})"),
+                };
                 out.finding(
                     format!(
-                        "container {} maps the host device {}",
-                        container.label(),
-                        device.host_path.as_str().unwrap_or("(unknown)")
+                        "container {} maps the host device {host_path}",
+                        container.label()
                     ),
                     location(td, &device.host_path.origin),
                 );
