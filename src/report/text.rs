@@ -201,14 +201,24 @@ pub fn describe(location: &Location) -> String {
 
 fn write_task_definition_inputs(out: &mut String, palette: &Palette, report: &Report) {
     for input in &report.inputs.task_definitions {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let _ = writeln!(
             out,
-            "{} {} ({}, {} task definitions, {} other ECS resources)",
+            "{} {} ({}, {}, {})",
             palette.paint("1", "Task definition input"),
             input.file,
             input.format.as_str(),
-            input.task_definitions,
-            input.other_resources
+            plural(
+                input.task_definitions,
+                "task definition",
+                "task definitions"
+            ),
+            plural(
+                input.other_resources,
+                "other ECS resource",
+                "other ECS resources"
+            )
         );
     }
     if !report.inputs.task_definitions.is_empty() {
