@@ -535,3 +535,31 @@ fn a_real_three_input_scan_validates_in_every_format() {
         );
     }
 }
+
+#[test]
+fn an_input_error_says_its_cause_once() {
+    for args in [
+        &["scan", "--dockerfile", "/nonexistent/Dockerfile"][..],
+        &[
+            "scan",
+            "--config",
+            "/nonexistent/harden.toml",
+            "--dockerfile",
+            "images/demo/Dockerfile",
+        ][..],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_harden"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            stderr.matches("No such file or directory").count(),
+            1,
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("/nonexistent/"), "{stderr}");
+    }
+}
