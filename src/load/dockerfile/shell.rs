@@ -56,8 +56,9 @@ pub fn expand_words(
         .map(|(_, words)| words)
 }
 
-/// Words as BuildKit collects them: whitespace from plain characters splits, quoted or escaped
-/// characters never do.
+/// Words as BuildKit collects them (`wordsStruct`): whitespace from plain characters splits,
+/// quoted or escaped characters never do, and an empty word (`""`) is never one: BuildKit only
+/// ends a word that has characters, so `"" a` is the one word `a` and `<<""` names no heredoc.
 #[derive(Default)]
 struct Words {
     words: Vec<String>,
@@ -68,7 +69,7 @@ struct Words {
 impl Words {
     fn add_char(&mut self, ch: char) {
         if ch.is_whitespace() {
-            if self.in_word {
+            if self.in_word && !self.current.is_empty() {
                 self.words.push(std::mem::take(&mut self.current));
                 self.in_word = false;
             }
@@ -88,7 +89,7 @@ impl Words {
         self.in_word = true;
     }
     fn finish(mut self) -> Vec<String> {
-        if self.in_word {
+        if !self.current.is_empty() {
             self.words.push(self.current);
         }
         self.words
@@ -418,5 +419,13 @@ mod tests {
         };
         let words = expand_words("RUN <<EOF cat <<-\"X Y\" $Z", options, &env).unwrap();
         assert_eq!(words, ["RUN", "<<EOF", "cat", "<<-\"X Y\"", "$Z"]);
+    }
+
+    #[test]
+    fn empty_quoted_strings_are_no_words() {
+        let words = expand_words("\"\" a '' \"\"b", LexOptions::expanding('\\'), &env).unwrap();
+        assert_eq!(words, ["a", "b"]);
+        let words = expand_words("\"\"", LexOptions::expanding('\\'), &env).unwrap();
+        assert!(words.is_empty());
     }
 }
