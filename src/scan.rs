@@ -89,7 +89,8 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         )?),
         None => None,
     };
-    let mut notes = Vec::new();
+    // The Dockerfile loader's notes (skipped instructions) come first.
+    let mut notes: Vec<String> = dockerfile.iter().flat_map(|d| d.notes.clone()).collect();
     let ecs: Option<EcsInventory> = if request.task_definitions.is_empty() {
         None
     } else {
@@ -114,7 +115,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         &mut findings,
         &mut controls,
     );
-    // The ECS loader's notes (skipped revisions, unknown values) come first, then pairing.
+    // The ECS loader's notes (skipped revisions, unknown values) come next, then pairing.
     notes.extend(pairing_notes);
     let dockerfile_match = match (&dockerfile, &image) {
         (Some(dockerfile), Some(image)) => {

@@ -155,3 +155,34 @@ fn text_report_names_the_dockerfile_and_fail_on_never_exits_zero() {
         "{text}"
     );
 }
+
+/// BuildKit's parser keeps an instruction it does not know (a line whose continuation was
+/// forgotten, a template placeholder); only its build rejects it. The scan goes on without it and
+/// says so in the notes, rather than refusing the file.
+#[test]
+fn unknown_instructions_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN apk add \\\n    curl\n    jq\nONBUILD FETCH x\nUSER app\n",
+    );
+    let output = harden(&[
+        "scan",
+        "--dockerfile",
+        &path,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report = json(&output);
+    let notes = report["notes"].as_array().expect("notes");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains(&format!("{path}:4: unknown instruction JQ"))),
+        "{notes:?}"
+    );
+}

@@ -26,6 +26,8 @@ pub struct Dockerfile {
     pub target: usize,
     /// What the loader found about the build context.
     pub context: BuildContext,
+    /// What the loader skipped, for the report's notes (instructions BuildKit does not know).
+    pub notes: Vec<String>,
 }
 
 /// The build context as far as the loader looked.

@@ -1,5 +1,11 @@
 # Shapes seen in real Dockerfiles that BuildKit's parser accepts.
 FROM debian:12 AS base
+# A RUN whose last continuation was forgotten: `jq` becomes an instruction of its own, which
+# BuildKit's parser keeps (with one empty value) and only its build rejects.
+RUN apt-get update && apt-get install -y \
+    curl
+    jq
+ONBUILD FETCH --quiet x
 # `<<""` names no heredoc: BuildKit's lexer makes no word of an empty quoted string.
 RUN cat <<"" <<EOF
 body

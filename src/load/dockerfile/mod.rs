@@ -123,6 +123,7 @@ pub fn from_text(
         stages: Vec::new(),
         global_args: Vec::new(),
         scope: Scope::default(),
+        notes: Vec::new(),
     };
     for raw in tree.instructions {
         resolver.add(raw)?;
@@ -130,6 +131,7 @@ pub fn from_text(
     let Resolver {
         stages,
         global_args,
+        notes,
         ..
     } = resolver;
     if stages.is_empty() {
@@ -166,6 +168,7 @@ pub fn from_text(
         stages,
         target,
         context: BuildContext::default(),
+        notes,
     })
 }
 
@@ -203,6 +206,7 @@ struct Resolver<'a> {
     stages: Vec<Stage>,
     global_args: Vec<Instruction>,
     scope: Scope,
+    notes: Vec<String>,
 }
 
 impl Resolver<'_> {
@@ -255,7 +259,14 @@ impl Resolver<'_> {
 
     fn add(&mut self, raw: RawInstruction) -> Result<(), DockerfileError> {
         let line = raw.start_line;
-        let mut instruction = convert(&raw);
+        let Some(mut instruction) = convert(&raw) else {
+            self.notes.push(format!(
+                "{}:{line}: unknown instruction {} skipped (BuildKit's parser accepts it; a build stops there)",
+                self.path,
+                raw.keyword.to_uppercase()
+            ));
+            return Ok(());
+        };
         match instruction.keyword {
             Keyword::From => return self.start_stage(instruction),
             Keyword::Arg if self.stages.is_empty() => {
@@ -471,9 +482,10 @@ fn placed<T>(value: T, lines: LineSpan, stage: usize) -> Setting<T> {
 }
 
 /// The syntax node as a model instruction (arguments as BuildKit shapes them, not yet expanded).
-fn convert(raw: &RawInstruction) -> Instruction {
-    let keyword = Keyword::parse(&raw.keyword).expect("the syntax layer accepts known keywords");
-    Instruction {
+/// `None` for an instruction BuildKit does not know (its parser keeps it, its build rejects it).
+fn convert(raw: &RawInstruction) -> Option<Instruction> {
+    let keyword = Keyword::parse(&raw.keyword)?;
+    Some(Instruction {
         keyword,
         flags: raw
             .flags
@@ -518,8 +530,8 @@ fn convert(raw: &RawInstruction) -> Instruction {
         },
         text: raw.original.clone(),
         resolved: Resolved::NotExpanded,
-        onbuild: raw.sub.as_deref().map(|sub| Box::new(convert(sub))),
-    }
+        onbuild: raw.sub.as_deref().and_then(convert).map(Box::new),
+    })
 }
 
 #[cfg(test)]

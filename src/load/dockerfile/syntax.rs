@@ -329,7 +329,9 @@ fn node_from_line(line: &str, escape: char) -> Result<RawInstruction, String> {
                 instruction.sub = Some(Box::new(node_from_line(args, escape)?));
             }
         }
-        _ => return Err(format!("unknown instruction: {}", keyword.to_uppercase())),
+        // BuildKit's parser keeps an unknown instruction (`parseIgnore`: one empty value); only
+        // its build stage rejects it. The resolver skips it with a note.
+        _ => instruction.values = vec![String::new()],
     }
     Ok(instruction)
 }
@@ -718,8 +720,18 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let error = parse("FROM a\n\nFOO bar\n").unwrap_err();
+        let error = parse("FROM a\n\nRUN [\"a\", 1]\n").unwrap_err();
         assert_eq!(error.line, 3);
         assert!(parse("FROM a\nRUN <<EOF\nx\n").is_err());
+    }
+
+    #[test]
+    fn unknown_instructions_are_kept_as_buildkit_keeps_them() {
+        let foo = only("FOO --x=1 bar baz");
+        assert_eq!(foo.keyword, "foo");
+        assert_eq!(foo.flags, ["--x=1"]);
+        assert_eq!(foo.values, [""]);
+        let onbuild = only("ONBUILD BAR x");
+        assert_eq!(onbuild.sub.unwrap().keyword, "bar");
     }
 }
