@@ -11,3 +11,7 @@ RUN cat <<"" <<EOF
 body
 EOF
 RUN echo "" "" done
+# BuildKit reads builder flags byte by byte: non-ASCII text comes out as Latin-1, and the second
+# byte of `à` (0xA0) separates words.
+COPY --chown=usér:staff --chmod=0644 a /b
+COPY --chown=à c /d

@@ -5,6 +5,8 @@
 //! span) so it can be compared with BuildKit's own parse; meaning (stages, ARG/ENV) is built from it
 //! in `super`. This is the input-format layer: it never leaves `load/`.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::shell::{self, LexOptions};
@@ -342,22 +344,31 @@ fn is_token_space(c: char) -> bool {
 }
 
 /// BuildKit `extractBuilderFlags`: leading `--words` (quotes and `\` processed, always with `\`),
-/// up to the first word not starting with `--` or a lone `--`.
-fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
+/// up to the first word not starting with `--` or a lone `--`. BuildKit reads this part byte by
+/// byte and turns each byte into a character of its own (`rune(line[pos])`), so a flag with
+/// non-ASCII text comes out as its bytes read as Latin-1 (`usér` is `usÃ©r`), and the bytes 0x85
+/// and 0xA0 (inside UTF-8 characters such as `à`) separate words. This does the same.
+fn extract_builder_flags(line: &str) -> (Cow<'_, str>, Vec<String>) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
         Word,
         Quote,
     }
+    // Go's `unicode.IsSpace` of a byte taken as a rune.
+    let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0);
+    // The rest of the line from a byte offset; BuildKit may cut inside a UTF-8 character.
+    let rest = |position: usize| match line.get(position..) {
+        Some(rest) => Cow::Borrowed(rest),
+        None => String::from_utf8_lossy(&line.as_bytes()[position..]),
+    };
     let bytes = line.as_bytes();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
-    let mut word: Vec<u8> = Vec::new();
+    let mut word = String::new();
     let mut quote = 0u8;
     let mut blank_ok = false;
     let mut position = 0;
-    let finish = |word: &[u8]| String::from_utf8_lossy(word).into_owned();
     while position <= bytes.len() {
         let ch = bytes.get(position).copied().unwrap_or(0);
         let at_end = position == bytes.len();
@@ -365,29 +376,29 @@ fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
             if at_end {
                 break;
             }
-            if (ch as char).is_ascii_whitespace() || ch == 0x0b {
+            if is_space(ch) {
                 position += 1;
                 continue;
             }
             if ch != b'-' || bytes.get(position + 1) != Some(&b'-') {
-                return (&line[position..], words);
+                return (rest(position), words);
             }
             phase = Phase::Word;
         }
         if at_end {
-            if word != b"--" && (blank_ok || !word.is_empty()) {
-                words.push(finish(&word));
+            if word != "--" && (blank_ok || !word.is_empty()) {
+                words.push(word);
             }
             break;
         }
         if phase == Phase::Word {
-            if (ch as char).is_ascii_whitespace() || ch == 0x0b {
+            if is_space(ch) {
                 phase = Phase::Spaces;
-                if word == b"--" {
-                    return (&line[position..], words);
+                if word == "--" {
+                    return (rest(position), words);
                 }
                 if blank_ok || !word.is_empty() {
-                    words.push(finish(&word));
+                    words.push(std::mem::take(&mut word));
                 }
                 word.clear();
                 blank_ok = false;
@@ -410,7 +421,7 @@ fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
                 position += 1;
                 ch = bytes[position];
             }
-            word.push(ch);
+            word.push(char::from(ch));
             position += 1;
             continue;
         }
@@ -430,10 +441,10 @@ fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
             position += 1;
             ch = bytes[position];
         }
-        word.push(ch);
+        word.push(char::from(ch));
         position += 1;
     }
-    ("", words)
+    (Cow::Borrowed(""), words)
 }
 
 /// BuildKit `parseWords`: whitespace-separated words, quotes kept, the escape token keeps the
@@ -716,6 +727,19 @@ mod tests {
         let run = only("RUN --mount=type=secret,id=x --network=none echo");
         assert_eq!(run.flags, ["--mount=type=secret,id=x", "--network=none"]);
         assert_eq!(run.values, ["echo"]);
+    }
+
+    #[test]
+    fn flags_are_read_byte_by_byte_as_buildkit_reads_them() {
+        let copy = only("COPY --chown=us\u{e9}r:g a b");
+        assert_eq!(copy.flags, ["--chown=us\u{c3}\u{a9}r:g"]);
+        // The second byte of `à` (0xA0) separates words, as Go's `unicode.IsSpace` says.
+        let copy = only("COPY --chown=\u{e0} a b");
+        assert_eq!(copy.flags, ["--chown=\u{c3}"]);
+        assert_eq!(copy.values, ["a", "b"]);
+        // A cut inside a character does not panic.
+        let copy = only("COPY --x=\u{2800}y a");
+        assert_eq!(copy.flags, ["--x=\u{e2}"]);
     }
 
     #[test]
