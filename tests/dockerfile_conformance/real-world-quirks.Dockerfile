@@ -15,3 +15,5 @@ RUN echo "" "" done
 # byte of `à` (0xA0) separates words.
 COPY --chown=usér:staff --chmod=0644 a /b
 COPY --chown=à c /d
+# A chained ONBUILD (its build rejects it) still parses, with BuildKit's empty value.
+ONBUILD ONBUILD RUN x

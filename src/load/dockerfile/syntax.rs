@@ -326,9 +326,11 @@ fn node_from_line(line: &str, escape: char) -> Result<RawInstruction, String> {
                 instruction.values = vec![args.to_string()];
             }
         }
+        // BuildKit's ONBUILD node holds its trigger in a child of a node with an empty value.
         "onbuild" => {
             if !args.is_empty() {
                 instruction.sub = Some(Box::new(node_from_line(args, escape)?));
+                instruction.values = vec![String::new()];
             }
         }
         // BuildKit's parser keeps an unknown instruction (`parseIgnore`: one empty value); only
