@@ -12,7 +12,9 @@ crate::declare_check! {
     /// Every stage whose FROM names an external image (after ARG expansion) that is not
     /// pinned by digest: no tag at all (implicitly `latest`) or `latest` (medium), or a tag without
     /// `@sha256:...` (low). `scratch` and earlier stages are not images. A reference that still
-    /// has an unset variable after expansion is reported with what it expanded to.
+    /// has an unset variable after expansion is reported with what it expanded to; one that
+    /// expands to nothing (`FROM ${BASE_IMAGE}` with no `--build-arg`) is not pinned by the
+    /// Dockerfile at all (low: the build argument decides).
     ///
     /// ## Why is this bad?
     /// A tag is a movable pointer: the same Dockerfile builds on different bases over time, a
@@ -50,7 +52,12 @@ fn check(dockerfile: &Dockerfile, out: &mut Emitter) {
         } else {
             format!("{} (written {})", image.resolved, image.written)
         };
+        let unresolved = image.has_unset_variable && image.resolved == image.written;
         let (message, severity) = match image.tag.as_deref() {
+            _ if unresolved => (
+                format!("{} builds FROM {shown}, which names no image without --build-arg: the Dockerfile does not pin its base", stage.label()),
+                Severity::Low,
+            ),
             None | Some("") => (
                 format!("{} builds FROM {shown} with no tag: it means latest, whatever that is at build time", stage.label()),
                 Severity::Medium,

@@ -438,6 +438,14 @@ impl Resolver<'_> {
             Base::Stage(earlier)
         } else if lower == "scratch" {
             Base::Scratch
+        } else if resolved.is_empty() && unset {
+            // `ARG BASE` without a default, then `FROM ${BASE}`: the file is built with
+            // `--build-arg BASE=...`. Without one the base is unknown; it keeps its written name.
+            self.notes.push(format!(
+                "{}:{line}: FROM {image} names no image without --build-arg (a build argument has no value): its base image is unknown",
+                self.path
+            ));
+            Base::Image(ImageReference::parse(&image, &image, true))
         } else if resolved.is_empty() {
             return Err(self.invalid(line, format!("base name ({image}) should not be blank")));
         } else {
@@ -662,6 +670,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_base_named_only_by_an_unset_build_arg_is_unknown_not_an_error() {
+        let text = "ARG BASE_IMAGE\nARG TAG\nFROM ${BASE_IMAGE}\nFROM alpine:${TAG}\n";
+        let file = resolve(text, &DockerfileOptions::default());
+        let Base::Image(base) = &file.stages[0].base else {
+            panic!()
+        };
+        assert_eq!(base.resolved, "${BASE_IMAGE}");
+        assert!(base.has_unset_variable);
+        assert!(file.notes[0].contains("Dockerfile:3: FROM ${BASE_IMAGE}"), "{:?}", file.notes);
+        let options = DockerfileOptions {
+            build_args: vec![("BASE_IMAGE".into(), "debian:12".into())],
+            ..DockerfileOptions::default()
+        };
+        let file = resolve(text, &options);
+        assert!(file.notes.is_empty());
+        assert!(from_text("FROM \"\"\n", "D", &DockerfileOptions::default()).is_err());
     }
 
     #[test]
