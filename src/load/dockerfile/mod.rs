@@ -19,7 +19,7 @@
 pub mod shell;
 pub mod syntax;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -123,7 +123,7 @@ pub fn from_text(
         stages: Vec::new(),
         global_args: Vec::new(),
         scope: Scope::default(),
-        notes: Vec::new(),
+        notes: RefCell::new(Vec::new()),
     };
     for raw in tree.instructions {
         resolver.add(raw)?;
@@ -134,6 +134,7 @@ pub fn from_text(
         notes,
         ..
     } = resolver;
+    let notes = notes.into_inner();
     if stages.is_empty() {
         return Err(DockerfileError::Invalid {
             path: path.to_string(),
@@ -206,16 +207,15 @@ struct Resolver<'a> {
     stages: Vec<Stage>,
     global_args: Vec<Instruction>,
     scope: Scope,
-    notes: Vec<String>,
+    /// What BuildKit's parser accepts but its build would reject, and how it was read instead.
+    notes: RefCell<Vec<String>>,
 }
 
 impl Resolver<'_> {
-    fn invalid(&self, line: u32, message: impl Into<String>) -> DockerfileError {
-        DockerfileError::Invalid {
-            path: self.path.to_string(),
-            line,
-            message: message.into(),
-        }
+    fn note(&self, line: u32, message: impl std::fmt::Display) {
+        self.notes
+            .borrow_mut()
+            .push(format!("{}:{line}: {message}", self.path));
     }
 
     /// Expands one word in a scope: ENV wins over ARG of the same name (Dockerfile reference,
@@ -234,9 +234,16 @@ impl Resolver<'_> {
             }
             value
         };
-        let expanded = shell::expand_word(word, LexOptions::expanding(self.escape), &tracking)
-            .map_err(|e| self.invalid(line, format!("cannot expand {word:?}: {e}")))?;
-        Ok((expanded, unset.get()))
+        match shell::expand_word(word, LexOptions::expanding(self.escape), &tracking) {
+            Ok(expanded) => Ok((expanded, unset.get())),
+            Err(error) => {
+                self.note(
+                    line,
+                    format_args!("cannot expand {word:?} ({error}): a build stops there; the word is kept as written"),
+                );
+                Ok((word.to_string(), false))
+            }
+        }
     }
 
     fn expand_in_stage(&self, word: &str, line: u32) -> Result<String, DockerfileError> {
@@ -260,11 +267,13 @@ impl Resolver<'_> {
     fn add(&mut self, raw: RawInstruction) -> Result<(), DockerfileError> {
         let line = raw.start_line;
         let Some(mut instruction) = convert(&raw) else {
-            self.notes.push(format!(
-                "{}:{line}: unknown instruction {} skipped (BuildKit's parser accepts it; a build stops there)",
-                self.path,
-                raw.keyword.to_uppercase()
-            ));
+            self.note(
+                line,
+                format_args!(
+                    "unknown instruction {} skipped (BuildKit's parser accepts it; a build stops there)",
+                    raw.keyword.to_uppercase()
+                ),
+            );
             return Ok(());
         };
         match instruction.keyword {
@@ -280,9 +289,14 @@ impl Resolver<'_> {
                 return Ok(());
             }
             keyword if self.stages.is_empty() => {
-                return Err(
-                    self.invalid(line, format!("{} before the first FROM", keyword.as_str()))
+                self.note(
+                    line,
+                    format_args!(
+                        "{} before the first FROM skipped (a build stops there)",
+                        keyword.as_str()
+                    ),
                 );
+                return Ok(());
             }
             _ => {}
         }
@@ -411,17 +425,35 @@ impl Resolver<'_> {
             [image, as_word, name] if as_word.eq_ignore_ascii_case("as") => {
                 (image.clone(), Some(name.to_ascii_lowercase()))
             }
-            _ => {
-                return Err(self.invalid(
+            // BuildKit's build wants one or three arguments; read what is there.
+            arguments => {
+                let image = arguments.first().cloned().unwrap_or_default();
+                let name = match arguments {
+                    [_, as_word, name, ..] if as_word.eq_ignore_ascii_case("as") => {
+                        Some(name.to_ascii_lowercase())
+                    }
+                    _ => None,
+                };
+                self.note(
                     line,
-                    "FROM requires either one or three arguments (FROM image [AS name])",
-                ));
+                    format_args!(
+                        "FROM has {} arguments where a build wants FROM image [AS name] (it stops there); read as FROM {image}{}",
+                        arguments.len(),
+                        name.as_ref().map(|n| format!(" AS {n}")).unwrap_or_default()
+                    ),
+                );
+                (image, name)
             }
         };
         if let Some(name) = &name
             && self.stages.iter().any(|s| s.name.as_ref() == Some(name))
         {
-            return Err(self.invalid(line, format!("duplicate stage name {name:?}")));
+            self.note(
+                line,
+                format_args!(
+                    "stage name {name:?} is used twice (a build stops there); references to it name the first"
+                ),
+            );
         }
         let (resolved, unset) = self.expand_global(&image, line)?;
         let platform = match from.flag("platform").and_then(|f| f.value.clone()) {
@@ -438,16 +470,15 @@ impl Resolver<'_> {
             Base::Stage(earlier)
         } else if lower == "scratch" {
             Base::Scratch
-        } else if resolved.is_empty() && unset {
+        } else if resolved.is_empty() {
             // `ARG BASE` without a default, then `FROM ${BASE}`: the file is built with
             // `--build-arg BASE=...`. Without one the base is unknown; it keeps its written name.
-            self.notes.push(format!(
-                "{}:{line}: FROM {image} names no image without --build-arg (a build argument has no value): its base image is unknown",
-                self.path
-            ));
+            if unset {
+                self.note(line, format_args!("FROM {image} names no image without --build-arg (a build argument has no value): its base image is unknown"));
+            } else {
+                self.note(line, format_args!("FROM {image:?} names no image (a build stops there): its base image is unknown"));
+            }
             Base::Image(ImageReference::parse(&image, &image, true))
-        } else if resolved.is_empty() {
-            return Err(self.invalid(line, format!("base name ({image}) should not be blank")));
         } else {
             Base::Image(ImageReference::parse(&image, &resolved, unset))
         };
@@ -688,19 +719,56 @@ mod tests {
         };
         let file = resolve(text, &options);
         assert!(file.notes.is_empty());
-        assert!(from_text("FROM \"\"\n", "D", &DockerfileOptions::default()).is_err());
     }
 
     #[test]
-    fn unknown_target_and_bad_from_are_errors_naming_the_line() {
+    fn unknown_target_and_a_file_without_from_are_errors() {
         let options = DockerfileOptions {
             target: Some("nope".into()),
             ..DockerfileOptions::default()
         };
         let error = from_text("FROM a AS x\n", "D", &options).unwrap_err();
         assert!(error.to_string().contains("nope"), "{error}");
-        let error =
-            from_text("FROM a\nFROM b c\n", "D", &DockerfileOptions::default()).unwrap_err();
-        assert!(error.to_string().starts_with("D:2:"), "{error}");
+        let error = from_text("ARG A=1\n", "D", &DockerfileOptions::default()).unwrap_err();
+        assert!(error.to_string().starts_with("D:1:"), "{error}");
+    }
+
+    /// What BuildKit's parser accepts and only its build rejects is read as well as it can be,
+    /// with a note naming the line: the scan still reports on the rest of the file.
+    #[test]
+    fn what_only_a_build_rejects_is_read_with_a_note() {
+        let text = "RUN early\nFROM a AS base # comment\nFROM c AS base\nENV A=it's\nENV B=${}\nFROM {{ x }}:{{ y }}\n";
+        let file = resolve(text, &DockerfileOptions::default());
+        assert_eq!(file.stages.len(), 3);
+        assert_eq!(file.stages[0].name.as_deref(), Some("base"));
+        assert_eq!(file.stages[1].name.as_deref(), Some("base"));
+        assert_eq!(file.stage("base").unwrap().index, 0);
+        let Base::Image(first) = &file.stages[0].base else {
+            panic!()
+        };
+        assert_eq!(first.resolved, "a");
+        assert_eq!(
+            file.stages[1].effective.env["A"].value, "it's",
+            "kept as written"
+        );
+        let lines: Vec<&str> = file
+            .notes
+            .iter()
+            .map(|n| n.split(": ").next().unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "Dockerfile:1",
+                "Dockerfile:2",
+                "Dockerfile:3",
+                "Dockerfile:4",
+                "Dockerfile:5",
+                "Dockerfile:6"
+            ],
+            "{:?}",
+            file.notes
+        );
+        assert!(file.notes[1].contains("FROM has 5 arguments"), "{:?}", file.notes);
     }
 }
