@@ -180,9 +180,10 @@ fn unknown_instructions_are_skipped_with_a_note() {
     let report = json(&output);
     let notes = report["notes"].as_array().expect("notes");
     assert!(
-        notes
-            .iter()
-            .any(|n| n.as_str().unwrap().contains(&format!("{path}:4: unknown instruction JQ"))),
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains(&format!("{path}:4: unknown instruction JQ"))),
         "{notes:?}"
     );
 }

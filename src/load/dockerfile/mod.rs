@@ -712,7 +712,11 @@ mod tests {
         };
         assert_eq!(base.resolved, "${BASE_IMAGE}");
         assert!(base.has_unset_variable);
-        assert!(file.notes[0].contains("Dockerfile:3: FROM ${BASE_IMAGE}"), "{:?}", file.notes);
+        assert!(
+            file.notes[0].contains("Dockerfile:3: FROM ${BASE_IMAGE}"),
+            "{:?}",
+            file.notes
+        );
         let options = DockerfileOptions {
             build_args: vec![("BASE_IMAGE".into(), "debian:12".into())],
             ..DockerfileOptions::default()
@@ -769,6 +773,10 @@ mod tests {
             "{:?}",
             file.notes
         );
-        assert!(file.notes[1].contains("FROM has 5 arguments"), "{:?}", file.notes);
+        assert!(
+            file.notes[1].contains("FROM has 5 arguments"),
+            "{:?}",
+            file.notes
+        );
     }
 }
