@@ -17,3 +17,7 @@ COPY --chown=usér:staff --chmod=0644 a /b
 COPY --chown=à c /d
 # A chained ONBUILD (its build rejects it) still parses, with BuildKit's empty value.
 ONBUILD ONBUILD RUN x
+# A backslash in a heredoc delimiter is processed like a shell escape: the delimiter is `EOF`.
+RUN cat <<\EOF > /etc/motd
+no $EXPANSION wanted
+EOF

@@ -655,13 +655,20 @@ fn heredocs_from_line(line: &str) -> Result<Vec<RawHeredoc>, String> {
         if rest.is_empty() || rest.contains('<') {
             continue;
         }
+        // BuildKit `heredocFromMatch` lexes the delimiter again with escapes processed
+        // (`<<\EOF` and `<<E\OF` name `EOF`), once without and once with its quotes.
         let cooked = LexOptions {
             raw_quotes: false,
+            raw_escapes: false,
             ..raw
         };
         let names = shell::expand_words(rest, cooked, &unset).map_err(|e| e.0)?;
         let [name] = names.as_slice() else { continue };
-        let raw_names = shell::expand_words(rest, raw, &unset).map_err(|e| e.0)?;
+        let quoted = LexOptions {
+            raw_quotes: true,
+            ..cooked
+        };
+        let raw_names = shell::expand_words(rest, quoted, &unset).map_err(|e| e.0)?;
         let quotes = |s: &str| s.matches(['\'', '"']).count();
         let expand = raw_names.first().is_some_and(|r| quotes(r) == quotes(name));
         heredocs.push(RawHeredoc {
@@ -713,6 +720,14 @@ mod tests {
         assert_eq!(run.heredocs[1].name, "X");
         assert!(!run.heredocs[1].expand);
         assert_eq!((run.start_line, run.end_line), (1, 5));
+    }
+
+    #[test]
+    fn heredoc_delimiters_have_their_escapes_processed() {
+        let run = only("RUN cat <<\\EOF <<E\\ND\nx\nEOF\ny\nEND\n");
+        let names: Vec<&str> = run.heredocs.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["EOF", "END"]);
+        assert_eq!(run.end_line, 5);
     }
 
     #[test]
