@@ -5,6 +5,17 @@
 //! is stored: BuildKit's side is computed on every run, so there is no golden to go stale.
 //! In CI (`CI=true`) a missing python3 or `dockerfile` module fails the test; locally it skips
 //! with a note.
+//!
+//! Intended differences, kept out of the suite (the package wraps BuildKit v0.12.5; harden follows
+//! current BuildKit where the two differ):
+//! - `# check=` is a parser directive since BuildKit v0.14. v0.12.5 takes it for a comment that
+//!   ends the directives, so a `# escape=` after it is ignored there and honoured by harden.
+//! - Current BuildKit's lexer accepts `${X#word}` and `${X%word}`; v0.12.5's rejects them, and a
+//!   RUN/COPY line that uses one names no heredoc there, while harden finds the heredoc.
+//! - A JSON-form string with a lone UTF-16 surrogate escape (`["\ud800"]`) is decoded to U+FFFD
+//!   by Go; serde_json rejects it, so harden reads the instruction in shell form.
+//! - The package's `original` appends heredoc bodies to the instruction's line; harden's
+//!   `original` is the line alone, and it is not compared.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
