@@ -109,6 +109,9 @@ impl<'a> Lexer<'a> {
         options: LexOptions,
         lookup: &'a dyn Fn(&str) -> Option<String>,
     ) -> Lexer<'a> {
+        // Go's `text/scanner`, which BuildKit's lexer reads with, drops a byte-order mark at the
+        // very start of its input.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Lexer {
             chars: text.chars().collect(),
             position: 0,
@@ -419,6 +422,12 @@ mod tests {
         };
         let words = expand_words("RUN <<EOF cat <<-\"X Y\" $Z", options, &env).unwrap();
         assert_eq!(words, ["RUN", "<<EOF", "cat", "<<-\"X Y\"", "$Z"]);
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_dropped_as_go_text_scanner_does() {
+        assert_eq!(expand("\u{feff}$SET"), "value");
+        assert_eq!(expand("a\u{feff}"), "a\u{feff}");
     }
 
     #[test]
