@@ -21,3 +21,8 @@ ONBUILD ONBUILD RUN x
 RUN cat <<\EOF > /etc/motd
 no $EXPANSION wanted
 EOF
+# Bash's substring expansion in a RUN line that also opens a heredoc: BuildKit reads any modifier
+# after `:` before rejecting it, and leaves an unset variable as written, so the heredoc counts.
+RUN echo ${GIT_SHA:0:7} > /version && cat <<EOF > /etc/build-info
+sha=${GIT_SHA:0:7}
+EOF

@@ -316,14 +316,14 @@ impl<'a> Lexer<'a> {
                 .ok_or_else(|| LexError("syntax error: missing '}'".into()))?;
             written.push(modifier);
         }
-        if !matches!(modifier, '+' | '-' | '?' | '#' | '%') {
-            return Err(LexError(format!(
-                "unsupported modifier ({written}) in substitution"
-            )));
-        }
+        let supported = matches!(modifier, '+' | '-' | '?' | '#' | '%');
+        let unsupported = || LexError(format!("unsupported modifier ({written}) in substitution"));
         let raw_escapes = modifier == '#' || modifier == '%';
-        if null_is_unset && raw_escapes {
-            return Err(LexError("syntax error: bad substitution".into()));
+        // After `:` BuildKit falls through to reading the word whatever the modifier is, and
+        // only then rejects an unknown one: an unset variable left as written (`SkipUnsetEnv`,
+        // heredoc detection) hides it.
+        if (null_is_unset && raw_escapes) || (!null_is_unset && !supported) {
+            return Err(unsupported());
         }
         let (word, _) = self.process_stop_on(Some('}'), raw_escapes).map_err(|e| {
             if self.peek().is_none() {
@@ -332,10 +332,13 @@ impl<'a> Lexer<'a> {
                 e
             }
         })?;
+        if value.is_none() && self.options.skip_unset {
+            return Ok(format!("${{{name}{written}{word}}}"));
+        }
+        if !supported {
+            return Err(unsupported());
+        }
         let Some(value) = value else {
-            if self.options.skip_unset {
-                return Ok(format!("${{{name}{written}{word}}}"));
-            }
             return match modifier {
                 '-' => Ok(word),
                 '?' => Err(LexError(format!(
@@ -422,6 +425,20 @@ mod tests {
         };
         let words = expand_words("RUN <<EOF cat <<-\"X Y\" $Z", options, &env).unwrap();
         assert_eq!(words, ["RUN", "<<EOF", "cat", "<<-\"X Y\"", "$Z"]);
+    }
+
+    #[test]
+    fn an_unknown_modifier_after_a_colon_is_read_before_it_is_rejected() {
+        let skipping = LexOptions {
+            skip_unset: true,
+            ..LexOptions::expanding('\\')
+        };
+        let words = expand_words("a ${UNSET:x b} c", skipping, &env).unwrap();
+        assert_eq!(words, ["a", "${UNSET:x", "b}", "c"]);
+        assert!(expand_word("${SET:x b}", skipping, &env).is_err());
+        assert!(expand_word("${UNSET:x b}", LexOptions::expanding('\\'), &env).is_err());
+        assert!(expand_word("${UNSET:#b}", skipping, &env).is_err());
+        assert!(expand_word("${UNSET/b}", skipping, &env).is_err());
     }
 
     #[test]
