@@ -52,6 +52,10 @@ const INTENDED_DISAGREEMENTS: &[(&str, &str)] = &[
         "DF008/fail-tag-only.Dockerfile",
         "hadolint accepts any explicit tag; harden asks for a digest pin (at low severity)",
     ),
+    (
+        "DF008/fail-arg-unset-base.Dockerfile",
+        "hadolint skips a FROM that is only a variable; harden says the Dockerfile pins no base (low)",
+    ),
 ];
 
 fn hadolint_codes(path: &Path) -> Option<BTreeSet<String>> {
