@@ -60,11 +60,34 @@ pub enum SourceKind {
     Tool,
 }
 
-/// An inclusive range of 1-based lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// An inclusive range of 1-based lines. Reports write it [`normalized`](LineSpan::normalized).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LineSpan {
     pub start: u32,
     pub end: u32,
+}
+
+impl LineSpan {
+    /// The span every report format writes: lines start at 1 and a span never ends before it
+    /// starts (`0-0` is `1-1`, `9-2` is `9-9`), as the JSON schema and SARIF require.
+    pub fn normalized(self) -> LineSpan {
+        let start = self.start.max(1);
+        LineSpan {
+            start,
+            end: self.end.max(start),
+        }
+    }
+}
+
+impl Serialize for LineSpan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let span = self.normalized();
+        let mut out = serializer.serialize_struct("LineSpan", 2)?;
+        out.serialize_field("start", &span.start)?;
+        out.serialize_field("end", &span.end)?;
+        out.end()
+    }
 }
 
 /// Where a finding is. Only the fields that apply are set.
@@ -249,4 +272,22 @@ pub struct ControlResult {
     /// AWS's behaviour for this case is not documented; harden chose the safer verdict.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub parity_unverified: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_spans_are_written_normalized() {
+        let span = |start, end| LineSpan { start, end };
+        assert_eq!(span(0, 0).normalized(), span(1, 1));
+        assert_eq!(span(9, 2).normalized(), span(9, 9));
+        assert_eq!(span(0, 7).normalized(), span(1, 7));
+        assert_eq!(span(3, 5).normalized(), span(3, 5));
+        assert_eq!(
+            serde_json::to_string(&span(0, 0)).unwrap(),
+            r#"{"start":1,"end":1}"#
+        );
+    }
 }

@@ -281,7 +281,7 @@ impl Context<'_> {
                 if let Some(source) = location.source {
                     other.insert("Source".into(), json!(super::source_name(source)));
                 }
-                if let Some(lines) = location.lines {
+                if let Some(lines) = location.lines.map(|l| l.normalized()) {
                     other.insert(
                         "Lines".into(),
                         json!(format!("{}-{}", lines.start, lines.end)),

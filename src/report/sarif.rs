@@ -310,7 +310,8 @@ fn location(location: &Location, working_dir: Option<&Path>, id: usize) -> Value
     // definition without a line) starts at its beginning.
     let region = match location.lines {
         Some(lines) => {
-            json!({"startLine": lines.start.max(1), "endLine": lines.end.max(lines.start).max(1)})
+            let lines = lines.normalized();
+            json!({"startLine": lines.start, "endLine": lines.end})
         }
         None => json!({"startLine": 1}),
     };

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::findings::{ControlResult, ControlStatus, Finding, Location, Severity};
+use crate::findings::{ControlResult, ControlStatus, Finding, LineSpan, Location, Severity};
 
 struct Palette {
     color: bool,
@@ -184,7 +184,7 @@ pub fn describe(location: &Location) -> String {
             None => path.clone(),
         });
     } else if let Some(file) = &location.file {
-        match location.lines {
+        match location.lines.map(LineSpan::normalized) {
             Some(span) if span.start == span.end => parts.push(format!("{file}:{}", span.start)),
             Some(span) => parts.push(format!("{file}:{}-{}", span.start, span.end)),
             None => parts.push(file.clone()),
