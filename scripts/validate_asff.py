@@ -62,13 +62,45 @@ def model_constraints(shape, value, path, problems):
 DOCUMENTED_MAX = {"Title": 256, "Description": 1024, "Id": 512, "GeneratorId": 512}
 
 
+def units(text):
+    """A length in UTF-16 code units: the stricter count (a Java String's), never below len()."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def documented_map(value, path, pairs, key_max, value_max, problems):
+    """A documented string map: at most `pairs` entries, keys and values at most the maxima."""
+    if not isinstance(value, dict):
+        return
+    if len(value) > pairs:
+        problems.append(f"{path}: {len(value)} pairs, the documentation allows at most {pairs}")
+    for key, item in value.items():
+        if units(key) > key_max:
+            problems.append(f"{path}: key of {units(key)} characters, at most {key_max}")
+        if isinstance(item, str) and units(item) > value_max:
+            problems.append(f"{path}[{key[:40]!r}]: {units(item)} characters, at most {value_max}")
+
+
 def prose_rules(finding, path, account, region, problems):
     for field in TIMESTAMP_FIELDS:
         if field in finding and not RFC3339.match(finding[field]):
             problems.append(f"{path}.{field}: {finding[field]!r} is not an RFC 3339 timestamp")
     for field, limit in DOCUMENTED_MAX.items():
-        if field in finding and len(finding[field]) > limit:
+        if field in finding and units(finding[field]) > limit:
             problems.append(f"{path}.{field}: longer than the documented {limit} characters")
+    # ProductFields: up to 50 pairs, keys up to 128 and values up to 2048 characters.
+    documented_map(finding.get("ProductFields"), f"{path}.ProductFields", 50, 128, 2048, problems)
+    for field, text in [
+        ("Note.Text", finding.get("Note", {}).get("Text")),
+        ("Remediation.Recommendation.Text", finding.get("Remediation", {}).get("Recommendation", {}).get("Text")),
+    ]:
+        if isinstance(text, str) and units(text) > 512:
+            problems.append(f"{path}.{field}: longer than the documented 512 characters")
+    if len(finding.get("Resources", [])) > 32:
+        problems.append(f"{path}.Resources: more than the documented 32 resources")
+    for index, resource in enumerate(finding.get("Resources", [])):
+        # Details.Other: up to 50 pairs, keys under 128 and values under 1,024 characters.
+        other = resource.get("Details", {}).get("Other")
+        documented_map(other, f"{path}.Resources[{index}].Details.Other", 50, 127, 1023, problems)
     for index, finding_type in enumerate(finding.get("Types", [])):
         parts = finding_type.split("/")
         if not 1 <= len(parts) <= 3 or parts[0] not in TYPE_NAMESPACES:

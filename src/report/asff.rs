@@ -109,8 +109,8 @@ impl Context<'_> {
             "Types": [finding_type(check_id)],
             "CreatedAt": self.options.timestamp,
             "UpdatedAt": self.options.timestamp,
-            "Title": truncate(&title, 256),
-            "Description": truncate(&description, 1024),
+            "Title": text(&title, 256),
+            "Description": text(&description, 1024),
             "RecordState": "ACTIVE",
         })
     }
@@ -155,14 +155,14 @@ impl Context<'_> {
         let mut fields = Map::new();
         fields.insert("harden/CheckId".into(), json!(finding.id));
         fields.insert("harden/CheckName".into(), json!(finding.name));
-        if !place.is_empty() {
-            fields.insert("harden/Location".into(), json!(truncate(&place, 2048)));
+        if !is_blank(&place) {
+            fields.insert("harden/Location".into(), json!(text(&place, 2048)));
         }
         // ProductFields holds at most 50 pairs; evidence beyond that is in the Description.
         for (key, evidence) in finding.evidence.iter().take(45) {
             fields.insert(
-                truncate(&format!("harden/evidence/{key}"), 128),
-                json!(truncate(evidence, 2048)),
+                text(&format!("harden/evidence/{key}"), 128),
+                json!(text(evidence, 2048)),
             );
         }
         value["ProductFields"] = Value::Object(fields);
@@ -181,7 +181,7 @@ impl Context<'_> {
                     text.push_str(&format!(" [{origin}]"));
                 }
                 value["Note"] = json!({
-                    "Text": truncate(&text, 512),
+                    "Text": self::text(&text, 512),
                     "UpdatedBy": "harden",
                     "UpdatedAt": self.options.timestamp,
                 });
@@ -259,13 +259,13 @@ impl Context<'_> {
                     .or_else(|| location.file.clone())
                     .unwrap_or_else(|| "image".into());
                 let mut container = Map::new();
-                container.insert("ImageName".into(), json!(truncate(&name, 1024)));
-                if let Some(image) = image {
-                    container.insert("ImageId".into(), json!(image.config_digest));
+                container.insert("ImageName".into(), json!(text(&name, 1024)));
+                if let Some(image) = image.filter(|i| !is_blank(&i.config_digest)) {
+                    container.insert("ImageId".into(), json!(text(&image.config_digest, 1024)));
                 }
                 json!({
                     "Type": "Container",
-                    "Id": truncate(&name, 512),
+                    "Id": text(&name, 512),
                     "Partition": "aws",
                     "Region": self.options.aws.region,
                     "Details": {"Container": container},
@@ -289,7 +289,7 @@ impl Context<'_> {
                 }
                 json!({
                     "Type": "Other",
-                    "Id": truncate(&id, 512),
+                    "Id": text(&id, 512),
                     "Partition": "aws",
                     "Region": self.options.aws.region,
                     "Details": {"Other": other},
@@ -313,14 +313,15 @@ impl Context<'_> {
         };
         let mut value = json!({
             "Type": if is_task_definition { "AwsEcsTaskDefinition" } else { "Other" },
-            "Id": truncate(&id, 512),
+            "Id": text(&id, 512),
             "Partition": "aws",
             "Region": aws.region,
         });
-        if is_task_definition {
-            value["Details"] = json!({"AwsEcsTaskDefinition": {"Family": family}});
-        } else {
-            value["Details"] = json!({"Other": {"Kind": kind}});
+        if is_task_definition && !is_blank(family) {
+            value["Details"] = json!({"AwsEcsTaskDefinition": {"Family": text(family, 1024)}});
+        } else if !is_blank(kind) {
+            // Other's keys and values are under 128 and 1,024 characters.
+            value["Details"] = json!({"Other": {"Kind": text(kind, 1023)}});
         }
         value
     }
@@ -345,7 +346,7 @@ fn recommendation(check_id: &str) -> Option<Value> {
         check.summary(),
         check.id
     );
-    Some(json!({"Recommendation": {"Text": truncate(&text, 512)}}))
+    Some(json!({"Recommendation": {"Text": self::text(&text, 512)}}))
 }
 
 fn stable_hash(parts: &[&str]) -> String {
@@ -358,12 +359,38 @@ fn stable_hash(parts: &[&str]) -> String {
     hex::encode(&hasher.finalize()[..8])
 }
 
-/// At most `max` characters, ending with `…` when cut (ASFF limits count characters).
+/// A string field's value: every ASFF string must hold a non-whitespace character (the model's
+/// `.*\S.*`), so a blank one becomes `(empty)`; and at most `max` characters, ending with `…`
+/// when cut, on a character boundary.
+fn text(value: &str, max: usize) -> String {
+    if is_blank(value) {
+        return "(empty)".to_string();
+    }
+    truncate(value, max)
+}
+
+/// No character a `\S` could match: only whitespace (Unicode's or ASCII's separators) and controls.
+fn is_blank(value: &str) -> bool {
+    value.chars().all(|c| c.is_whitespace() || c.is_control())
+}
+
+/// At most `max` characters, ending with `…` when cut. Counted in UTF-16 code units, the
+/// stricter of the two ways a limit may be counted (a Java `String` length; an emoji is two), so
+/// the text fits whichever the service uses.
 fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if text.encode_utf16().count() <= max {
         return text.to_string();
     }
-    let mut cut: String = text.chars().take(max - 1).collect();
+    let mut cut = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        // One unit is kept for the ellipsis.
+        if units + c.len_utf16() > max - 1 {
+            break;
+        }
+        units += c.len_utf16();
+        cut.push(c);
+    }
     cut.push('…');
     cut
 }
@@ -377,6 +404,18 @@ mod tests {
         assert_eq!(truncate("abc", 3), "abc");
         assert_eq!(truncate("abcd", 3), "ab…");
         assert_eq!(truncate("ééééé", 4).chars().count(), 4);
+        // An emoji is two UTF-16 units: never cut in half, never over the limit in either count.
+        let cut = truncate(&"😀".repeat(10), 6);
+        assert_eq!(cut, "😀😀…");
+        assert!(cut.encode_utf16().count() <= 6);
+    }
+
+    #[test]
+    fn blank_strings_are_named() {
+        assert_eq!(text("", 10), "(empty)");
+        assert_eq!(text(" \t\u{2028}\u{1}", 10), "(empty)");
+        assert_eq!(text("\0x", 10), "\0x");
+        assert_eq!(text("abc", 10), "abc");
     }
 
     #[test]
