@@ -602,3 +602,42 @@ sys.exit(1 if problems else 0)
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn hostile_text_reports_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    for (name, report) in reports(dir.path()) {
+        for color in [false, true] {
+            let text = report.render(Format::Text, color);
+            for (number, line) in text.lines().enumerate() {
+                // Color, when asked, is harden's own SGR sequences; nothing else is a control.
+                let stripped = line
+                    .split('\u{1b}')
+                    .enumerate()
+                    .map(|(n, part)| {
+                        if n == 0 {
+                            part
+                        } else {
+                            let sgr = part.strip_prefix('[').and_then(|rest| {
+                                let end = rest.find('m')?;
+                                rest[..end]
+                                    .chars()
+                                    .all(|c| c.is_ascii_digit() || c == ';')
+                                    .then(|| &rest[end + 1..])
+                            });
+                            sgr.unwrap_or_else(|| {
+                                panic!("{name}:{}: a raw escape: {line:?}", number + 1)
+                            })
+                        }
+                    })
+                    .collect::<String>();
+                assert!(
+                    !stripped.chars().any(|c| c.is_control() || bidi(c)),
+                    "{name}:{}: a control or bidi character: {line:?}",
+                    number + 1
+                );
+            }
+        }
+    }
+}

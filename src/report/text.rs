@@ -1,6 +1,7 @@
 //! The human report: inputs first, then findings grouped by severity (most severe first) with
 //! their place and evidence, then a summary line. Color only when asked (a TTY without NO_COLOR).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::Report;
@@ -35,24 +36,29 @@ pub fn render(report: &Report, color: bool) -> String {
     let palette = Palette { color };
     let mut out = String::new();
     if let Some(image) = &report.inputs.image {
-        let _ = writeln!(out, "{} {}", palette.paint("1", "Image"), image.source);
+        let _ = writeln!(
+            out,
+            "{} {}",
+            palette.paint("1", "Image"),
+            shown(&image.source)
+        );
         if let Some(reference) = &image.reference {
-            let _ = writeln!(out, "  reference  {reference}");
+            let _ = writeln!(out, "  reference  {}", shown(reference));
         }
-        let _ = writeln!(out, "  platform   {}", image.platform);
+        let _ = writeln!(out, "  platform   {}", shown(&image.platform));
         if let Some(manifest) = &image.manifest_digest {
-            let _ = writeln!(out, "  manifest   {manifest}");
+            let _ = writeln!(out, "  manifest   {}", shown(manifest));
         }
-        let _ = writeln!(out, "  config     {}", image.config_digest);
+        let _ = writeln!(out, "  config     {}", shown(&image.config_digest));
         let _ = writeln!(
             out,
             "  contents   {} layers, {} paths, user {}",
             image.layers,
             image.files,
             if image.user.is_empty() {
-                "(unset: root)"
+                "(unset: root)".into()
             } else {
-                &image.user
+                shown(&image.user)
             }
         );
         out.push('\n');
@@ -62,21 +68,23 @@ pub fn render(report: &Report, color: bool) -> String {
             out,
             "{} {}",
             palette.paint("1", "Dockerfile"),
-            dockerfile.path
+            shown(&dockerfile.path)
         );
-        let _ = writeln!(out, "  target     {}", dockerfile.target);
+        let _ = writeln!(out, "  target     {}", shown(&dockerfile.target));
         for stage in &dockerfile.stages {
             let _ = writeln!(
                 out,
                 "  stage      {} from {} (line {})",
-                stage.name, stage.base, stage.line
+                shown(&stage.name),
+                shown(&stage.base),
+                stage.line
             );
         }
         out.push('\n');
     }
     write_task_definition_inputs(&mut out, &palette, report);
     for note in &report.notes {
-        let _ = writeln!(out, "note: {note}");
+        let _ = writeln!(out, "note: {}", shown(note));
     }
     if !report.notes.is_empty() {
         out.push('\n');
@@ -118,15 +126,15 @@ pub fn render(report: &Report, color: bool) -> String {
                 let origin = suppression
                     .origin
                     .as_deref()
-                    .map(|o| format!(" [{o}]"))
+                    .map(|o| format!(" [{}]", shown(o)))
                     .unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "  {} {} at {}: {}{origin}",
                     palette.paint("2", finding.id),
                     finding.severity,
-                    describe(&finding.location),
-                    suppression.reason
+                    shown(&describe(&finding.location)),
+                    shown(&suppression.reason)
                 );
             }
         }
@@ -164,15 +172,37 @@ fn write_finding(out: &mut String, palette: &Palette, finding: &Finding) {
         "  {} {}  {}",
         palette.paint("1", finding.id),
         palette.paint("2", finding.name),
-        finding.message
+        shown(&finding.message)
     );
-    let place = describe(&finding.location);
+    let place = shown(&describe(&finding.location)).into_owned();
     if !place.is_empty() {
         let _ = writeln!(out, "      at {place}");
     }
     for (key, value) in &finding.evidence {
-        let _ = writeln!(out, "      {key}: {value}");
+        let _ = writeln!(out, "      {}: {}", shown(key), shown(value));
     }
+}
+
+/// Text from the inputs as the terminal shows it: control characters (an escape sequence in a file
+/// name inside the image, a line break in a message) and bidirectional overrides, which could
+/// rewrite or reorder what the reader sees, are written as `\u{1b}` escapes.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `Dockerfile:3-5`, `/usr/bin/passwd (layer 2)`, `td.json /containerDefinitions/0/user`.
@@ -207,7 +237,7 @@ fn write_task_definition_inputs(out: &mut String, palette: &Palette, report: &Re
             out,
             "{} {} ({}, {}, {})",
             palette.paint("1", "Task definition input"),
-            input.file,
+            shown(&input.file),
             input.format.as_str(),
             plural(
                 input.task_definitions,
@@ -244,9 +274,9 @@ fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
             out,
             "{} {} ({}, {})",
             palette.paint("1", "Controls"),
-            resource.name,
-            resource.kind,
-            resource.file
+            shown(&resource.name),
+            shown(&resource.kind),
+            shown(&resource.file)
         );
         for control in controls {
             write_control(out, palette, control);
@@ -267,7 +297,7 @@ fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
             let container = offender
                 .container
                 .as_ref()
-                .map(|c| format!("{c}: "))
+                .map(|c| format!("{}: ", shown(c)))
                 .unwrap_or_default();
             let more = match control.offenders.len() {
                 1 => String::new(),
@@ -275,10 +305,15 @@ fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
             };
             format!(
                 "{container}{} at {}{more}",
-                offender.message, offender.pointer
+                shown(&offender.message),
+                shown(&offender.pointer)
             )
         }
-        None => control.notes.first().cloned().unwrap_or_default(),
+        None => control
+            .notes
+            .first()
+            .map(|note| shown(note).into_owned())
+            .unwrap_or_default(),
     };
     let parity = if control.parity_unverified {
         " [parity-unverified]"
@@ -286,4 +321,16 @@ fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
         ""
     };
     let _ = writeln!(out, "  {:<7} {status} {detail}{parity}", control.id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_text_cannot_drive_the_terminal() {
+        assert_eq!(shown("plain é 😀"), "plain é 😀");
+        assert_eq!(shown("/tmp/\u{1b}[2Jx"), "/tmp/\\u{1b}[2Jx");
+        assert_eq!(shown("a\nb\u{202e}c"), "a\\u{a}b\\u{202e}c");
+    }
 }
