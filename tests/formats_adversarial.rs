@@ -641,3 +641,110 @@ fn hostile_text_reports_cannot_drive_the_terminal() {
         }
     }
 }
+
+/// The real scan, through the CLI, of the demo bundle copied under hostile directory names (a
+/// space, `%`, `#`, `?`, non-ASCII) with hostile text in the Dockerfile and the task definition
+/// (markup, `]]>`, a bidi override, an escape sequence, `~` and `/` in label keys): every format
+/// is valid and the text report carries no raw control character.
+#[test]
+fn the_demo_under_hostile_paths_scans_into_valid_formats() {
+    let root = tempfile::tempdir().unwrap();
+    let inputs = Path::new("my dir/100% #1?/ünï");
+    let dir = root.path().join(inputs);
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = manifest_dir().join("images/demo");
+    std::fs::copy(demo.join("demo.tar"), dir.join("demo image.tar")).unwrap();
+    let mut dockerfile = std::fs::read_to_string(demo.join("Dockerfile")).unwrap();
+    dockerfile = dockerfile.replace(
+        "USER app",
+        "LABEL note=\"<&>]]> \u{202e}evil \u{1b}[2J 😀 漢字\"\nRUN echo '<script>' \"]]>\" && chmod 777 /tmp\nUSER app",
+    );
+    std::fs::write(dir.join("Docker file"), dockerfile).unwrap();
+    let mut taskdef: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("taskdef.json")).unwrap()).unwrap();
+    taskdef["containerDefinitions"][0]["dockerLabels"] =
+        serde_json::json!({"a/b~c": "]]> <&> \u{1b}[31m", "😀": "\u{202e}x"});
+    taskdef["containerDefinitions"][0]["environment"][0]["name"] = "TOKEN <&> ~/ 😀".into();
+    std::fs::write(
+        dir.join("task def #1.json"),
+        serde_json::to_string_pretty(&taskdef).unwrap(),
+    )
+    .unwrap();
+
+    let out = root.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let path = |name: &str| out.join(name).to_string_lossy().into_owned();
+    let input = |name: &str| inputs.join(name).to_string_lossy().into_owned();
+    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
+        .current_dir(root.path())
+        .args(["scan", &input("demo image.tar"), "--dockerfile"])
+        .arg(input("Docker file"))
+        .arg("--task-def")
+        .arg(input("task def #1.json"))
+        .args(["--no-progress", "-f", "text", "-o", &path("r.txt")])
+        .args(["-f", "json", "-o", &path("r.json")])
+        .args(["-f", "sarif", "-o", &path("r.sarif")])
+        .args(["-f", "asff", "-o", &path("r.asff")])
+        .args(["-f", "junit", "-o", &path("r.xml")])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(path("r.txt")).unwrap();
+    assert!(
+        !text
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "{text}"
+    );
+    assert!(text.contains("Docker file"), "{text}");
+
+    if let Some(multitool) = sarif_multitool() {
+        let errors = sarif_errors(&multitool, Path::new(&path("r.sarif")), &out);
+        assert!(errors.is_empty(), "{errors:?}");
+        let sarif: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path("r.sarif")).unwrap()).unwrap();
+        let uris: Vec<&str> = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str()
+            })
+            .collect();
+        assert!(
+            uris.contains(&"my%20dir/100%25%20%231%3F/%C3%BCn%C3%AF/Docker%20file"),
+            "{uris:?}"
+        );
+    }
+    if let Some(python) = python_with(&["botocore", "jsonschema", "junitparser"]) {
+        let asff = Command::new(&python)
+            .arg(manifest_dir().join("scripts/validate_asff.py"))
+            .arg(path("r.asff"))
+            .output()
+            .unwrap();
+        assert!(
+            asff.status.success(),
+            "{}",
+            String::from_utf8_lossy(&asff.stdout)
+        );
+        let others = Command::new(&python)
+            .arg("-c")
+            .arg("import sys, json, jsonschema, xml.etree.ElementTree as ET\nfrom junitparser import JUnitXml\nET.parse(sys.argv[1]); JUnitXml.fromfile(sys.argv[1])\njsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[3])))")
+            .arg(path("r.xml"))
+            .arg(path("r.json"))
+            .arg(manifest_dir().join("schema/report.schema.json"))
+            .output()
+            .unwrap();
+        assert!(
+            others.status.success(),
+            "{}",
+            String::from_utf8_lossy(&others.stderr)
+        );
+    }
+}
