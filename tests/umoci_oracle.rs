@@ -407,6 +407,19 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
     std::os::unix::fs::symlink("../srv/tree", rootfs.join("etc/passwd")).unwrap();
     std::fs::hard_link(rootfs.join("srv/tree"), rootfs.join("srv/tree-link")).unwrap();
     std::fs::set_permissions(rootfs.join("opt"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    // Names past ustar's 100 bytes (PAX or GNU long names in umoci's tar writer), a long symlink
+    // target, a FIFO, and (as root) a character device.
+    let long_dir = format!("srv/{}", "deep-directory-name/".repeat(8));
+    let long_file = format!("{long_dir}{}.conf", "x".repeat(120));
+    write(&format!("/{long_file}"), "long", 0o644);
+    std::os::unix::fs::symlink(format!("/{long_file}"), rootfs.join("srv/long-link")).unwrap();
+    let fifo = rootfs.join("srv/pipe");
+    run(Command::new("mkfifo").arg(&fifo));
+    if is_root() {
+        run(Command::new("mknod")
+            .arg(rootfs.join("srv/null"))
+            .args(["c", "1", "3"]));
+    }
     umoci(&["repack", "--image", &image("v3"), bundle.to_str().unwrap()]);
 
     let v3 = load(&format!("oci:{}", image("v3")), &ImageOptions::default()).unwrap();
@@ -415,6 +428,15 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
     assert!(!ours_v3.contains_key("/var/cache"));
     assert_eq!(ours_v3["/bin"].kind, "dir");
     assert_eq!(ours_v3["/etc/passwd"].kind, "symlink");
+    assert_eq!(ours_v3[&format!("/{long_file}")].kind, "file");
+    assert_eq!(
+        ours_v3["/srv/long-link"].link.as_deref(),
+        Some(format!("/{long_file}").as_str())
+    );
+    assert_eq!(ours_v3["/srv/pipe"].kind, "fifo");
+    if is_root() {
+        assert_eq!(ours_v3["/srv/null"].kind, "char");
+    }
     let scratch = dir.path().join("check-v3");
     std::fs::create_dir_all(&scratch).unwrap();
     compare(&ours_v3, &from_umoci(&layout, "v3", &scratch));
