@@ -68,6 +68,16 @@ impl SecretKind {
     pub fn is_known_format(self) -> bool {
         !matches!(self, SecretKind::CredentialName)
     }
+
+    /// How bad a literal credential of this kind is where it ships (image config, history, task
+    /// definition): critical for a known format, high for a name-based guess.
+    pub fn severity(self) -> crate::findings::Severity {
+        if self.is_known_format() {
+            crate::findings::Severity::Critical
+        } else {
+            crate::findings::Severity::High
+        }
+    }
 }
 
 impl fmt::Display for SecretKind {

@@ -5,7 +5,6 @@ use super::support::{container_location, image_config_location, for_each_pair};
 use crate::checks::Emitter;
 use crate::correlate::Joined;
 use crate::correlate::pairing::Pairing;
-use crate::findings::Severity;
 use crate::model::image::Image;
 use crate::secrets;
 
@@ -104,11 +103,7 @@ fn check_pair(image: &Image, pair: &Pairing, out: &mut Emitter) {
             else {
                 continue;
             };
-            let severity = if secret.kind.is_known_format() {
-                Severity::Critical
-            } else {
-                Severity::High
-            };
+            let severity = secret.kind.severity();
             out.finding(
                 format!(
                     "container {} passes {name} in plain-text environment with the same credential the image bakes into ENV {image_name} ({}; {}): move it to secrets, remove the ENV, rebuild and rotate it",

@@ -1,7 +1,7 @@
 //! IM008 secret-in-env: an `Env` entry of the image config holds a credential.
 
 use crate::checks::Emitter;
-use crate::findings::{Location, Severity};
+use crate::findings::Location;
 use crate::model::image::Image;
 use crate::secrets;
 
@@ -48,11 +48,7 @@ fn check(image: &Image, out: &mut Emitter) {
         };
         let mut location = Location::image(&image.source);
         location.pointer = Some(format!("/config/Env/{index}"));
-        let severity = if secret.kind.is_known_format() {
-            Severity::Critical
-        } else {
-            Severity::High
-        };
+        let severity = secret.kind.severity();
         out.finding(
             format!(
                 "ENV {name} holds a credential ({}): {}",

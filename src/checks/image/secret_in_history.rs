@@ -1,7 +1,7 @@
 //! IM009 secret-in-history: a history step's `created_by` line leaks a credential.
 
 use crate::checks::Emitter;
-use crate::findings::{Location, Severity};
+use crate::findings::Location;
 use crate::model::image::Image;
 use crate::secrets;
 
@@ -64,11 +64,7 @@ fn check(image: &Image, out: &mut Emitter) {
             let mut location = Location::image(&image.source);
             location.pointer = Some(format!("/history/{index}/created_by"));
             location.layer = step_layer.filter(|l| *l < image.layers.len());
-            let severity = if secret.kind.is_known_format() {
-                Severity::Critical
-            } else {
-                Severity::High
-            };
+            let severity = secret.kind.severity();
             let finding = out
                 .finding(
                     format!(
