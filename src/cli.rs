@@ -245,25 +245,10 @@ pub fn main() -> i32 {
     match run(cli, &matches) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("harden: error: {}", error_text(&error));
+            eprintln!("harden: error: {error:#}");
             EXIT_ERROR
         }
     }
-}
-
-/// The error and its causes, `: `-separated, each said once: many errors already put their
-/// cause in their own message (`cannot read X: No such file or directory`), and repeating it as
-/// a cause only adds noise.
-fn error_text(error: &anyhow::Error) -> String {
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
 }
 
 fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {

@@ -32,11 +32,10 @@ pub const DEFAULT_FILE_NAME: &str = "harden.toml";
 /// Why a policy file cannot be used. Every variant names the file, and the line when known.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read the config file {file}: {source}")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
+    /// The cause is part of the message, not a `source`: the CLI prints the error chain, which
+    /// would repeat it.
+    #[error("cannot read the config file {file}: {error}")]
+    Read { file: String, error: std::io::Error },
     #[error("{file}: not a valid harden config: {message}")]
     Syntax { file: String, message: String },
     #[error("{file}:{line}: {message}")]
@@ -187,9 +186,9 @@ impl Config {
     /// Reads and parses one config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             file: file.clone(),
-            source,
+            error,
         })?;
         Config::parse(&text, &file)
     }

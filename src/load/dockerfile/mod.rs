@@ -45,11 +45,10 @@ pub struct DockerfileOptions {
 /// Why a Dockerfile cannot be read. Every variant names the file, and the line where there is one.
 #[derive(Debug, thiserror::Error)]
 pub enum DockerfileError {
-    #[error("cannot read the Dockerfile {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The cause is part of the message, not a `source`: the CLI prints the error chain, which
+    /// would repeat it.
+    #[error("cannot read the Dockerfile {path}: {error}")]
+    Read { path: String, error: std::io::Error },
     #[error("{path}:{line}: {message}")]
     Syntax {
         path: String,
@@ -73,9 +72,9 @@ pub enum DockerfileError {
 /// Reads and resolves a Dockerfile from disk, and looks for the ignore file of its context.
 pub fn load(path: &Path, options: &DockerfileOptions) -> Result<Dockerfile, DockerfileError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| DockerfileError::Read {
+    let bytes = std::fs::read(path).map_err(|error| DockerfileError::Read {
         path: shown.clone(),
-        source,
+        error,
     })?;
     let mut dockerfile = from_text(&String::from_utf8_lossy(&bytes), &shown, options)?;
     dockerfile.context = inspect_context(path, options.context.as_deref());

@@ -6,11 +6,12 @@
 pub enum ImageError {
     #[error("{input}: {message}")]
     Invalid { input: String, message: String },
-    #[error("{input}: {source}")]
+    /// The cause is part of the message, not a `source`: the CLI prints the error chain, which
+    /// would repeat it.
+    #[error("{input}: {error}")]
     Io {
         input: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{input}: no such file or directory")]
     NotFound { input: String },
@@ -108,10 +109,10 @@ impl ImageError {
         }
     }
 
-    pub(crate) fn io(input: &str, source: std::io::Error) -> ImageError {
+    pub(crate) fn io(input: &str, error: std::io::Error) -> ImageError {
         ImageError::Io {
             input: input.to_string(),
-            source,
+            error,
         }
     }
 }

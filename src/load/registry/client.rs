@@ -165,9 +165,9 @@ impl RegistryClient {
         let credential = settings
             .credentials
             .lookup(&reference.domain)
-            .map_err(|source| RegistryError::Credentials {
+            .map_err(|error| RegistryError::Credentials {
                 reference: reference.to_string(),
-                source,
+                error,
             })?;
         let roots = root_certificates(&settings.ca_files)?;
         let config = ureq::Agent::config_builder()

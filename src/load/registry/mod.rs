@@ -62,11 +62,12 @@ pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
 pub enum RegistryError {
     #[error(transparent)]
     Reference(#[from] ReferenceError),
-    #[error("docker://{reference}: {source}")]
+    /// The cause is part of the message, not a `source`: the CLI prints the error chain, which
+    /// would repeat it.
+    #[error("docker://{reference}: {error}")]
     Credentials {
         reference: String,
-        #[source]
-        source: CredentialError,
+        error: CredentialError,
     },
     #[error("docker://{reference}: {host} refused {what} (401 Unauthorized{}){}: {}",
         detail_suffix(detail),
