@@ -368,17 +368,12 @@ fn one_run_writes_every_format_and_each_validates() {
         assert!(errors.is_empty(), "{errors:?}");
     }
     if let Some(python) = common::python_with(&["botocore"]) {
-        let output = Command::new(python)
-            .arg(manifest_dir().join("scripts/validate_asff.py"))
-            .arg(dir.path().join("out.asff"))
-            .args(["--account", "123456789012"])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stdout)
+        let problems = common::asff_problems(
+            &python,
+            &dir.path().join("out.asff"),
+            &["--account", "123456789012"],
         );
+        assert!(problems.is_none(), "{}", problems.unwrap_or_default());
     }
     if let Some(python) = common::python_with(&["junitparser", "jsonschema"]) {
         let output = Command::new(python)
@@ -509,17 +504,12 @@ fn a_real_three_input_scan_validates_in_every_format() {
     assert!(asff.contains("\"Type\":\"AwsEcsTaskDefinition\""));
     assert!(asff.contains("\"Type\":\"Container\""));
     if let Some(python) = common::python_with(&["botocore", "junitparser", "jsonschema"]) {
-        let output = Command::new(&python)
-            .arg(manifest_dir().join("scripts/validate_asff.py"))
-            .arg(dir.path().join("r.asff"))
-            .args(["--account", "123456789012", "--region", "eu-west-1"])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stdout)
+        let problems = common::asff_problems(
+            &python,
+            &dir.path().join("r.asff"),
+            &["--account", "123456789012", "--region", "eu-west-1"],
         );
+        assert!(problems.is_none(), "{}", problems.unwrap_or_default());
         let output = Command::new(&python)
             .arg("-c")
             .arg("import sys, json, jsonschema\nfrom junitparser import JUnitXml, Failure\nxml = JUnitXml.fromfile(sys.argv[1])\nnames = [s.name for s in xml]\nassert len(names) >= 3, names\nassert any(isinstance(r, Failure) for s in xml for c in s for r in c.result)\njsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[3])))")

@@ -99,21 +99,28 @@ fn relative(path: &Path) -> String {
         .to_string()
 }
 
+/// A `.image` fixture written as an OCI layout and loaded as a scan loads it, named by its
+/// path relative to the crate (so snapshots are stable).
+fn load_fixture_image(path: &Path) -> Image {
+    let text = std::fs::read_to_string(path).unwrap();
+    let spec = parse_image(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let dir = tempfile::tempdir().unwrap();
+    let layout_dir = dir.path().join("oci");
+    spec.write(Layout::OciDir, &layout_dir).unwrap();
+    let options = ImageOptions {
+        wants: checks::content_requests(),
+        ..ImageOptions::default()
+    };
+    let mut image = load(&format!("oci:{}", layout_dir.display()), &options)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    image.source = relative(path);
+    image
+}
+
 #[test]
 fn image_fixtures() {
     insta::glob!("../fixtures/image", "*/*.image", |path| {
-        let text = std::fs::read_to_string(path).unwrap();
-        let spec = parse_image(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let dir = tempfile::tempdir().unwrap();
-        let layout_dir = dir.path().join("oci");
-        spec.write(Layout::OciDir, &layout_dir).unwrap();
-        let options = ImageOptions {
-            wants: checks::content_requests(),
-            ..ImageOptions::default()
-        };
-        let mut image = load(&format!("oci:{}", layout_dir.display()), &options)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        image.source = relative(path);
+        let image = load_fixture_image(path);
         let findings = run_all_checks(Some(&image), None, None);
         assert_fixture(path, &findings);
     });
@@ -179,18 +186,7 @@ fn cross_fixtures() {
         let fixture = path
             .parent()
             .expect("fixtures/cross/<ID>/<fixture>/image.image");
-        let text = std::fs::read_to_string(path).unwrap();
-        let spec = parse_image(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let dir = tempfile::tempdir().unwrap();
-        let layout_dir = dir.path().join("oci");
-        spec.write(Layout::OciDir, &layout_dir).unwrap();
-        let options = ImageOptions {
-            wants: checks::content_requests(),
-            ..ImageOptions::default()
-        };
-        let mut image = load(&format!("oci:{}", layout_dir.display()), &options)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        image.source = relative(path);
+        let image = load_fixture_image(path);
         let task_definition = fixture.join("taskdef.json");
         let task_text = std::fs::read_to_string(&task_definition)
             .unwrap_or_else(|e| panic!("{}: {e}", task_definition.display()));

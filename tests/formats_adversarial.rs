@@ -538,18 +538,8 @@ fn hostile_reports_render_valid_asff() {
     };
     let mut problems = Vec::new();
     for path in of(&written, Format::Asff) {
-        let output = Command::new(&python)
-            .arg(manifest_dir().join("scripts/validate_asff.py"))
-            .arg(path)
-            .output()
-            .unwrap();
-        if !output.status.success() {
-            problems.push(format!(
-                "{}:\n{}{}",
-                path.display(),
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ));
+        if let Some(rejected) = common::asff_problems(&python, path, &[]) {
+            problems.push(format!("{}:\n{rejected}", path.display()));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -723,16 +713,8 @@ fn the_demo_under_hostile_paths_scans_into_valid_formats() {
         );
     }
     if let Some(python) = python_with(&["botocore", "jsonschema", "junitparser"]) {
-        let asff = Command::new(&python)
-            .arg(manifest_dir().join("scripts/validate_asff.py"))
-            .arg(path("r.asff"))
-            .output()
-            .unwrap();
-        assert!(
-            asff.status.success(),
-            "{}",
-            String::from_utf8_lossy(&asff.stdout)
-        );
+        let problems = common::asff_problems(&python, Path::new(&path("r.asff")), &[]);
+        assert!(problems.is_none(), "{}", problems.unwrap_or_default());
         let others = Command::new(&python)
             .arg("-c")
             .arg("import sys, json, jsonschema, xml.etree.ElementTree as ET\nfrom junitparser import JUnitXml\nET.parse(sys.argv[1]); JUnitXml.fromfile(sys.argv[1])\njsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[3])))")

@@ -265,3 +265,22 @@ pub fn shared_images_dir() -> Option<PathBuf> {
     .into_iter()
     .find(|dir| dir.is_dir())
 }
+
+/// Runs `scripts/validate_asff.py` (botocore's BatchImportFindings model and AWS's documented
+/// limits) on an ASFF file with extra arguments (`--account`, `--region`); `None` when it
+/// accepts the file, else what it printed.
+pub fn asff_problems(python: &Path, asff: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new(python)
+        .arg(manifest_dir().join("scripts/validate_asff.py"))
+        .arg(asff)
+        .args(args)
+        .output()
+        .expect("the ASFF validator runs");
+    (!output.status.success()).then(|| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
