@@ -1,8 +1,9 @@
 //! Whole scans that join inputs: the Dockerfile's unknown base user resolved by the built image
 //! (DF001), only when the image's history does not contradict the Dockerfile.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use harden::testkit::{Layout, parse_image};
 
@@ -32,21 +33,11 @@ fn df001(image_text: &str, dir: &Path) -> serde_json::Value {
         .unwrap();
     let dockerfile = dir.join("Dockerfile");
     std::fs::write(&dockerfile, DOCKERFILE).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
-        .arg("scan")
-        .arg(&archive)
-        .arg("--dockerfile")
-        .arg(&dockerfile)
-        .args(["--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = common::scan_json(&[
+        archive.as_os_str(),
+        "--dockerfile".as_ref(),
+        dockerfile.as_os_str(),
+    ]);
     report["findings"]
         .as_array()
         .unwrap()

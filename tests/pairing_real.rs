@@ -47,19 +47,11 @@ fn scan_with(image: &str, container_image: &str, dir: &Path) -> serde_json::Valu
         ),
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
-        .args(["scan", image, "--task-def"])
-        .arg(&task_definition)
-        .args(["--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{image}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::scan_json(&[
+        image.as_ref(),
+        "--task-def".as_ref(),
+        task_definition.as_os_str(),
+    ])
 }
 
 fn xc005(report: &serde_json::Value) -> Vec<String> {

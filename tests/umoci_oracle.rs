@@ -370,14 +370,18 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
         rootfs.join("usr/bin/tool-link"),
     )
     .unwrap();
-    // --refresh-bundle: the next repack diffs against v1, so layer 2 holds only the changes.
-    umoci(&[
-        "repack",
-        "--refresh-bundle",
-        "--image",
-        &image("v1"),
-        bundle.to_str().unwrap(),
-    ]);
+    // --refresh-bundle: the next repack diffs against this one, so each layer holds only the
+    // changes made since.
+    let repack = |tag: &str| {
+        umoci(&[
+            "repack",
+            "--refresh-bundle",
+            "--image",
+            &image(tag),
+            bundle.to_str().unwrap(),
+        ])
+    };
+    repack("v1");
 
     // Layer 2: deletions, a file replaced by a directory and back, a mode change.
     std::fs::remove_file(rootfs.join("var/cache/app/a")).unwrap();
@@ -390,13 +394,7 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
         std::fs::Permissions::from_mode(0o755),
     )
     .unwrap();
-    umoci(&[
-        "repack",
-        "--refresh-bundle",
-        "--image",
-        &image("v2"),
-        bundle.to_str().unwrap(),
-    ]);
+    repack("v2");
 
     // Layer 3: a whole directory deleted, a symlink replaced by a directory, a file by a
     // symlink, a hardlink to a file of a lower layer, a directory's mode changed.
@@ -420,11 +418,21 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
             .arg(rootfs.join("srv/null"))
             .args(["c", "1", "3"]));
     }
-    umoci(&["repack", "--image", &image("v3"), bundle.to_str().unwrap()]);
+    repack("v3");
 
-    let v3 = load(&format!("oci:{}", image("v3")), &ImageOptions::default()).unwrap();
-    assert_eq!(v3.layers.len(), 3);
-    let ours_v3 = from_harden(&v3.filesystem);
+    // harden's view of a tag (checking its layer count), and the comparison with umoci's unpack.
+    let loaded = |tag: &str, layers: usize| {
+        let image = load(&format!("oci:{}", image(tag)), &ImageOptions::default()).unwrap();
+        assert_eq!(image.layers.len(), layers, "{tag}");
+        from_harden(&image.filesystem)
+    };
+    let against_umoci = |tag: &str, ours: &BTreeMap<String, Observed>| {
+        let scratch = dir.path().join(format!("check-{tag}"));
+        std::fs::create_dir_all(&scratch).unwrap();
+        compare(ours, &from_umoci(&layout, tag, &scratch));
+    };
+
+    let ours_v3 = loaded("v3", 3);
     assert!(!ours_v3.contains_key("/var/cache"));
     assert_eq!(ours_v3["/bin"].kind, "dir");
     assert_eq!(ours_v3["/etc/passwd"].kind, "symlink");
@@ -437,13 +445,9 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
     if is_root() {
         assert_eq!(ours_v3["/srv/null"].kind, "char");
     }
-    let scratch = dir.path().join("check-v3");
-    std::fs::create_dir_all(&scratch).unwrap();
-    compare(&ours_v3, &from_umoci(&layout, "v3", &scratch));
+    against_umoci("v3", &ours_v3);
 
-    let loaded = load(&format!("oci:{}", image("v2")), &ImageOptions::default()).unwrap();
-    assert_eq!(loaded.layers.len(), 2);
-    let ours = from_harden(&loaded.filesystem);
+    let ours = loaded("v2", 2);
     // Sanity: umoci's whiteouts were applied, and the type changes took.
     assert!(!ours.contains_key("/var/cache/app/a"));
     assert!(ours.contains_key("/var/cache/app/b"));
@@ -451,9 +455,7 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
     assert_eq!(ours["/srv/tree"].kind, "file");
     assert_eq!(ours["/opt/thing"].kind, "dir");
     assert_eq!(ours["/usr/bin/tool"].mode & 0o7777, 0o755);
-    let scratch = dir.path().join("check");
-    std::fs::create_dir_all(&scratch).unwrap();
-    compare(&ours, &from_umoci(&layout, "v2", &scratch));
+    against_umoci("v2", &ours);
 }
 
 /// Runs buildah with its own storage under `root` (vfs: no mounts, no daemon) and returns stdout.

@@ -284,3 +284,20 @@ pub fn asff_problems(python: &Path, asff: &Path, args: &[&str]) -> Option<String
         )
     })
 }
+
+/// `harden scan ARGS --format json --fail-on never`: the report, after checking the run exited 0.
+pub fn scan_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json", "--fail-on", "never"])
+        .output()
+        .expect("the harden binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "harden scan failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the JSON report parses")
+}
