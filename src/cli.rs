@@ -288,6 +288,16 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
     }
 }
 
+/// ` · honours `# hadolint ignore=DL3002`` for a check with hadolint equivalents, else nothing.
+fn hadolint_note(check: &checks::Check) -> String {
+    let hadolint = check.hadolint_equivalents();
+    if hadolint.is_empty() {
+        String::new()
+    } else {
+        format!(" · honours `# hadolint ignore={}`", hadolint.join(","))
+    }
+}
+
 /// `harden explain ID`: a header line, the facts, then the check's documentation.
 fn explain(check: &checks::Check) -> String {
     let mut facts = format!(
@@ -295,13 +305,7 @@ fn explain(check: &checks::Check) -> String {
         check.severity,
         check.target.as_str()
     );
-    let hadolint = check.hadolint_equivalents();
-    if !hadolint.is_empty() {
-        facts.push_str(&format!(
-            " · honours `# hadolint ignore={}`",
-            hadolint.join(",")
-        ));
-    }
+    facts.push_str(&hadolint_note(check));
     format!(
         "{} {}\n{facts}\n\n{}",
         check.id,
@@ -513,13 +517,7 @@ fn rules(format: RulesFormat) -> String {
                     check.severity,
                     check.target.as_str()
                 );
-                let hadolint = check.hadolint_equivalents();
-                if !hadolint.is_empty() {
-                    facts.push_str(&format!(
-                        " · honours `# hadolint ignore={}`",
-                        hadolint.join(",")
-                    ));
-                }
+                facts.push_str(&hadolint_note(check));
                 out.push_str(&format!("\n## {}\n\n{facts}\n\n{body}", check.id));
             }
             out
