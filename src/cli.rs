@@ -288,7 +288,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
     }
 }
 
-/// ` · honours `# hadolint ignore=DL3002`` for a check with hadolint equivalents, else nothing.
+/// The " · honours `# hadolint ignore=DL3002`" suffix for a check with hadolint equivalents.
 fn hadolint_note(check: &checks::Check) -> String {
     let hadolint = check.hadolint_equivalents();
     if hadolint.is_empty() {

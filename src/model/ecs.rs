@@ -23,6 +23,24 @@ pub struct Origin {
     pub line: Option<u32>,
 }
 
+impl Origin {
+    /// Where this value is, as a finding location in `resource` (its file, name, pointer and
+    /// line).
+    pub fn location(&self, resource: &ResourceRef) -> crate::findings::Location {
+        crate::findings::Location {
+            lines: self.line.map(|line| crate::findings::LineSpan {
+                start: line,
+                end: line,
+            }),
+            ..crate::findings::Location::task_definition(
+                &resource.file,
+                &resource.name,
+                self.pointer.clone(),
+            )
+        }
+    }
+}
+
 /// One value after normalization (reference §1.2): JSON `null` and `""` are [`Value::Absent`],
 /// CloudFormation string booleans are booleans, an integer `User` is its string.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 use crate::checks::Emitter;
 use crate::correlate::Joined;
 use crate::correlate::pairing::Pairing;
-use crate::findings::{LineSpan, Location};
+use crate::findings::Location;
 use crate::model::ecs::{Container, Origin, Value};
 use crate::model::image::Image;
 
@@ -25,12 +25,7 @@ pub fn for_each_pair(
 
 /// Where the container definition of a pair is, for findings.
 pub fn container_location(pair: &Pairing, origin: &Origin) -> Location {
-    let (pointer, line) = (origin.pointer.as_str(), origin.line);
-    let resource = &pair.task_definition.resource;
-    Location {
-        lines: line.map(|l| LineSpan { start: l, end: l }),
-        ..Location::task_definition(&resource.file, &resource.name, pointer)
-    }
+    origin.location(&pair.task_definition.resource)
 }
 
 

@@ -136,16 +136,10 @@ fn check_exec(image: &Image, ecs: &EcsInventory, pair: &Pairing, out: &mut Emitt
             service.resource.name,
             container.label()
         ),
-        Location {
-            lines: service.enable_execute_command.origin.line.map(|l| {
-                crate::findings::LineSpan { start: l, end: l }
-            }),
-            ..Location::task_definition(
-                &service.resource.file,
-                &service.resource.name,
-                service.enable_execute_command.origin.pointer.clone(),
-            )
-        },
+        service
+            .enable_execute_command
+            .origin
+            .location(&service.resource),
     )
     .with_severity(Severity::Low)
     .with_evidence("service", service.resource.name.clone())

@@ -3,7 +3,7 @@
 //! `ControlResult` (and a finding per failing field), and the root-user sets of reference §1.2.
 
 use crate::checks::Emitter;
-use crate::findings::{ControlResult, ControlStatus, LineSpan, Location, Offender, ResourceRef};
+use crate::findings::{ControlResult, ControlStatus, Offender, ResourceRef};
 use crate::model::ecs::{Container, Evaluation, Field, List, Origin, Tag, TaskDefinition, Value};
 
 /// `ROOT_DOC`: the root users the Security Hub text for ECS.20 names [DOC].
@@ -113,14 +113,7 @@ impl Verdict {
                     Some(container) => format!("container {container}: {}", offender.message),
                     None => offender.message.clone(),
                 };
-                let location = Location {
-                    lines: origin.line.map(|l| LineSpan { start: l, end: l }),
-                    ..Location::task_definition(
-                        &resource.file,
-                        &resource.name,
-                        origin.pointer.clone(),
-                    )
-                };
+                let location = origin.location(resource);
                 let finding = out.finding(message, location);
                 if let Some(source_path) = &offender.source_path {
                     finding.with_evidence("source_path", source_path.clone());

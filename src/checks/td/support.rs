@@ -2,7 +2,7 @@
 //! definitions they read and where their findings point. TD checks never emit control results, so
 //! they cannot change an `ECS.n` verdict.
 
-use crate::findings::{LineSpan, Location};
+use crate::findings::Location;
 use crate::model::ecs::{EcsInventory, Evaluation, Origin, TaskDefinition};
 
 /// The task definitions Security Hub would evaluate (latest ACTIVE revision of each family, or
@@ -16,10 +16,7 @@ pub fn evaluated(inventory: &EcsInventory) -> impl Iterator<Item = &TaskDefiniti
 
 /// The finding location of one field.
 pub fn location(td: &TaskDefinition, origin: &Origin) -> Location {
-    Location {
-        lines: origin.line.map(|l| LineSpan { start: l, end: l }),
-        ..Location::task_definition(&td.resource.file, &td.resource.name, origin.pointer.clone())
-    }
+    origin.location(&td.resource)
 }
 
 /// A Linux capability name as ECS compares it: upper-case, without the `CAP_` prefix.
