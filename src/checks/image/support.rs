@@ -5,18 +5,8 @@
 use std::collections::BTreeSet;
 
 use crate::findings::Location;
-use crate::model::image::{Entry, Image};
+use crate::model::image::{DEFAULT_PATH, Entry, Image};
 
-/// Directories searched for executables: the FHS bin directories (Docker's default `PATH`), plus
-/// whatever the image config's `PATH` adds (`/opt/venv/bin`...).
-pub const PATH_DIRS: &[&str] = &[
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-];
 
 /// A per-file location: the image, the absolute path, the layer that wrote it and its diff id.
 pub fn file_location(image: &Image, path: &str, layer: usize) -> Location {
@@ -50,7 +40,9 @@ pub fn search_dirs(image: &Image) -> Vec<String> {
         .flat_map(|path| path.split(':'))
         .filter(|dir| dir.starts_with('/'));
     let mut dirs: Vec<String> = Vec::new();
-    for dir in from_config.chain(PATH_DIRS.iter().copied()) {
+    // The FHS bin directories (Docker's default `PATH`) after whatever the config's `PATH` adds
+    // (`/opt/venv/bin`...).
+    for dir in from_config.chain(DEFAULT_PATH.split(':')) {
         let Some(resolved) = image.filesystem.resolve(dir) else {
             continue;
         };
