@@ -335,17 +335,7 @@ pub fn build_oci_layout(directory: &Path, tag: &str) -> PathBuf {
     )
     .unwrap();
     std::fs::write(rootfs.join("usr/bin/tool"), "#!/bin/true\n").unwrap();
-    let run = |args: &[&str]| {
-        let output = Command::new("umoci")
-            .args(args)
-            .output()
-            .expect("run umoci");
-        assert!(
-            output.status.success(),
-            "umoci {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
+    let run = |args: &[&str]| run_tool("umoci", args, None);
     let image = format!("{}:{tag}", layout.display());
     run(&["init", "--layout", &layout.display().to_string()]);
     run(&["new", "--image", &image]);
@@ -395,18 +385,7 @@ fn wait_ready(child: &mut Child, port: u16) -> bool {
 /// (CA certificate, server certificate, server key).
 pub fn private_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let path = |name: &str| dir.join(name);
-    let openssl = |args: &[&str]| {
-        let output = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("run openssl");
-        assert!(
-            output.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
+    let openssl = |args: &[&str]| run_tool("openssl", args, Some(dir));
     openssl(&[
         "req",
         "-x509",
@@ -465,4 +444,22 @@ pub fn private_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         "server.ext",
     ]);
     (path("ca.pem"), path("server.pem"), path("server.key"))
+}
+
+/// Runs `program ARGS` (in `dir` when given) and fails the test, with its stderr, unless it
+/// succeeds.
+fn run_tool(program: &str, args: &[&str], dir: Option<&Path>) {
+    let mut command = Command::new(program);
+    command.args(args);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
