@@ -131,6 +131,10 @@ struct ScanArgs {
     /// Hub evaluates only the latest ACTIVE revision of each family).
     #[arg(long)]
     evaluate_inactive: bool,
+    /// Raise or lower a bound on untrusted input (repeatable), e.g. `--limit layer-bytes=128GiB`.
+    /// `harden limits` lists every limit with its default.
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    limits: Vec<String>,
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {
@@ -353,6 +357,13 @@ fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<
             .filter(|k| !k.is_empty())
             .collect(),
         evaluate_inactive: args.evaluate_inactive,
+        limits: {
+            let mut limits = config.limits;
+            for pair in &args.limits {
+                limits.set_pair(pair)?;
+            }
+            limits
+        },
         config,
         container: args.container,
     };

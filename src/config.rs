@@ -147,6 +147,8 @@ pub struct Config {
     pub fail_on: Option<FailOn>,
     pub severity: Vec<SeverityOverride>,
     pub ignores: Vec<IgnoreRule>,
+    /// `[limits]`: bounds on untrusted input (`--limit` overrides each).
+    pub limits: crate::limits::Limits,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +159,8 @@ struct RawConfig {
     severity: BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
     ignore: Vec<toml::Spanned<RawIgnore>>,
+    #[serde(default)]
+    limits: BTreeMap<String, toml::Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -276,11 +280,24 @@ impl Config {
             });
         }
 
+        let mut limits = crate::limits::Limits::default();
+        for (name, value) in raw.limits {
+            let line = line_of(value.span().start);
+            let text = match value.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            limits
+                .set(&name, &text)
+                .map_err(|e| invalid(line, format!("[limits] {e}")))?;
+        }
+
         Ok(Config {
             file: Some(file.to_string()),
             fail_on,
             severity,
             ignores,
+            limits,
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod checks;
 pub mod config;
 pub mod correlate;
 pub mod findings;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -43,6 +43,8 @@ pub struct ScanRequest {
     pub config: Config,
     /// `--container NAME`: the container definition run from the scanned image.
     pub container: Option<String>,
+    /// Bounds on every untrusted size, count and depth (`--limit`, `[limits]`).
+    pub limits: crate::limits::Limits,
 }
 
 /// Why a scan could not produce a complete report.

@@ -361,6 +361,7 @@ impl Pools {
                 line: 1,
             }],
             ignores,
+            ..Config::default()
         }
     }
 
