@@ -12,6 +12,7 @@ pub mod apply;
 pub mod config;
 pub mod decode;
 pub mod error;
+pub mod registry;
 pub mod resolve;
 pub mod source;
 pub mod store;
@@ -36,14 +37,14 @@ pub struct ImageOptions {
     /// Draw progress bars on stderr (only when it is a terminal).
     pub progress: bool,
     /// How to reach registries, for `docker://` specs (insecure hosts, credentials, retries).
-    pub registry: crate::load::registry::RegistrySettings,
+    pub registry: crate::load::image::registry::RegistrySettings,
 }
 
 /// Reads the image named by `spec` (a path, `-`, or `docker-archive:`/`oci:`/`oci-archive:` forms).
 pub fn load(spec: &str, options: &ImageOptions) -> Result<Image, ImageError> {
     let parsed = source::parse_spec(spec)?;
     if parsed.transport == source::Transport::Registry {
-        return crate::load::registry::load(spec, &parsed.path, options);
+        return crate::load::image::registry::load(spec, &parsed.path, options);
     }
     let opened = source::open(spec, &parsed)?;
     load_from(spec, &opened, parsed.selector.as_ref(), options)
