@@ -189,6 +189,45 @@ pub struct Finding {
     pub related: Vec<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// The text edits that fix the problem, when harden can compute them (set by the fix stage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// Whether a fix may be applied without a person looking at it (ruff's words): `safe` keeps what
+/// the container does, `review` changes behaviour a person should confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Safe,
+    Review,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Review => "review",
+        }
+    }
+}
+
+/// One text edit: replace the bytes `start..end` of `file` with `replacement` (an insertion when
+/// `start == end`, a deletion when `replacement` is empty).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Edit {
+    pub file: String,
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+}
+
+/// A fix: what it does, whether it needs review, and its edits (never overlapping).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub description: String,
+    pub edits: Vec<Edit>,
 }
 
 impl Finding {

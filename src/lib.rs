@@ -1,10 +1,11 @@
 //! harden: one hardening report for a container: its image, its Dockerfile and its Amazon ECS task
 //! definition. Data flows one way, each stage run once from [`scan`]:
-//! `load` → `model` → `join` → `checks` → `policy` → `report` (docs/architecture.md).
+//! `load` → `model` → `join` → `checks` → `policy` → `fix` → `report` (docs/architecture.md).
 
 pub mod checks;
 pub mod dates;
 pub mod findings;
+pub mod fix;
 pub mod join;
 pub mod limits;
 pub mod load;

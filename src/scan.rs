@@ -43,6 +43,8 @@ pub struct ScanRequest {
     pub container: Option<String>,
     /// Bounds on every untrusted size, count and depth (`--limit`, `[limits]`).
     pub limits: crate::limits::Limits,
+    /// Values fixes need that only the user can give (`harden fix --log-group`, `[fix]`).
+    pub fix: crate::fix::FixOptions,
 }
 
 /// Why a scan could not produce a complete report.
@@ -122,6 +124,26 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         Date::today(),
     );
     sort_findings(&mut findings);
+    // fix: the edits for what can be fixed, from the inputs' own text.
+    let mut sources = crate::fix::Sources::default();
+    let files = dockerfile.iter().map(|d| d.path.clone()).chain(
+        ecs.iter()
+            .flat_map(|e| e.inputs.iter().map(|i| i.file.clone())),
+    );
+    for file in files {
+        if let Some(text) =
+            crate::load::text::read(std::path::Path::new(&file), request.limits.input_bytes)
+        {
+            sources.texts.insert(file, text);
+        }
+    }
+    let unfixed = crate::fix::compute(
+        &join.joined(),
+        &mut findings,
+        &sources,
+        &request.fix,
+        request.limits.nesting_depth as usize,
+    );
 
     Ok(Report {
         inputs: Inputs {
@@ -134,6 +156,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         findings,
         controls,
         notes,
+        unfixed,
         ..Report::default()
     })
 }

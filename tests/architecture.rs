@@ -19,6 +19,7 @@ const STAGES: &[&[&str]] = &[
     &["join"],
     &["checks"],
     &["policy"],
+    &["fix"],
     &["report"],
     &["scan"],
     &["testkit"],

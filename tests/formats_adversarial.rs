@@ -264,6 +264,7 @@ impl Pools {
             evidence: Default::default(),
             related: Vec::new(),
             suppressed: None,
+            fix: None,
         };
         let evidence = match rng.below(10) {
             0 => 60,

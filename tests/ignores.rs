@@ -19,6 +19,7 @@ fn im012(location: Location) -> Finding {
         evidence: Default::default(),
         related: Vec::new(),
         suppressed: None,
+        fix: None,
     }
 }
 

@@ -279,6 +279,7 @@ impl<'a> Emitter<'a> {
             evidence: Default::default(),
             related: Vec::new(),
             suppressed: None,
+            fix: None,
         });
         self.findings.last_mut().expect("just pushed")
     }

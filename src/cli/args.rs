@@ -98,6 +98,30 @@ pub(crate) struct ScanArgs {
     pub(crate) limits: Vec<String>,
 }
 
+#[derive(clap::Args)]
+pub(crate) struct FixArgs {
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
+    /// Edit the input files in place (default: print a unified diff and touch nothing).
+    #[arg(long, conflicts_with = "output_dir")]
+    pub(crate) write: bool,
+    /// Write the fixed files under this directory (at their paths as given) instead of printing
+    /// a diff; the inputs stay as they are.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) output_dir: Option<PathBuf>,
+    /// Also apply fixes that need review (they change behaviour: a user chosen for an image that
+    /// has none, read-only root filesystem, capabilities dropped, awsvpc).
+    #[arg(long)]
+    pub(crate) unsafe_fixes: bool,
+    /// The CloudWatch Logs group for the `awslogs` logConfiguration ECS.9 asks for (default:
+    /// `[fix] log-group` in harden.toml).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) log_group: Option<String>,
+    /// The Region of --log-group (default: `[fix] region` in harden.toml).
+    #[arg(long, value_parser = parse_region)]
+    pub(crate) region: Option<String>,
+}
+
 fn parse_account_id(text: &str) -> Result<String, String> {
     if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
         Ok(text.to_string())

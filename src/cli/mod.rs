@@ -2,6 +2,7 @@
 //! `scan` runs a scan and writes its reports, `rules` renders the check reference.
 
 mod args;
+mod fix;
 mod rules;
 mod scan;
 
@@ -10,7 +11,7 @@ use std::io::Write;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use harden::checks;
 
-use args::{RulesFormat, ScanArgs, indexed, pair_destinations};
+use args::{FixArgs, RulesFormat, ScanArgs, indexed, pair_destinations};
 
 /// Exit code: no finding at or above --fail-on.
 pub(crate) const EXIT_CLEAN: i32 = 0;
@@ -34,6 +35,9 @@ struct Cli {
 enum Command {
     /// Scan an image, a Dockerfile and/or ECS task definitions (`--task-def`).
     Scan(Box<ScanArgs>),
+    /// Fix what can be fixed: print a unified diff of the task definitions and Dockerfile
+    /// (`--write` edits them in place, `--output-dir` writes elsewhere).
+    Fix(Box<FixArgs>),
     /// List every check.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
@@ -89,6 +93,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
             };
             scan::scan_command(*args, &destinations)
         }
+        Command::Fix(args) => fix::fix_command(*args),
         Command::Rules { format } => {
             print_stdout(&rules::rules(format))?;
             Ok(EXIT_CLEAN)

@@ -12,7 +12,57 @@ use harden::scan::{self, ScanRequest};
 use super::args::{Destination, ScanArgs};
 use super::{EXIT_CLEAN, EXIT_FINDINGS, print_stdout};
 
-pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<i32> {
+pub(crate) fn scan_command(
+    mut args: ScanArgs,
+    destinations: &[Destination],
+) -> anyhow::Result<i32> {
+    let account_id = args.aws_account_id.take();
+    let region = args.aws_region.take();
+    let (request, fail_on) = build_request(args)?;
+    let mut report = scan::scan(&request)?;
+
+    let aws = AwsTarget {
+        account_id: account_id
+            .unwrap_or_else(|| harden::report::DEFAULT_AWS_ACCOUNT_ID.to_string()),
+        region: region.unwrap_or_else(|| harden::report::DEFAULT_AWS_REGION.to_string()),
+    };
+    if destinations.iter().any(|d| d.format == Format::Asff)
+        && aws.account_id == harden::report::DEFAULT_AWS_ACCOUNT_ID
+    {
+        report.notes.push(format!(
+            "ASFF findings name the placeholder AWS account {} in {}: Security Hub accepts findings only for the importing account, so pass --aws-account-id (and --aws-region)",
+            aws.account_id, aws.region
+        ));
+    }
+
+    for destination in destinations {
+        let to_terminal = destination.file.is_none() && std::io::stdout().is_terminal();
+        let options = RenderOptions {
+            color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            fail_on,
+            aws: aws.clone(),
+            working_dir: std::env::current_dir().ok(),
+            ..RenderOptions::default()
+        };
+        let rendered = report.render_with(destination.format, &options);
+        match &destination.file {
+            Some(path) => std::fs::write(path, rendered).map_err(|e| {
+                anyhow::anyhow!("cannot write the report to {}: {e}", path.display())
+            })?,
+            None => print_stdout(&rendered)?,
+        }
+    }
+    Ok(if report.exit_code(fail_on) == 0 {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// The scan request the flags describe, and the gate (`--fail-on`, else the config's).
+pub(crate) fn build_request(
+    args: ScanArgs,
+) -> anyhow::Result<(ScanRequest, harden::report::FailOn)> {
     let config = Config::discover(args.config.as_deref())?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
     let request_reads_stdin = args.image.as_deref() == Some("-");
@@ -58,50 +108,11 @@ pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyh
             }
             limits
         },
+        fix: config.fix.clone(),
         config,
         container: args.container,
     };
-    let mut report = scan::scan(&request)?;
-
-    let aws = AwsTarget {
-        account_id: args
-            .aws_account_id
-            .unwrap_or_else(|| harden::report::DEFAULT_AWS_ACCOUNT_ID.to_string()),
-        region: args
-            .aws_region
-            .unwrap_or_else(|| harden::report::DEFAULT_AWS_REGION.to_string()),
-    };
-    if destinations.iter().any(|d| d.format == Format::Asff)
-        && aws.account_id == harden::report::DEFAULT_AWS_ACCOUNT_ID
-    {
-        report.notes.push(format!(
-            "ASFF findings name the placeholder AWS account {} in {}: Security Hub accepts findings only for the importing account, so pass --aws-account-id (and --aws-region)",
-            aws.account_id, aws.region
-        ));
-    }
-
-    for destination in destinations {
-        let to_terminal = destination.file.is_none() && std::io::stdout().is_terminal();
-        let options = RenderOptions {
-            color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            fail_on,
-            aws: aws.clone(),
-            working_dir: std::env::current_dir().ok(),
-            ..RenderOptions::default()
-        };
-        let rendered = report.render_with(destination.format, &options);
-        match &destination.file {
-            Some(path) => std::fs::write(path, rendered).map_err(|e| {
-                anyhow::anyhow!("cannot write the report to {}: {e}", path.display())
-            })?,
-            None => print_stdout(&rendered)?,
-        }
-    }
-    Ok(if report.exit_code(fail_on) == 0 {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    })
+    Ok((request, fail_on))
 }
 
 /// Registry settings from the flags: insecure hosts, `--username` with the password read from

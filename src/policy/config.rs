@@ -83,6 +83,20 @@ pub struct Config {
     pub ignores: Vec<IgnoreRule>,
     /// `[limits]`: bounds on untrusted input (`--limit` overrides each).
     pub limits: crate::limits::Limits,
+    /// `[fix]`: values `harden fix` needs that only the user knows.
+    pub fix: FixSettings,
+}
+
+/// `[fix]` in harden.toml: `log-group` and `region` for `awslogs` (ECS.9), and `[fix.secrets]`
+/// mapping environment variable names to the Secrets Manager or SSM Parameter Store ARN that
+/// should provide them (ECS.8, TD007).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixSettings {
+    pub log_group: Option<String>,
+    pub region: Option<String>,
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +109,8 @@ struct RawConfig {
     ignore: Vec<toml::Spanned<RawIgnore>>,
     #[serde(default)]
     limits: BTreeMap<String, toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    fix: FixSettings,
 }
 
 #[derive(Deserialize)]
@@ -226,12 +242,27 @@ impl Config {
                 .map_err(|e| invalid(line, format!("[limits] {e}")))?;
         }
 
+        // A value that would not register is refused here, not written into a task definition.
+        for (name, arn) in &raw.fix.secrets {
+            let is_secret_arn = arn.starts_with("arn:")
+                && (arn.contains(":secretsmanager:") || arn.contains(":ssm:"));
+            if !is_secret_arn {
+                let line = line_of(text.find(name.as_str()).unwrap_or(0));
+                return Err(invalid(
+                    line,
+                    format!(
+                        "[fix.secrets] {name}: expected a Secrets Manager or SSM Parameter Store ARN (arn:aws:secretsmanager:... or arn:aws:ssm:...), not {arn:?}"
+                    ),
+                ));
+            }
+        }
         Ok(Config {
             file: Some(file.to_string()),
             fail_on,
             severity,
             ignores,
             limits,
+            fix: raw.fix,
         })
     }
 }

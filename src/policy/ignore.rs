@@ -338,6 +338,7 @@ mod tests {
             evidence: Default::default(),
             related: Vec::new(),
             suppressed: None,
+            fix: None,
         }
     }
 

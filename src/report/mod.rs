@@ -242,6 +242,9 @@ pub struct Report {
     /// Things the reader should know that are not findings (inputs not evaluated, choices made).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Findings `harden fix` could fix with a value only the user can give, and what it is.
+    #[serde(skip)]
+    pub unfixed: Vec<String>,
 }
 
 impl Default for Report {
@@ -253,6 +256,7 @@ impl Default for Report {
             findings: Vec::new(),
             controls: Vec::new(),
             notes: Vec::new(),
+            unfixed: Vec::new(),
         }
     }
 }

@@ -260,7 +260,42 @@ fn result(
         }
         value["suppressions"] = json!([entry]);
     }
+    if let Some(fix) = &finding.fix {
+        value["fixes"] = json!([fix_object(fix, working_dir)]);
+    }
     value
+}
+
+/// A fix as SARIF's `fix` (§3.55): one `artifactChange` per file, each edit a `replacement` whose
+/// region is in bytes (SARIF's `byteOffset`/`byteLength`, exact for any encoding).
+fn fix_object(fix: &crate::findings::Fix, working_dir: Option<&Path>) -> Value {
+    let mut files: Vec<&str> = fix.edits.iter().map(|e| e.file.as_str()).collect();
+    files.dedup();
+    let changes: Vec<Value> = files
+        .iter()
+        .map(|file| {
+            let replacements: Vec<Value> = fix
+                .edits
+                .iter()
+                .filter(|e| e.file == *file)
+                .map(|edit| {
+                    json!({
+                        "deletedRegion": {
+                            "byteOffset": edit.start,
+                            "byteLength": edit.end - edit.start,
+                        },
+                        "insertedContent": {"text": edit.replacement},
+                    })
+                })
+                .collect();
+            json!({"artifactLocation": artifact(file, working_dir), "replacements": replacements})
+        })
+        .collect();
+    json!({
+        "description": {"text": format!("{} ({})", fix.description, fix.applicability.as_str())},
+        "artifactChanges": changes,
+        "properties": {"applicability": fix.applicability.as_str()},
+    })
 }
 
 /// The message, with the evidence appended so GitHub's alert view shows the facts too.

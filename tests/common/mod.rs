@@ -31,6 +31,7 @@ pub fn finding(id: &str, message: &str, location: Location) -> Finding {
         evidence: Default::default(),
         related: Vec::new(),
         suppressed: None,
+        fix: None,
     }
 }
 

@@ -252,6 +252,16 @@ fn covers(mount: &str, path: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// The paths the image writes when it runs as `uid` (its VOLUMEs and the user's empty writable
+/// directories), which a read-only root filesystem must mount: what the fix stage mounts.
+pub fn paths_to_mount(image: &Image, uid: i64) -> Vec<String> {
+    let home = passwd_home(image, uid);
+    writable_paths(image, uid, home.as_deref())
+        .into_iter()
+        .map(|w| w.path)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::covers;

@@ -1,0 +1,108 @@
+//! `harden fix`: runs the scan (same inputs and pairing), selects the fixes (safe ones, review
+//! ones with `--unsafe-fixes`), and prints a unified diff, or writes the fixed files in place
+//! (`--write`) or under `--output-dir`. Never touches an input without `--write`.
+
+use std::path::{Component, Path, PathBuf};
+
+use harden::scan;
+
+use super::args::FixArgs;
+use super::{EXIT_CLEAN, print_stdout};
+
+pub(crate) fn fix_command(args: FixArgs) -> anyhow::Result<i32> {
+    let (mut request, _) = super::scan::build_request(args.scan)?;
+    if args.log_group.is_some() {
+        request.fix.log_group = args.log_group;
+    }
+    if args.region.is_some() {
+        request.fix.region = args.region;
+    }
+    let report = scan::scan(&request)?;
+    let selection = harden::fix::select(&report.findings, args.unsafe_fixes);
+
+    let mut diffs = String::new();
+    let mut changed = 0usize;
+    for (file, edits) in &selection.edits {
+        let old = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("cannot read {file} again to fix it: {e}"))?;
+        let new = harden::fix::apply(&old, edits);
+        if new == old {
+            continue;
+        }
+        changed += 1;
+        let fixes: Vec<&harden::findings::Finding> = selection
+            .applied
+            .iter()
+            .copied()
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|fix| fix.edits.iter().any(|e| &e.file == file))
+            })
+            .collect();
+        if args.write {
+            std::fs::write(file, &new).map_err(|e| anyhow::anyhow!("cannot write {file}: {e}"))?;
+        } else if let Some(dir) = &args.output_dir {
+            let target = dir.join(inside(Path::new(file)));
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+            }
+            std::fs::write(&target, &new)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
+        } else {
+            diffs.push_str(&harden::fix::diff(file, &old, &new, &fixes));
+        }
+    }
+    if !diffs.is_empty() {
+        print_stdout(&diffs)?;
+    }
+
+    // The summary goes to standard error, so the diff on standard output stays a clean patch.
+    let applied = selection.applied.len();
+    let verb = if args.write || args.output_dir.is_some() {
+        "fixed"
+    } else {
+        "would fix"
+    };
+    eprintln!("harden fix: {verb} {applied} finding(s) in {changed} file(s)");
+    if selection.skipped_review > 0 {
+        eprintln!(
+            "harden fix: {} more fix(es) need review; pass --unsafe-fixes to apply them",
+            selection.skipped_review
+        );
+    }
+    if selection.deferred > 0 {
+        eprintln!(
+            "harden fix: {} fix(es) overlap another's edits; run harden fix again on the result",
+            selection.deferred
+        );
+    }
+    for why in &report.unfixed {
+        eprintln!("harden fix: {}", one_line(why));
+    }
+    Ok(EXIT_CLEAN)
+}
+
+/// A relative path that stays inside `--output-dir`: root, prefix and `..` components dropped.
+fn inside(path: &Path) -> PathBuf {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part),
+            _ => None,
+        })
+        .collect()
+}
+
+/// No raw control character from an input value reaches the terminal.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}

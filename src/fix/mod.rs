@@ -1,0 +1,230 @@
+//! The fix stage, after policy: for each unsuppressed finding it can fix, computes a [`Fix`] (text
+//! edits with an applicability, as ruff's) from the model, the join and the inputs' text, and
+//! says what is missing for the ones it cannot. Checks compute the right value; this stage only
+//! writes it as edits. Applying edits and rendering diffs is [`apply`] and [`diff`]; writing files
+//! is the CLI's.
+
+pub mod dockerfile;
+pub mod json_text;
+pub mod task_definition;
+
+use std::collections::BTreeMap;
+
+use crate::findings::{Applicability, Edit, Finding};
+use crate::join::Joined;
+
+/// Values only the user can give (`--log-group`, `--region`, `[fix]` in harden.toml).
+pub use crate::policy::config::FixSettings as FixOptions;
+
+/// The text of each input file a fix edits, by the name findings give it.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub texts: BTreeMap<String, String>,
+}
+
+/// Computes the fixes of `findings` (setting `finding.fix`) and returns what could not be fixed
+/// and why (values the user must supply, formats harden does not edit).
+pub fn compute(
+    joined: &Joined,
+    findings: &mut [Finding],
+    sources: &Sources,
+    options: &FixOptions,
+    max_depth: usize,
+) -> Vec<String> {
+    let mut unfixed = Vec::new();
+    let mut documents = task_definition::Documents::new(sources, max_depth);
+    for finding in findings.iter_mut() {
+        if finding.suppressed.is_some() {
+            continue;
+        }
+        let outcome = match finding.location.source {
+            Some(crate::findings::SourceKind::TaskDefinition) => {
+                task_definition::fix(joined, finding, &mut documents, options)
+            }
+            Some(crate::findings::SourceKind::Dockerfile)
+            | Some(crate::findings::SourceKind::Image) => dockerfile::fix(joined, finding, sources),
+            _ => Outcome::NotFixable,
+        };
+        match outcome {
+            Outcome::Fixed(fix) => finding.fix = Some(fix),
+            Outcome::Missing(why) => {
+                let place = finding
+                    .location
+                    .file
+                    .as_deref()
+                    .map(|f| format!(" in {f}"))
+                    .unwrap_or_default();
+                let what = format!("{}{place} not fixed: {why}", finding.id);
+                if !unfixed.contains(&what) {
+                    unfixed.push(what);
+                }
+            }
+            Outcome::NotFixable => {}
+        }
+    }
+    unfixed
+}
+
+/// What the fix of one finding came to.
+pub enum Outcome {
+    Fixed(crate::findings::Fix),
+    /// The finding could be fixed with something the user must supply or do; says what.
+    Missing(String),
+    NotFixable,
+}
+
+/// The edits of the fixes chosen (safe ones, and review ones with `unsafe_fixes`), by file,
+/// without duplicates (several findings fixed by one edit) and without overlaps (a fix whose
+/// edits overlap an earlier fix's is left for the next run, as ruff does). Each chosen fix is
+/// returned with the finding it fixes.
+pub fn select(findings: &[Finding], unsafe_fixes: bool) -> Selection<'_> {
+    let mut selection = Selection::default();
+    for finding in findings {
+        let Some(fix) = &finding.fix else { continue };
+        if finding.suppressed.is_some()
+            || (fix.applicability == Applicability::Review && !unsafe_fixes)
+        {
+            if fix.applicability == Applicability::Review {
+                selection.skipped_review += 1;
+            }
+            continue;
+        }
+        let fresh: Vec<&Edit> = fix
+            .edits
+            .iter()
+            .filter(|edit| {
+                !selection
+                    .edits
+                    .get(&edit.file)
+                    .is_some_and(|edits| edits.contains(edit))
+            })
+            .collect();
+        // Two deletions that overlap (neighbouring array items removed by two fixes) merge into
+        // one; any other overlap defers the fix to the next run.
+        let conflicts = |edit: &Edit, other: &Edit| {
+            let overlap = edit.start < other.end && other.start < edit.end;
+            let both_delete = edit.replacement.is_empty() && other.replacement.is_empty();
+            let same_point = edit.start == edit.end
+                && other.start == other.end
+                && edit.start == other.start
+                && !edit.replacement.starts_with(',')
+                && !edit.replacement.starts_with('\n');
+            (overlap && !both_delete) || same_point
+        };
+        let overlaps = fresh.iter().any(|edit| {
+            selection
+                .edits
+                .get(&edit.file)
+                .is_some_and(|edits| edits.iter().any(|other| conflicts(edit, other)))
+        });
+        if overlaps {
+            selection.deferred += 1;
+            continue;
+        }
+        for edit in fresh {
+            let edits = selection.edits.entry(edit.file.clone()).or_default();
+            let mut merged = edit.clone();
+            edits.retain(|other| {
+                let overlap = merged.start < other.end && other.start < merged.end;
+                if overlap {
+                    merged.start = merged.start.min(other.start);
+                    merged.end = merged.end.max(other.end);
+                }
+                !overlap
+            });
+            edits.push(merged);
+        }
+        selection.applied.push(finding);
+    }
+    selection
+}
+
+/// The fixes `select` chose.
+#[derive(Debug, Default)]
+pub struct Selection<'a> {
+    pub edits: BTreeMap<String, Vec<Edit>>,
+    pub applied: Vec<&'a Finding>,
+    /// Review fixes left out (no `--unsafe-fixes`).
+    pub skipped_review: usize,
+    /// Fixes whose edits overlapped another's: a second run applies them.
+    pub deferred: usize,
+}
+
+/// Applies edits to a text.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    json_text::apply(text, edits)
+}
+
+/// A unified diff of `old` → `new` for `file`, each hunk's header naming the fixes whose edits
+/// fall in it (`@@ -3,7 +3,6 @@ ECS.4 (safe): remove "privileged"`), so `git apply` reads it.
+pub fn diff(file: &str, old: &str, new: &str, fixes: &[&Finding]) -> String {
+    let text_diff = similar::TextDiff::from_lines(old, new);
+    let mut out = format!("--- a/{file}\n+++ b/{file}\n");
+    // Byte offset of each old line start, to map edits to lines.
+    let mut line_starts = vec![0usize];
+    for (index, byte) in old.bytes().enumerate() {
+        if byte == b'\n' {
+            line_starts.push(index + 1);
+        }
+    }
+    let line_of = |offset: usize| match line_starts.binary_search(&offset) {
+        Ok(line) => line,
+        Err(line) => line - 1,
+    };
+    let mut unified = text_diff.unified_diff();
+    unified.context_radius(3);
+    for hunk in unified.iter_hunks() {
+        let ops = hunk.ops();
+        let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
+            continue;
+        };
+        let old_lines =
+            first.old_range().start..last.old_range().end.max(first.old_range().start + 1);
+        let mut labels: Vec<String> = Vec::new();
+        for finding in fixes {
+            let Some(fix) = &finding.fix else { continue };
+            let touches = fix.edits.iter().any(|edit| {
+                edit.file == file && {
+                    let line = line_of(edit.start);
+                    old_lines.contains(&line) || old_lines.contains(&line_of(edit.end))
+                }
+            });
+            let label = format!(
+                "{} ({}): {}",
+                finding.id,
+                fix.applicability.as_str(),
+                fix.description
+            );
+            if touches && !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        let text = hunk.to_string();
+        let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
+        out.push_str(header);
+        if !labels.is_empty() {
+            out.push(' ');
+            out.push_str(&one_line(&labels.join("; ")));
+        }
+        out.push('\n');
+        out.push_str(body);
+        if !body.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Text for one diff header line: control characters (a newline from an input value) shown
+/// escaped, never raw.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,334 @@
+//! `harden fix`: the demo bundle fixed (diff, --output-dir, --write), the result re-scanned and
+//! validated against botocore's RegisterTaskDefinition input shape, the Dockerfile patch applied
+//! with `git apply`, fixes idempotent, and every JSON task-definition fixture fixed without a
+//! crash into valid JSON.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::manifest_dir;
+
+fn harden(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harden"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the harden binary runs")
+}
+
+/// A copy of the demo bundle in a temporary directory (fixes never touch the repository).
+fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["demo.tar", "Dockerfile", "taskdef.json"] {
+        std::fs::copy(
+            manifest_dir().join("images/demo").join(name),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("harden.toml"),
+        "[fix]\nlog-group = \"/ecs/demo\"\nregion = \"us-east-1\"\n\n[fix.secrets]\nAPI_TOKEN = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:api-token\"\nAWS_ACCESS_KEY_ID = \"arn:aws:ssm:us-east-1:123456789012:parameter/aws-key\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+const DEMO: &[&str] = &[
+    "demo.tar",
+    "--dockerfile",
+    "Dockerfile",
+    "--task-def",
+    "taskdef.json",
+    "--no-progress",
+];
+
+fn args<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec![command];
+    all.extend_from_slice(DEMO);
+    all.extend_from_slice(extra);
+    all
+}
+
+/// `(id, pointer or line)` of every unsuppressed finding of a JSON report.
+fn findings(report: &str) -> Vec<(String, String)> {
+    let report: serde_json::Value = serde_json::from_str(report).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("suppressed").is_none())
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["location"]["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn register_input_problems(python: &Path, file: &Path) -> Option<String> {
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(
+            "import sys, json, botocore.session\nfrom botocore.validate import ParamValidator\nshape = botocore.session.get_session().get_service_model('ecs').operation_model('RegisterTaskDefinition').input_shape\nreport = ParamValidator().validate(json.load(open(sys.argv[1])), shape)\nif report.has_errors():\n    print(report.generate_report())\n    sys.exit(1)",
+        )
+        .arg(file)
+        .output()
+        .unwrap();
+    (!output.status.success()).then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn the_default_prints_a_diff_and_touches_nothing() {
+    let dir = demo_copy();
+    let before = std::fs::read(dir.path().join("taskdef.json")).unwrap();
+    let output = harden(&args("fix", &[]), dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let diff = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("taskdef.json")).unwrap(),
+        before
+    );
+    // Safe fixes only: the user from the image, the digest pin; no awsvpc (review).
+    assert!(diff.contains("+      \"user\": \"1000:1000\","), "{diff}");
+    assert!(diff.contains("-      \"privileged\": true,"), "{diff}");
+    assert!(diff.contains("ECS.4 (safe)"), "{diff}");
+    assert!(!diff.contains("awsvpc"), "{diff}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--unsafe-fixes"), "{stderr}");
+
+    // The diff is a patch git applies.
+    if Command::new("git").arg("--version").output().is_ok() {
+        std::fs::write(dir.path().join("fix.patch"), &diff).unwrap();
+        let applied = Command::new("git")
+            .args(["apply", "--unsafe-paths", "-p1", "fix.patch"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(applied.status.success(), "{applied:?}\n{diff}");
+        let after = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+        assert!(after.contains("RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +"));
+        assert!(!after.contains("EXPOSE 8080 22"));
+    }
+}
+
+#[test]
+fn fixed_files_register_rescan_clean_and_fix_again_to_nothing() {
+    let dir = demo_copy();
+    let out = tempfile::tempdir().unwrap();
+    let before = harden(
+        &args("scan", &["-f", "json", "--fail-on", "never"]),
+        dir.path(),
+    );
+    let before = findings(&String::from_utf8(before.stdout).unwrap());
+    let output = harden(
+        &args(
+            "fix",
+            &[
+                "--unsafe-fixes",
+                "--output-dir",
+                out.path().to_str().unwrap(),
+            ],
+        ),
+        dir.path(),
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert!(output.stdout.is_empty(), "--output-dir prints no diff");
+    // The inputs are untouched; the fixed copies are under --output-dir.
+    let fixed_td = out.path().join("taskdef.json");
+    let fixed_dockerfile = out.path().join("Dockerfile");
+    assert!(fixed_td.is_file() && fixed_dockerfile.is_file());
+    std::fs::copy(dir.path().join("demo.tar"), out.path().join("demo.tar")).unwrap();
+    std::fs::copy(
+        dir.path().join("harden.toml"),
+        out.path().join("harden.toml"),
+    )
+    .unwrap();
+
+    // Still a valid RegisterTaskDefinition request.
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixed_td).unwrap()).unwrap();
+    assert_eq!(value["networkMode"], "awsvpc");
+    if let Some(python) = common::python_with(&["botocore"]) {
+        let problems = register_input_problems(&python, &fixed_td);
+        assert!(problems.is_none(), "{}", problems.unwrap_or_default());
+    }
+
+    // Re-scanned, the addressed controls pass.
+    let after = harden(
+        &args("scan", &["-f", "json", "--fail-on", "never"]),
+        out.path(),
+    );
+    let after = findings(&String::from_utf8(after.stdout).unwrap());
+    for id in [
+        "ECS.4", "ECS.17", "ECS.20", "ECS.1", "ECS.5", "ECS.8", "ECS.9", "TD001", "TD002", "TD007",
+        "XC001", "XC003", "XC004", "XC008", "DF013",
+    ] {
+        assert!(
+            before.iter().any(|(i, _)| i == id),
+            "{id} is in the demo before the fix"
+        );
+        assert!(
+            !after.iter().any(|(i, _)| i == id),
+            "{id} still reported after the fix: {after:?}"
+        );
+    }
+
+    // A second run changes nothing.
+    let again = harden(&args("fix", &["--unsafe-fixes"]), out.path());
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(
+        String::from_utf8(again.stdout).unwrap(),
+        "",
+        "fixes are idempotent"
+    );
+}
+
+#[test]
+fn write_edits_in_place_and_missing_values_are_named() {
+    let dir = demo_copy();
+    std::fs::remove_file(dir.path().join("harden.toml")).unwrap();
+    let output = harden(&args("fix", &["--write"]), dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let td = std::fs::read_to_string(dir.path().join("taskdef.json")).unwrap();
+    assert!(td.contains("\"user\": \"1000:1000\""));
+    assert!(!td.contains("\"privileged\": true"));
+    // No values, no logConfiguration or secrets: the output says what is missing.
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--log-group"), "{stderr}");
+    assert!(stderr.contains("[fix.secrets]"), "{stderr}");
+    assert!(td.contains("\"AWS_ACCESS_KEY_ID\", \"value\""));
+}
+
+#[test]
+fn sarif_and_json_carry_the_fixes() {
+    let dir = demo_copy();
+    let output = harden(
+        &args(
+            "scan",
+            &[
+                "-f",
+                "sarif",
+                "-o",
+                "out.sarif",
+                "-f",
+                "json",
+                "-o",
+                "out.json",
+            ],
+        ),
+        dir.path(),
+    );
+    assert!(output.status.code() == Some(1), "{output:?}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
+            .unwrap();
+    let fixes: Vec<&serde_json::Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.get("fixes"))
+        .collect();
+    assert!(!fixes.is_empty());
+    assert!(fixes[0][0]["artifactChanges"][0]["replacements"].is_array());
+    if let Some(multitool) = common::sarif_multitool() {
+        let errors = common::sarif_errors(&multitool, &dir.path().join("out.sarif"), dir.path());
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let json = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    assert!(json.contains("\"applicability\""));
+    if let Some(python) = common::python_with(&["jsonschema"]) {
+        let output = Command::new(python)
+            .arg("-c")
+            .arg("import sys, json, jsonschema\njsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))")
+            .arg(dir.path().join("out.json"))
+            .arg(manifest_dir().join("schema/report.schema.json"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+fn json_fixtures() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for family in ["fixtures/ecs", "fixtures/td", "fixtures/cross"] {
+        let Ok(ids) = std::fs::read_dir(manifest_dir().join(family)) else {
+            continue;
+        };
+        for id in ids.flatten() {
+            let Ok(entries) = std::fs::read_dir(id.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_json_task_definition_fixture_is_fixed_into_valid_json() {
+    let files = json_fixtures();
+    assert!(files.len() > 20, "{files:?}");
+    for file in files {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("td.json");
+        std::fs::copy(&file, &copy).unwrap();
+        let original = std::fs::read_to_string(&copy).unwrap();
+        let output = harden(
+            &["fix", "--task-def", "td.json", "--unsafe-fixes", "--write"],
+            dir.path(),
+        );
+        // An input error (exit 2) is fine for a deliberately broken fixture; a crash is not.
+        assert!(
+            output.status.code().is_some_and(|c| c == 0 || c == 2),
+            "{}: {output:?}",
+            file.display()
+        );
+        let fixed = std::fs::read_to_string(&copy).unwrap();
+        if fixed == original {
+            continue;
+        }
+        let value: Result<serde_json::Value, _> = serde_json::from_str(&fixed);
+        assert!(
+            value.is_ok(),
+            "{}: not JSON after the fix:\n{fixed}",
+            file.display()
+        );
+        // Every line the fix did not touch is still there, in order.
+        let diff = similar::TextDiff::from_lines(&original, &fixed);
+        let kept = diff
+            .iter_all_changes()
+            .filter(|c| c.tag() == similar::ChangeTag::Equal)
+            .count();
+        let removed = diff
+            .iter_all_changes()
+            .filter(|c| c.tag() == similar::ChangeTag::Delete)
+            .count();
+        assert!(kept + removed == original.lines().count() || original.lines().count() <= 1);
+        // Fixing again changes nothing.
+        let again = harden(
+            &["fix", "--task-def", "td.json", "--unsafe-fixes"],
+            dir.path(),
+        );
+        assert_eq!(
+            String::from_utf8(again.stdout).unwrap(),
+            "",
+            "{}: not idempotent",
+            file.display()
+        );
+    }
+}
