@@ -269,7 +269,10 @@ fn json_fixtures() -> Vec<PathBuf> {
             };
             for entry in entries.flatten() {
                 let path = entry.path();
-                if path.extension().is_some_and(|e| e == "json") {
+                if path
+                    .extension()
+                    .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
+                {
                     files.push(path);
                 }
             }
@@ -280,16 +283,27 @@ fn json_fixtures() -> Vec<PathBuf> {
 }
 
 #[test]
-fn every_json_task_definition_fixture_is_fixed_into_valid_json() {
+fn every_task_definition_fixture_is_fixed_into_a_valid_file_that_rescans_clean() {
     let files = json_fixtures();
     assert!(files.len() > 20, "{files:?}");
     for file in files {
         let dir = tempfile::tempdir().unwrap();
-        let copy = dir.path().join("td.json");
+        let name = format!("td.{}", file.extension().unwrap().to_str().unwrap());
+        let copy = dir.path().join(&name);
         std::fs::copy(&file, &copy).unwrap();
         let original = std::fs::read_to_string(&copy).unwrap();
         let output = harden(
-            &["fix", "--task-def", "td.json", "--unsafe-fixes", "--write"],
+            &[
+                "fix",
+                "--task-def",
+                &name,
+                "--unsafe-fixes",
+                "--write",
+                "--log-group",
+                "/ecs/fixed",
+                "--region",
+                "us-east-1",
+            ],
             dir.path(),
         );
         // An input error (exit 2) is fine for a deliberately broken fixture; a crash is not.
@@ -302,12 +316,50 @@ fn every_json_task_definition_fixture_is_fixed_into_valid_json() {
         if fixed == original {
             continue;
         }
-        let value: Result<serde_json::Value, _> = serde_json::from_str(&fixed);
-        assert!(
-            value.is_ok(),
-            "{}: not JSON after the fix:\n{fixed}",
+        if name.ends_with(".json") {
+            let value: Result<serde_json::Value, _> = serde_json::from_str(&fixed);
+            assert!(
+                value.is_ok(),
+                "{}: not JSON after the fix:\n{fixed}",
+                file.display()
+            );
+        } else {
+            let value: Result<serde_norway::Value, _> = serde_norway::from_str(&fixed);
+            assert!(
+                value.is_ok(),
+                "{}: not YAML after the fix:\n{fixed}",
+                file.display()
+            );
+        }
+        // The fixed file still loads, and the fixes hold on a re-scan.
+        let rescan = harden(
+            &[
+                "scan",
+                "--task-def",
+                &name,
+                "-f",
+                "json",
+                "--fail-on",
+                "never",
+            ],
+            dir.path(),
+        );
+        assert_eq!(
+            rescan.status.code(),
+            Some(0),
+            "{}: {rescan:?}",
             file.display()
         );
+        let after = findings(&String::from_utf8(rescan.stdout).unwrap());
+        for id in [
+            "ECS.4", "ECS.3", "TD005", "ECS.17", "TD001", "TD002", "ECS.5", "ECS.9",
+        ] {
+            assert!(
+                !after.iter().any(|(i, _)| i == id),
+                "{}: {id} still reported after the fix:\n{fixed}",
+                file.display()
+            );
+        }
         // Every line the fix did not touch is still there, in order.
         let diff = similar::TextDiff::from_lines(&original, &fixed);
         let kept = diff

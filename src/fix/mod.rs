@@ -7,6 +7,7 @@
 pub mod dockerfile;
 pub mod json_text;
 pub mod task_definition;
+pub mod yaml_text;
 
 use std::collections::BTreeMap;
 

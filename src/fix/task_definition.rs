@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::json_text::{JsonEditor, JsonText};
+use super::yaml_text::{YamlEditor, YamlText};
 use super::{FixOptions, Outcome, Sources};
 use crate::checks::cross::support::find_program;
 use crate::checks::cross::xc004_readonly_rootfs_mismatch::paths_to_mount;
@@ -21,7 +22,13 @@ use crate::model::users::parse_passwd;
 pub struct Documents<'s> {
     sources: &'s Sources,
     max_depth: usize,
-    parsed: HashMap<String, Option<JsonText<'s>>>,
+    parsed: HashMap<String, Option<Document<'s>>>,
+}
+
+/// One indexed task-definition file.
+enum Document<'s> {
+    Json(JsonText<'s>),
+    Yaml(YamlText<'s>),
 }
 
 impl<'s> Documents<'s> {
@@ -33,17 +40,18 @@ impl<'s> Documents<'s> {
         }
     }
 
-    fn get(&mut self, file: &str) -> Option<&JsonText<'s>> {
+    fn get(&mut self, file: &str) -> Option<&Document<'s>> {
         let sources = self.sources;
         let max_depth = self.max_depth;
         self.parsed
             .entry(file.to_string())
             .or_insert_with(|| {
                 let text = sources.texts.get(file)?;
-                text.trim_start()
-                    .starts_with('{')
-                    .then(|| JsonText::parse(text, max_depth).ok())
-                    .flatten()
+                if text.trim_start().starts_with('{') {
+                    JsonText::parse(text, max_depth).ok().map(Document::Json)
+                } else {
+                    Some(Document::Yaml(YamlText::parse(text)))
+                }
             })
             .as_ref()
     }
@@ -173,25 +181,46 @@ pub fn fix(
     }
     let Some(document) = documents.get(file) else {
         return Outcome::Missing(format!(
-            "{file} is not edited (YAML is not edited yet); make the change by hand: {}",
+            "{file} could not be read again; make the change by hand: {}",
             plan.description
         ));
     };
-    let mut editor = JsonEditor::new(document, file);
-    for op in &plan.ops {
-        let done = match op {
-            Op::Set(pointer, value) => editor.set(pointer, writer.value(value)),
-            Op::Remove(pointer) => editor.remove(pointer),
-            Op::Append(pointer, value) => editor.append(pointer, writer.value(value)),
-        };
-        if done.is_none() {
-            return Outcome::Missing(format!(
-                "the edit does not fit the document's shape; make the change by hand: {}",
-                plan.description
-            ));
+    let declined = || {
+        Outcome::Missing(format!(
+            "the edit does not fit the document's layout; make the change by hand: {}",
+            plan.description
+        ))
+    };
+    let edits = match document {
+        Document::Json(document) => {
+            let mut editor = JsonEditor::new(document, file);
+            for op in &plan.ops {
+                let done = match op {
+                    Op::Set(pointer, value) => editor.set(pointer, writer.value(value)),
+                    Op::Remove(pointer) => editor.remove(pointer),
+                    Op::Append(pointer, value) => editor.append(pointer, writer.value(value)),
+                };
+                if done.is_none() {
+                    return declined();
+                }
+            }
+            editor.finish()
         }
-    }
-    let edits = editor.finish();
+        Document::Yaml(document) => {
+            let mut editor = YamlEditor::new(document, file);
+            for op in &plan.ops {
+                let done = match op {
+                    Op::Set(pointer, value) => editor.set(pointer, writer.value(value)),
+                    Op::Remove(pointer) => editor.remove(pointer),
+                    Op::Append(pointer, value) => editor.append(pointer, writer.value(value)),
+                };
+                if done.is_none() {
+                    return declined();
+                }
+            }
+            editor.finish()
+        }
+    };
     if edits.is_empty() {
         return Outcome::NotFixable;
     }
