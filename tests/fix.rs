@@ -553,3 +553,36 @@ fn a_patched_dockerfile_builds_into_an_image_without_the_fixed_findings() {
         assert!(!ids.iter().any(|i| i == id), "{id} after the fix: {ids:?}");
     }
 }
+
+#[test]
+fn a_terraform_plan_is_never_edited_and_the_change_is_suggested() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    std::fs::copy(
+        manifest_dir().join("fixtures/ecs/ECS.5/fail-terraform-plan.json"),
+        &plan,
+    )
+    .unwrap();
+    let before = std::fs::read(&plan).unwrap();
+    let output = harden(
+        &[
+            "fix",
+            "--task-def",
+            "plan.json",
+            "--unsafe-fixes",
+            "--write",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(std::fs::read(&plan).unwrap(), before);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("Terraform plans are not edited; in the configuration of aws_ecs_task_definition.web, in container_definitions[0]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\"readonlyRootFilesystem\": true"),
+        "{stderr}"
+    );
+}

@@ -487,7 +487,10 @@ impl<'t, 'a> JsonEditor<'t, 'a> {
                     replacement.push('\n');
                     replacement.push_str(indent);
                 }
-                None if n > 0 || !lead.is_empty() => replacement.push(' '),
+                // A minified document gets no space after the comma.
+                None if (n > 0 || !lead.is_empty()) && self.doc.text.trim().contains('\n') => {
+                    replacement.push(' ')
+                }
                 None => {}
             }
             if !key.is_empty() {
@@ -590,4 +593,74 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn edited(text: &str, change: impl FnOnce(&mut JsonEditor)) -> String {
+        let doc = JsonText::parse(text, 64).unwrap();
+        let mut editor = JsonEditor::new(&doc, "f");
+        change(&mut editor);
+        apply(text, &editor.finish())
+    }
+
+    #[test]
+    fn edits_keep_every_other_byte_and_the_file_layout() {
+        let text = "{\n    \"b\": 1,\n    \"a\" : [ 1,2 ],\n    \"c\": {\"x\": true}\n}\n";
+        assert_eq!(
+            edited(text, |e| {
+                e.set("/b", json!(2)).unwrap();
+            }),
+            "{\n    \"b\": 2,\n    \"a\" : [ 1,2 ],\n    \"c\": {\"x\": true}\n}\n"
+        );
+        assert_eq!(
+            edited(text, |e| {
+                e.remove("/a").unwrap();
+            }),
+            "{\n    \"b\": 1,\n    \"c\": {\"x\": true}\n}\n"
+        );
+        assert_eq!(
+            edited(text, |e| {
+                e.remove("/b").unwrap();
+            }),
+            "{\n    \"a\" : [ 1,2 ],\n    \"c\": {\"x\": true}\n}\n"
+        );
+        // A new member goes after the last one, at its indentation; nested objects one member a
+        // line with the file's step, arrays of scalars on one line.
+        assert_eq!(
+            edited(text, |e| {
+                e.set("/d/e", json!(["ALL"])).unwrap();
+            }),
+            "{\n    \"b\": 1,\n    \"a\" : [ 1,2 ],\n    \"c\": {\"x\": true},\n    \"d\": {\n        \"e\": [\"ALL\"]\n    }\n}\n"
+        );
+        assert_eq!(
+            edited(text, |e| {
+                e.append("/a", json!(3)).unwrap();
+            }),
+            "{\n    \"b\": 1,\n    \"a\" : [ 1,2, 3 ],\n    \"c\": {\"x\": true}\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_minified_document_stays_on_one_line() {
+        let text = "{\"a\":{\"b\":1},\"l\":[]}";
+        assert_eq!(
+            edited(text, |e| {
+                e.set("/a/c", json!({"k": [1, 2]})).unwrap();
+                e.append("/l", json!("x")).unwrap();
+            }),
+            "{\"a\":{\"b\":1,\"c\":{\"k\":[1,2]}},\"l\":[\"x\"]}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded_not_recursed() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(JsonText::parse(&deep, 128).is_err());
+        let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(JsonText::parse(&fine, 128).is_ok());
+    }
 }

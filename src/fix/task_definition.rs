@@ -170,10 +170,7 @@ pub fn fix(
     };
     match td.format {
         SourceFormat::Terraform => {
-            return Outcome::Missing(format!(
-                "Terraform plans are not edited; change {} in the configuration: {}",
-                td.resource.name, plan.description
-            ));
+            return Outcome::Missing(terraform_suggestion(td, pointer, &plan));
         }
         SourceFormat::CloudFormation
         | SourceFormat::RegisterInput
@@ -229,6 +226,39 @@ pub fn fix(
         description: plan.description,
         edits,
     })
+}
+
+/// The change to make in the Terraform configuration (a plan is never edited): inside the
+/// `container_definitions` JSON for a container's field, else the resource's snake_case argument.
+fn terraform_suggestion(td: &TaskDefinition, pointer: &str, plan: &Plan) -> String {
+    let resource = &td.resource.name;
+    let change = match container_index(pointer) {
+        Some(index) => format!(
+            "in container_definitions[{index}] (the jsonencode'd list): {}",
+            plan.description
+        ),
+        None => {
+            let key = pointer.rsplit('/').next().unwrap_or_default();
+            let mut argument = String::new();
+            for c in key.chars() {
+                if c.is_ascii_uppercase() {
+                    argument.push('_');
+                }
+                argument.push(c.to_ascii_lowercase());
+            }
+            let hcl: Vec<String> = plan
+                .ops
+                .iter()
+                .map(|op| match op {
+                    Op::Set(_, value) => format!("{argument} = {value}"),
+                    Op::Remove(_) => format!("remove {argument}"),
+                    Op::Append(_, value) => format!("add {value} to {argument}"),
+                })
+                .collect();
+            format!("{} ({})", hcl.join("; "), plan.description)
+        }
+    };
+    format!("Terraform plans are not edited; in the configuration of {resource}, {change}")
 }
 
 /// `/containerDefinitions/3/...` → 3.

@@ -389,3 +389,66 @@ fn flow(value: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn edited(text: &str, change: impl FnOnce(&mut YamlEditor)) -> String {
+        let doc = YamlText::parse(text);
+        let mut editor = YamlEditor::new(&doc, "f");
+        change(&mut editor);
+        super::super::apply(text, &editor.finish())
+    }
+
+    const TEMPLATE: &str = "Resources:\n  TaskDef:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      NetworkMode: host # why\n      ContainerDefinitions:\n        - Name: app\n          Privileged: true\n          Image: app:1\n        - Name: worker\n          Image: worker:1\n      Tags: [{Key: a, Value: b}]\n";
+
+    #[test]
+    fn edits_keep_comments_and_layout() {
+        assert_eq!(
+            edited(TEMPLATE, |e| {
+                e.set("/Resources/TaskDef/Properties/NetworkMode", json!("awsvpc"))
+                    .unwrap();
+            }),
+            TEMPLATE.replace("NetworkMode: host", "NetworkMode: \"awsvpc\"")
+        );
+        assert_eq!(
+            edited(TEMPLATE, |e| {
+                e.remove("/Resources/TaskDef/Properties/ContainerDefinitions/0/Privileged")
+                    .unwrap();
+            }),
+            TEMPLATE.replace("          Privileged: true\n", "")
+        );
+        assert_eq!(
+            edited(TEMPLATE, |e| {
+                e.set(
+                    "/Resources/TaskDef/Properties/ContainerDefinitions/1/User",
+                    json!("1000"),
+                )
+                .unwrap();
+            }),
+            TEMPLATE.replace(
+                "          Image: worker:1\n",
+                "          Image: worker:1\n          User: \"1000\"\n"
+            )
+        );
+    }
+
+    #[test]
+    fn what_it_does_not_follow_it_declines() {
+        let doc = YamlText::parse(TEMPLATE);
+        let mut editor = YamlEditor::new(&doc, "f");
+        // The first key of an item carries the dash; a flow mapping is not entered.
+        assert!(
+            editor
+                .remove("/Resources/TaskDef/Properties/ContainerDefinitions/0/Name")
+                .is_none()
+        );
+        assert!(
+            editor
+                .set("/Resources/TaskDef/Properties/Tags/0/Key", json!("c"))
+                .is_none()
+        );
+    }
+}
