@@ -278,6 +278,14 @@ fn json_fixtures() -> Vec<PathBuf> {
             }
         }
     }
+    // A console export of describe-task-definition, in the shape real ones have (empty arrays,
+    // read-only fields), written for these tests.
+    for entry in std::fs::read_dir(manifest_dir().join("tests/fix_inputs"))
+        .unwrap()
+        .flatten()
+    {
+        files.push(entry.path());
+    }
     files.sort();
     files
 }
@@ -286,6 +294,8 @@ fn json_fixtures() -> Vec<PathBuf> {
 fn every_task_definition_fixture_is_fixed_into_a_valid_file_that_rescans_clean() {
     let files = json_fixtures();
     assert!(files.len() > 20, "{files:?}");
+    let mut register_inputs: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut dirs = Vec::new();
     for file in files {
         let dir = tempfile::tempdir().unwrap();
         let name = format!("td.{}", file.extension().unwrap().to_str().unwrap());
@@ -330,6 +340,15 @@ fn every_task_definition_fixture_is_fixed_into_a_valid_file_that_rescans_clean()
                 "{}: not YAML after the fix:\n{fixed}",
                 file.display()
             );
+        }
+        // A register input is checked against botocore's model below, in one Python run.
+        if name.ends_with(".json")
+            && serde_json::from_str::<serde_json::Value>(&original)
+                .is_ok_and(|v| v.get("containerDefinitions").is_some())
+        {
+            let before = dir.path().join("before.json");
+            std::fs::write(&before, &original).unwrap();
+            register_inputs.push((before, copy.clone()));
         }
         // The fixed file still loads, and the fixes hold on a re-scan.
         let rescan = harden(
@@ -382,6 +401,23 @@ fn every_task_definition_fixture_is_fixed_into_a_valid_file_that_rescans_clean()
             "{}: not idempotent",
             file.display()
         );
+        dirs.push(dir);
+    }
+    // Every register input that was a valid RegisterTaskDefinition request before the fix is one
+    // after it (botocore's model and validator).
+    if let Some(python) = common::python_with(&["botocore"]) {
+        let mut command = Command::new(python);
+        command.arg("-c").arg(
+            "import sys, json, botocore.session\nfrom botocore.validate import ParamValidator\nshape = botocore.session.get_session().get_service_model('ecs').operation_model('RegisterTaskDefinition').input_shape\nv = ParamValidator()\nbad = []\nchecked = 0\nfor before, after in zip(sys.argv[1::2], sys.argv[2::2]):\n    if v.validate(json.load(open(before)), shape).has_errors():\n        continue\n    checked += 1\n    report = v.validate(json.load(open(after)), shape)\n    if report.has_errors():\n        bad.append(after + ': ' + report.generate_report())\nprint(checked)\nif bad:\n    print('\\n'.join(bad))\n    sys.exit(1)",
+        );
+        for (before, after) in &register_inputs {
+            command.arg(before).arg(after);
+        }
+        let output = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}");
+        let checked: usize = stdout.trim().parse().unwrap();
+        assert!(checked >= 5, "only {checked} register inputs validated");
     }
 }
 
