@@ -622,3 +622,53 @@ fn a_terraform_plan_is_never_edited_and_the_change_is_suggested() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_dockerfile_without_a_user_gets_one_created_for_its_base_as_a_review_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM alpine:3.20\nRUN apk add --no-cache curl\nADD app.conf /etc/app.conf\nCMD [\"sh\"]\n",
+    )
+    .unwrap();
+    let safe = harden(&["fix", "--dockerfile", "Dockerfile"], dir.path());
+    let diff = String::from_utf8(safe.stdout).unwrap();
+    // ADD of a local file → COPY is safe; creating a user is not.
+    assert!(diff.contains("+COPY app.conf /etc/app.conf"), "{diff}");
+    assert!(!diff.contains("USER"), "{diff}");
+    let review = harden(
+        &[
+            "fix",
+            "--dockerfile",
+            "Dockerfile",
+            "--unsafe-fixes",
+            "--write",
+        ],
+        dir.path(),
+    );
+    assert!(review.status.success(), "{review:?}");
+    let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(
+        fixed.ends_with(
+            "CMD [\"sh\"]\nRUN addgroup -S -g 10001 app && adduser -S -D -H -u 10001 -G app app\nUSER app\n"
+        ),
+        "{fixed}"
+    );
+    let rescan = harden(
+        &[
+            "scan",
+            "--dockerfile",
+            "Dockerfile",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        dir.path(),
+    );
+    let after = findings(&String::from_utf8(rescan.stdout).unwrap());
+    assert!(
+        !after.iter().any(|(id, _)| id == "DF001" || id == "DF006"),
+        "{after:?}"
+    );
+}

@@ -33,6 +33,9 @@ pub struct ScanError(pub usize);
 pub struct JsonText<'a> {
     pub text: &'a str,
     spans: HashMap<String, Span>,
+    /// The file's indentation step and key-value separator, found once.
+    unit: String,
+    separator: String,
 }
 
 fn escape(segment: &str) -> String {
@@ -111,7 +114,15 @@ impl<'a> JsonText<'a> {
             }
             // After a value: a comma, or the close of the innermost container.
             let Some(frame) = stack.last_mut() else {
-                return Ok(JsonText { text, spans });
+                let mut document = JsonText {
+                    text,
+                    spans,
+                    unit: String::new(),
+                    separator: String::new(),
+                };
+                document.unit = document.find_indent_unit();
+                document.separator = document.find_colon();
+                return Ok(document);
             };
             i = skip_ws(bytes, i);
             match bytes.get(i) {
@@ -168,8 +179,16 @@ impl<'a> JsonText<'a> {
         &line[..width]
     }
 
-    /// The file's indentation step: the first increase of indentation between two lines.
     fn indent_unit(&self) -> String {
+        self.unit.clone()
+    }
+
+    fn colon(&self) -> String {
+        self.separator.clone()
+    }
+
+    /// The file's indentation step: the first increase of indentation between two lines.
+    fn find_indent_unit(&self) -> String {
         let mut previous = 0usize;
         for line in self.text.lines() {
             let width = line.bytes().take_while(|b| *b == b' ').count();
@@ -187,17 +206,19 @@ impl<'a> JsonText<'a> {
         "  ".into()
     }
 
-    /// What separates a key from its value in this file (`": "` or `":"`).
-    fn colon(&self) -> String {
-        for span in self.spans.values() {
-            if span.member_start != span.start {
+    /// What separates a key from its value in this file (`": "` or `":"`): the first member's.
+    fn find_colon(&self) -> String {
+        self.spans
+            .values()
+            .filter(|span| span.member_start != span.start)
+            .min_by_key(|span| span.member_start)
+            .and_then(|span| {
                 let between = &self.text[span.member_start..span.start];
-                if let Some(quote) = between.rfind('"') {
-                    return between[quote + 1..].to_string();
-                }
-            }
-        }
-        ": ".into()
+                between
+                    .rfind('"')
+                    .map(|quote| between[quote + 1..].to_string())
+            })
+            .unwrap_or_else(|| ": ".into())
     }
 }
 
