@@ -455,17 +455,22 @@ fn a_wrong_digest_is_an_error_naming_the_blob() {
     );
 }
 
+/// The config file of a classic `docker save` (`<id>.json`).
+fn classic_config_name(files: &harden::testkit::Files) -> String {
+    files
+        .files
+        .keys()
+        .find(|k| k.ends_with(".json") && *k != "manifest.json")
+        .unwrap()
+        .clone()
+}
+
 #[test]
 fn a_wrong_diff_id_is_an_error_naming_the_layer() {
     let dir = tempfile::tempdir().unwrap();
     let image = small();
     let mut files = image.files(Layout::DockerArchive).unwrap();
-    let config_name = files
-        .files
-        .keys()
-        .find(|k| k.ends_with(".json") && *k != "manifest.json")
-        .unwrap()
-        .clone();
+    let config_name = classic_config_name(&files);
     let config = String::from_utf8(files.files[&config_name].clone()).unwrap();
     let diff_id = &image.built_layers().unwrap()[0].diff_id;
     let forged = config.replace(&diff_id[7..], &"0".repeat(64));
@@ -735,12 +740,7 @@ fn a_stale_classic_config_name_loads_like_skopeo_reads_it() {
     let dir = tempfile::tempdir().unwrap();
     let image = small().user("10001");
     let mut files = image.files(Layout::DockerArchive).unwrap();
-    let config_name = files
-        .files
-        .keys()
-        .find(|k| k.ends_with(".json") && *k != "manifest.json")
-        .unwrap()
-        .clone();
+    let config_name = classic_config_name(&files);
     let changed = String::from_utf8(files.files[&config_name].clone())
         .unwrap()
         .replace("\"User\":\"10001\"", "\"User\":\"20002\"");

@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use harden::checks;
-use harden::load::image::{ImageOptions, load};
+use harden::load::image::{ImageError, ImageOptions, load};
+use harden::model::image::Image;
 use harden::testkit::{Layout, parse_image};
 
 const PASSWD: &str =
@@ -92,6 +93,23 @@ fn kernel_view(rootfs: &Path) -> Option<Vec<u8>> {
     Some(content)
 }
 
+/// Writes the image text as an OCI layout under `dir` and loads it as a scan does.
+fn write_and_load(text: &str, dir: &Path) -> (Result<Image, ImageError>, std::path::PathBuf) {
+    let oci = dir.join("oci");
+    parse_image(text)
+        .unwrap()
+        .write(Layout::OciDir, &oci)
+        .unwrap();
+    let options = ImageOptions {
+        wants: checks::content_requests(),
+        ..ImageOptions::default()
+    };
+    (
+        load(&format!("oci:{}:latest", oci.display()), &options),
+        oci,
+    )
+}
+
 #[test]
 fn requested_files_behind_links_resolve_as_the_kernel_resolves_them() {
     if !umoci_available() {
@@ -99,17 +117,8 @@ fn requested_files_behind_links_resolve_as_the_kernel_resolves_them() {
     }
     for (name, text) in cases() {
         let dir = tempfile::tempdir().unwrap();
-        let oci = dir.path().join("oci");
-        parse_image(&text)
-            .unwrap()
-            .write(Layout::OciDir, &oci)
-            .unwrap();
-        let options = ImageOptions {
-            wants: checks::content_requests(),
-            ..ImageOptions::default()
-        };
-        let image = load(&format!("oci:{}:latest", oci.display()), &options)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (image, oci) = write_and_load(&text, dir.path());
+        let image = image.unwrap_or_else(|e| panic!("{name}: {e}"));
         let ours = image.filesystem.content("/etc/passwd").map(<[u8]>::to_vec);
 
         let bundle = dir.path().join("bundle");
@@ -149,16 +158,7 @@ fn a_link_in_a_later_layer_than_its_target_reaches_the_target_contents() {
         "tag latest\nlayer\nfile /usr/lib/passwd {PASSWD}\nlayer\nsymlink /etc/passwd -> /usr/lib/passwd\n"
     );
     let dir = tempfile::tempdir().unwrap();
-    let oci = dir.path().join("oci");
-    parse_image(&text)
-        .unwrap()
-        .write(Layout::OciDir, &oci)
-        .unwrap();
-    let options = ImageOptions {
-        wants: checks::content_requests(),
-        ..ImageOptions::default()
-    };
-    let image = load(&format!("oci:{}", oci.display()), &options).unwrap();
+    let image = write_and_load(&text, dir.path()).0.unwrap();
     assert_eq!(image.layers.len(), 2);
     assert!(
         image
