@@ -12,6 +12,7 @@ pub mod apply;
 pub mod config;
 pub mod decode;
 pub mod error;
+pub mod linked;
 pub mod registry;
 pub mod resolve;
 pub mod source;
@@ -116,7 +117,11 @@ pub fn load_from(
         let mut record = Layer {
             digest: layer.digest.clone(),
             diff_id: layer.diff_id.clone(),
-            media_type: source.media_type.clone().unwrap_or_default(),
+            // A classic `docker save` names no media type: say what the magic bytes found.
+            media_type: source
+                .media_type
+                .clone()
+                .unwrap_or_else(|| layer.compression.docker_media_type().to_string()),
             compression: layer.compression.name().to_string(),
             compressed_size: layer.compressed_size,
             uncompressed_size: layer.uncompressed_size,
@@ -126,6 +131,14 @@ pub fn load_from(
         record.changes = applier.apply(index, layer);
         layers.push(record);
     }
+    let mut filesystem = applier.finish();
+    linked::fetch_link_targets(
+        store,
+        &resolved.layers,
+        &parsed.diff_ids,
+        &options.wants,
+        &mut filesystem,
+    )?;
 
     Ok(Image {
         source: spec.to_string(),
@@ -137,7 +150,7 @@ pub fn load_from(
         config: parsed.config,
         history: parsed.history,
         layers,
-        filesystem: applier.finish(),
+        filesystem,
     })
 }
 
