@@ -42,6 +42,9 @@ enum Command {
         /// A check ID (IM001, ECS.5) or name (root-user).
         id: String,
     },
+    /// List every bound on untrusted input, its default and what it bounds (`--limit NAME=VALUE`
+    /// or `[limits]` in harden.toml raises one).
+    Limits,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,6 +110,16 @@ struct ScanArgs {
     /// (a registry behind a private CA; as curl's --cacert). Repeatable.
     #[arg(long = "registry-ca", value_name = "PEM_FILE")]
     registry_ca: Vec<PathBuf>,
+    /// Seconds to wait for a registry's TCP connection and TLS handshake (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    registry_connect_timeout: Option<std::time::Duration>,
+    /// Seconds a registry may stay silent while sending a reply (default 60).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    registry_read_timeout: Option<std::time::Duration>,
+    /// Seconds one registry request may take in all, the body included (default 1800): a
+    /// registry sending a byte a second is cut off here.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    registry_timeout: Option<std::time::Duration>,
     /// User name for the image's registry (`docker://` images); the password is read from
     /// standard input with --password-stdin.
     #[arg(long, requires = "password_stdin")]
@@ -135,6 +148,15 @@ struct ScanArgs {
     /// `harden limits` lists every limit with its default.
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     limits: Vec<String>,
+}
+
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() && seconds < 1e9 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!("expected a number of seconds, not {text:?}")),
+    }
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {
@@ -277,6 +299,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
             print_stdout(&rules(format))?;
             Ok(EXIT_CLEAN)
         }
+        Command::Limits => {
+            print_stdout(&harden::limits::table())?;
+            Ok(EXIT_CLEAN)
+        }
         Command::Explain { id } => match checks::find(&id) {
             Some(check) => {
                 print_stdout(&explain(check))?;
@@ -341,14 +367,19 @@ fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<
             })
             .collect(),
         context: args.context,
-        registry: registry_settings(
-            args.insecure_registries,
-            args.registry_ca,
-            args.username,
-            args.password_stdin,
-            request_reads_stdin,
-            from_registry,
-        )?,
+        registry: RegistrySettings {
+            connect_timeout: args.registry_connect_timeout,
+            read_timeout: args.registry_read_timeout,
+            total_timeout: args.registry_timeout,
+            ..registry_settings(
+                args.insecure_registries,
+                args.registry_ca,
+                args.username,
+                args.password_stdin,
+                request_reads_stdin,
+                from_registry,
+            )?
+        },
         task_definitions: args.task_def,
         required_tags: args
             .required_tags

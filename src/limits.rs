@@ -61,6 +61,9 @@ limits! {
     path_depth = "path-depth": 1_024,
     /// Bytes of one tar extended header (PAX or GNU long name/link record).
     header_bytes = "header-bytes": MIB,
+    /// Bytes of the paths of parent directories layers imply without listing them (a deep
+    /// path's missing ancestors), all layers together.
+    implied_dir_bytes = "implied-dir-bytes": 64 * MIB,
     /// Bytes of file contents kept in memory for the checks, all files together.
     kept_bytes = "kept-bytes": 256 * MIB,
     /// Layers of one image.
@@ -172,6 +175,27 @@ pub fn human(value: u64) -> String {
         }
     }
     value.to_string()
+}
+
+/// Every limit, its default and its documentation line, as `harden limits` prints them.
+pub fn table() -> String {
+    let width = Limits::NAMES
+        .iter()
+        .map(|(name, _, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{:width$}  {:>10}  WHAT IT BOUNDS\n", "LIMIT", "DEFAULT");
+    for (name, default, doc) in Limits::NAMES {
+        out.push_str(&format!(
+            "{name:width$}  {:>10}  {}\n",
+            human(*default),
+            doc.trim()
+        ));
+    }
+    out.push_str(
+        "\nRaise one with --limit NAME=VALUE (repeatable) or in harden.toml:\n  [limits]\n  layer-bytes = \"128GiB\"\n",
+    );
+    out
 }
 
 impl Limits {

@@ -142,47 +142,47 @@ impl FileTree {
     /// symlink, in every component, relative to the image root; `..` never leaves `/`). Returns
     /// the final path, which may not exist; `None` on a symlink loop.
     pub fn resolve(&self, path: &str) -> Option<String> {
+        // One growing string (`/a/b`, empty for `/`) rather than a join per component: a lookup
+        // through a deep path costs its length, not its depth times its length in allocations.
         let mut hops = 0;
-        let mut resolved: Vec<String> = Vec::new();
-        let mut pending: Vec<String> = split_components(path).rev().map(str::to_string).collect();
+        let mut resolved = String::with_capacity(path.len());
+        let mut pending: Vec<&str> = split_components(path).rev().collect();
         while let Some(component) = pending.pop() {
-            match component.as_str() {
+            match component {
                 "." => continue,
                 ".." => {
-                    resolved.pop();
+                    let parent = resolved.rfind('/').unwrap_or(0);
+                    resolved.truncate(parent);
                     continue;
                 }
                 _ => {}
             }
-            resolved.push(component);
-            let current = join_absolute(&resolved);
-            if let Some(EntryKind::Symlink { target }) = self.entries.get(&current).map(|e| &e.kind)
+            let before = resolved.len();
+            resolved.push('/');
+            resolved.push_str(component);
+            if let Some(EntryKind::Symlink { target }) =
+                self.entries.get(resolved.as_str()).map(|e| &e.kind)
             {
                 hops += 1;
                 if hops > MAX_SYMLINK_HOPS {
                     return None;
                 }
-                resolved.pop();
+                resolved.truncate(before);
                 if target.starts_with('/') {
                     resolved.clear();
                 }
-                pending.extend(split_components(target).rev().map(str::to_string));
+                pending.extend(split_components(target).rev());
             }
         }
-        Some(join_absolute(&resolved))
+        if resolved.is_empty() {
+            resolved.push('/');
+        }
+        Some(resolved)
     }
 }
 
 fn split_components(path: &str) -> impl DoubleEndedIterator<Item = &str> {
     path.split('/').filter(|c| !c.is_empty())
-}
-
-fn join_absolute(components: &[String]) -> String {
-    if components.is_empty() {
-        "/".to_string()
-    } else {
-        format!("/{}", components.join("/"))
-    }
 }
 
 /// Normalizes a tar member name into an absolute image path: strips `./`, leading `/`, trailing
