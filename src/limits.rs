@@ -161,9 +161,19 @@ impl fmt::Display for LimitExceeded {
             "{} exceeds the {} limit ({}); if this input is trusted, raise it with --limit {}=VALUE",
             self.what,
             self.limit,
-            human(self.max),
+            value_of(self.limit, self.max),
             self.limit
         )
+    }
+}
+
+/// A limit's value: in binary units for a size (`layer-bytes`: `64 GiB`), plain for a count
+/// (`path-depth`: `1024`).
+pub fn value_of(name: &str, value: u64) -> String {
+    if name.ends_with("bytes") {
+        human(value)
+    } else {
+        value.to_string()
     }
 }
 
@@ -188,7 +198,7 @@ pub fn table() -> String {
     for (name, default, doc) in Limits::NAMES {
         out.push_str(&format!(
             "{name:width$}  {:>10}  {}\n",
-            human(*default),
+            value_of(name, *default),
             doc.trim()
         ));
     }
