@@ -317,7 +317,7 @@ fn open_file(
         }
         None => (path.to_path_buf(), spool),
     };
-    let store = ArchiveStore::open(input, &path, spool)?;
+    let store = ArchiveStore::open(input, &path, spool, limits)?;
     let manifest = store.read_top("manifest.json", limits.metadata_bytes)?;
     let index = store.read_top("index.json", limits.metadata_bytes)?;
     let root = match (spec.transport, manifest, index) {

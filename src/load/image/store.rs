@@ -208,25 +208,42 @@ impl ArchiveStore {
         input: &str,
         path: &Path,
         spool: Option<super::spool::Spool>,
+        limits: &crate::limits::Limits,
     ) -> Result<ArchiveStore, ImageError> {
         let file = File::open(path).map_err(|e| ImageError::io(input, e))?;
-        let mut archive = tar::Archive::new(file);
-        let corrupt = |e: io::Error| ImageError::NotAnImage {
-            input: input.to_string(),
-            reason: format!("not a readable tar archive: {e}"),
+        let corrupt = |e: io::Error| match super::tar_stream::as_limit(&e) {
+            Some(limit) => ImageError::Limit {
+                input: input.to_string(),
+                error: limit.clone(),
+            },
+            None => ImageError::NotAnImage {
+                input: input.to_string(),
+                reason: format!("not a readable tar archive: {e}"),
+            },
         };
+        // The bounded reader (`tar_stream`), seeking over member data: a hostile archive's long
+        // names and PAX headers are bounded like a layer's.
+        let mut archive = super::tar_stream::TarStream::seekable(io::BufReader::new(file), limits);
         let mut members = HashMap::new();
         let mut links: Vec<(String, String, bool)> = Vec::new();
         let mut names = Vec::new();
-        for entry in archive.entries_with_seek().map_err(corrupt)? {
-            let entry = entry.map_err(corrupt)?;
-            let name = normalize_member(&String::from_utf8_lossy(&entry.path_bytes()));
-            let kind = entry.header().entry_type();
+        while let Some(entry) = archive.next_member().map_err(corrupt)? {
+            limits
+                .check("entries", names.len() as u64 + 1, || {
+                    "the members of the archive".to_string()
+                })
+                .map_err(|error| ImageError::Limit {
+                    input: input.to_string(),
+                    error,
+                })?;
+            let name = normalize_member(&String::from_utf8_lossy(&entry.path));
+            let kind = entry.header.entry_type();
             match kind {
                 tar::EntryType::Symlink | tar::EntryType::Link => {
                     let target = entry
-                        .link_name_bytes()
-                        .map(|t| String::from_utf8_lossy(&t).into_owned())
+                        .link
+                        .as_deref()
+                        .map(|t| String::from_utf8_lossy(t).into_owned())
                         .unwrap_or_default();
                     links.push((name.clone(), target, kind == tar::EntryType::Symlink));
                 }
@@ -235,8 +252,8 @@ impl ArchiveStore {
                     members.insert(
                         name.clone(),
                         Member {
-                            offset: entry.raw_file_position(),
-                            size: entry.size(),
+                            offset: archive.data_position(),
+                            size: entry.size,
                         },
                     );
                 }

@@ -10,7 +10,7 @@
 //! a `\n` byte is a "malformed pax extension". In raw mode it would lose the PAX `size` override
 //! (files over 8 GiB), so the framing is done here, in one pass, with the crate's header type.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::limits::{LimitExceeded, Limits};
 
@@ -40,6 +40,10 @@ pub struct TarMember {
 pub struct TarStream<'l, R> {
     reader: R,
     limits: &'l Limits,
+    /// Bytes of the stream consumed so far (read or skipped).
+    position: u64,
+    /// How data nobody read is passed over: read and dropped, or seeked over in a file.
+    skipper: fn(&mut R, u64) -> io::Result<u64>,
     /// Unread data bytes of the current member.
     remaining: u64,
     /// Padding after them, to the next block.
@@ -131,9 +135,24 @@ impl<'l, R: Read> TarStream<'l, R> {
         TarStream {
             reader,
             limits,
+            position: 0,
+            skipper: |reader, count| io::copy(&mut reader.take(count), &mut io::sink()),
             remaining: 0,
             padding: 0,
         }
+    }
+
+    /// Where the current member's data starts in the stream (after [`TarStream::next_member`]).
+    pub fn data_position(&self) -> u64 {
+        self.position
+    }
+
+    fn read_block(&mut self, block: &mut [u8; 512]) -> io::Result<bool> {
+        let read = read_block(&mut self.reader, block)?;
+        if read {
+            self.position += BLOCK;
+        }
+        Ok(read)
     }
 
     /// The reader, positioned after the last member read (for draining what follows).
@@ -142,7 +161,11 @@ impl<'l, R: Read> TarStream<'l, R> {
     }
 
     fn skip(&mut self, count: u64) -> io::Result<()> {
-        let skipped = io::copy(&mut (&mut self.reader).take(count), &mut io::sink())?;
+        if count == 0 {
+            return Ok(());
+        }
+        let skipped = (self.skipper)(&mut self.reader, count)?;
+        self.position += skipped;
         if skipped != count {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
@@ -159,6 +182,7 @@ impl<'l, R: Read> TarStream<'l, R> {
             .map_err(limit_error)?;
         let mut data = Vec::with_capacity(size as usize);
         (&mut self.reader).take(size).read_to_end(&mut data)?;
+        self.position += data.len() as u64;
         if data.len() as u64 != size {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
@@ -194,7 +218,7 @@ impl<'l, R: Read> TarStream<'l, R> {
         let mut block = [0u8; 512];
         loop {
             let pending = long_name.is_some() || long_link.is_some() || pax.is_some();
-            if !read_block(&mut self.reader, &mut block)? || block.iter().all(|b| *b == 0) {
+            if !self.read_block(&mut block)? || block.iter().all(|b| *b == 0) {
                 if pending {
                     return Err(invalid(
                         "an extension header describes a member that never comes",
@@ -303,7 +327,7 @@ impl<'l, R: Read> TarStream<'l, R> {
                             "a GNU sparse map".to_string()
                         })
                         .map_err(limit_error)?;
-                    if !read_block(&mut self.reader, &mut block)? {
+                    if !self.read_block(&mut block)? {
                         return Err(io::ErrorKind::UnexpectedEof.into());
                     }
                     if block[504] == 0 {
@@ -323,6 +347,21 @@ impl<'l, R: Read> TarStream<'l, R> {
     }
 }
 
+impl<'l, R: Read + Seek> TarStream<'l, R> {
+    /// A stream over a file: data nobody reads is seeked over, not read (indexing a docker save
+    /// archive reads its headers only). A seek past the end is found by the next read.
+    pub fn seekable(reader: R, limits: &'l Limits) -> TarStream<'l, R> {
+        TarStream {
+            skipper: |reader, count| {
+                let offset = i64::try_from(count).map_err(|_| invalid("member size overflows"))?;
+                reader.seek(SeekFrom::Current(offset))?;
+                Ok(count)
+            },
+            ..TarStream::new(reader, limits)
+        }
+    }
+}
+
 /// The current member's bytes.
 pub struct MemberData<'s, 'l, R> {
     stream: &'s mut TarStream<'l, R>,
@@ -339,6 +378,7 @@ impl<R: Read> Read for MemberData<'_, '_, R> {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
         self.stream.remaining -= n as u64;
+        self.stream.position += n as u64;
         Ok(n)
     }
 }
