@@ -4,4 +4,3 @@
 pub mod dockerfile;
 pub mod ecs;
 pub mod image;
-pub mod registry;

@@ -16,6 +16,7 @@
 //! this module follows it function by function, and `tests/dockerfile_conformance.rs` compares
 //! it with BuildKit's own Go parser.
 
+pub mod pragma;
 pub mod shell;
 pub mod syntax;
 
@@ -124,6 +125,7 @@ pub fn from_text(
         scope: Scope::default(),
         notes: RefCell::new(Vec::new()),
     };
+    let pragmas = tree.pragmas;
     for raw in tree.instructions {
         resolver.add(raw)?;
     }
@@ -169,6 +171,7 @@ pub fn from_text(
         target,
         context: BuildContext::default(),
         notes,
+        pragmas,
     })
 }
 
