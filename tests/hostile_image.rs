@@ -623,6 +623,15 @@ fn standard_input_that_is_no_image_is_refused_before_spooling() {
     assert!(stderr.contains("not a tar header"), "{stderr}");
     assert!(files_in(tmp.path()).is_empty());
 
+    // gzip of something that is no tar: refused from its first inflated block.
+    let outcome = run_with(
+        &["scan", "-"],
+        Some(gzip(&b"y\n".repeat(100_000))),
+        &[("TMPDIR", tmp.path())],
+    );
+    outcome.refused("gzip data whose content does not begin with a tar header");
+    assert!(files_in(tmp.path()).is_empty());
+
     // A tar header, then more than stdin-bytes: refused, and the spool is gone.
     let mut stream = header("f", 8 * MIB as u64, tar::EntryType::Regular)
         .as_bytes()
