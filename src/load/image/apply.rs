@@ -132,7 +132,7 @@ impl Applier {
             Some(entry) if entry.is_dir() => parent.to_string(),
             _ => self
                 .tree
-                .resolve(parent)
+                .resolve_applied(parent)
                 .unwrap_or_else(|| parent.to_string()),
         };
         self.ensure_directory(&resolved_parent, layer);
@@ -145,7 +145,7 @@ impl Applier {
         let (parent, name) = split(path);
         let resolved_parent = match self.tree.entries.get(parent) {
             Some(entry) if entry.is_dir() => parent.to_string(),
-            _ => self.tree.resolve(parent)?,
+            _ => self.tree.resolve_applied(parent)?,
         };
         let is_dir = resolved_parent == "/"
             || self
@@ -280,6 +280,11 @@ impl Applier {
                 self.tree.entries.insert(path.clone(), entry.clone());
             }
             _ => {
+                if !entry.is_dir() {
+                    // Keys under a path left behind by a whiteout later in their own layer: a
+                    // non-directory has no children (and `resolve_applied` relies on it).
+                    self.remove_descendants(&path, None);
+                }
                 self.tree.entries.insert(path.clone(), entry.clone());
             }
         }
