@@ -812,3 +812,47 @@ fn harden_limits_lists_every_limit_with_its_default() {
         );
     }
 }
+
+/// 2,000 files 1,000 directories (16 KiB) deep, each written through a symlink to `/`: the applier
+/// resolves every member's parent through the link. One lookup per component of an ever longer
+/// key is depth x length per member (16 billion byte comparisons here); skipping the run of
+/// existing directories by binary search is a few lookups. No timing assertion (see above).
+#[test]
+fn deep_members_behind_a_symlink_resolve_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 1000;
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut path = String::new();
+    for _ in 0..depth {
+        // 15-byte components: 1,000 of them make a 16 KiB path, just under path-bytes.
+        path.push_str(if path.is_empty() { "" } else { "/" });
+        path.push_str("aaaaaaaaaaaaaaa");
+        let mut header = header("x", 0, tar::EntryType::Directory);
+        builder.append_data(&mut header, &path, &[][..]).unwrap();
+    }
+    let mut link = header("x", 0, tar::EntryType::Symlink);
+    builder.append_link(&mut link, "x", "/").unwrap();
+    let members = if large() { 20_000 } else { 2_000 };
+    for i in 0..members {
+        let mut file = header("x", 0, tar::EntryType::Regular);
+        builder
+            .append_data(&mut file, format!("x/{path}/f{i}"), &[][..])
+            .unwrap();
+    }
+    let spec = oci(
+        &dir.path().join("image"),
+        vec![plain(builder.into_inner().unwrap())],
+    );
+    let image = harden::load::image::load(&spec, &Default::default()).unwrap();
+    assert!(image.filesystem.get(&format!("/{path}/f0")).is_some());
+    assert!(
+        image
+            .filesystem
+            .get(&format!("/{path}/f{}", members - 1))
+            .is_some()
+    );
+    assert!(image.filesystem.get(&format!("/x/{path}/f0")).is_none());
+    let outcome = run(&["scan", &spec, "--no-progress"]);
+    assert!(matches!(outcome.code, Some(0 | 1)), "{outcome:#?}");
+    outcome.sane();
+}
