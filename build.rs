@@ -7,8 +7,8 @@ use std::path::Path;
 const TARGETS: &[&str] = &["image", "dockerfile", "ecs", "td", "cross", "tool"];
 
 fn main() {
-    // Read at run time: `env!` would bake in the directory the build script was compiled in, and
-    // a target directory copied from another checkout then registers that checkout's checks.
+    // Read at run time: `env!` would bake in the directory the build script was compiled in, and a
+    // build script reused from another checkout (a copied target/) would register its checks.
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let root = Path::new(&manifest_dir).join("src/checks");
     println!("cargo:rerun-if-changed={}", root.display());
