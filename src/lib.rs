@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod config;
 pub mod correlate;
+pub mod excerpt;
 pub mod findings;
 pub mod limits;
 pub mod load;
