@@ -87,6 +87,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
                 target: request.target.clone(),
                 build_args: request.build_args.clone(),
                 context: request.context.clone(),
+                limits: request.limits,
             },
         )?),
         None => None,
@@ -103,6 +104,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         Some(ecs_load::load(
             &request.task_definitions,
             &settings,
+            &request.limits,
             &mut notes,
         )?)
     };
@@ -137,7 +139,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     apply_policy(&mut findings, &request.config, &scanned, &mut notes);
     sort_findings(&mut findings);
 
-    Ok(Report {
+    let mut report = Report {
         inputs: Inputs {
             image: image.as_ref().map(ImageSummary::of),
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
@@ -149,7 +151,13 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         controls,
         notes,
         ..Report::default()
-    })
+    };
+    // Last, so no stage after it can add an unredacted string.
+    let redactor =
+        crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref())
+            .redactor();
+    crate::report::redaction::redact_report(&mut report, &redactor);
+    Ok(report)
 }
 
 /// Applies the policy (`correlate::ignore`): reads the raw text of every Dockerfile a finding
