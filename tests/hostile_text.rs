@@ -351,3 +351,36 @@ fn limits_on_the_command_line_are_named_in_errors_and_stdout_stays_empty() {
     outcome.assert_input_error("--limit nesting-depth=VALUE");
     assert!(outcome.stdout.is_empty());
 }
+
+#[test]
+fn a_history_line_with_many_secret_assignments_is_redacted_in_linear_time() {
+    // One `PASSWORD=` assignment per distinct value: redaction replaced them one at a time over the
+    // whole line (60,000 × 60,000) and hung.
+    let count = if large() { 60_000 } else { 20_000 };
+    let line: String = (0..count)
+        .map(|i| format!("PASSWORD_{i}=Secret{i:08}Value "))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let image = harden::testkit::ImageSpec::new()
+        .user("app")
+        .history(&format!("/bin/sh -c {line}"), true);
+    let path = dir.path().join("oci");
+    image.write(harden::testkit::Layout::OciDir, &path).unwrap();
+    let report = dir.path().join("report.json");
+    let outcome = harden(&[
+        "scan",
+        "--no-progress",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    outcome.assert_report();
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("IM009"), "the history secret is reported");
+    assert!(
+        !json.contains("Secret00000007Value"),
+        "a value printed whole"
+    );
+}
