@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 /// How bad a finding is. Ordered, so `--fail-on high` means "high or critical".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -290,4 +291,113 @@ mod tests {
             r#"{"start":1,"end":1}"#
         );
     }
+}
+
+/// The gate: which findings make the run fail (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Never,
+    AtLeast(Severity),
+}
+
+impl Default for FailOn {
+    /// `high`: a high or critical finding fails the run.
+    fn default() -> FailOn {
+        FailOn::AtLeast(Severity::High)
+    }
+}
+
+impl FailOn {
+    /// `never` or a severity name.
+    pub fn parse(text: &str) -> Result<FailOn, String> {
+        if text.trim().eq_ignore_ascii_case("never") {
+            return Ok(FailOn::Never);
+        }
+        Severity::parse(text).map(FailOn::AtLeast).ok_or_else(|| {
+            format!("expected info, low, medium, high, critical or never, not {text:?}")
+        })
+    }
+
+    /// Whether this finding, on its own, fails the run: unsuppressed and at or above the threshold.
+    pub fn fails(self, finding: &Finding) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::AtLeast(threshold) => {
+                finding.suppressed.is_none() && finding.severity >= threshold
+            }
+        }
+    }
+}
+
+impl fmt::Display for FailOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailOn::Never => f.write_str("never"),
+            FailOn::AtLeast(severity) => f.write_str(severity.as_str()),
+        }
+    }
+}
+
+/// Evidence keys that describe the run, not the problem; left out of fingerprints.
+const VOLATILE_EVIDENCE: &[&str] = &["severity_override"];
+
+/// A finding's identity across runs: SHA-256 over the check ID, the location fields that name the
+/// place (not the message text, not the image archive's path or layer digest, which change on every
+/// rebuild), and the evidence. 32 hex digits.
+pub fn fingerprint(finding: &Finding) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |name: &str, value: &str| {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+        hasher.update([0]);
+    };
+    field("id", finding.id);
+    let location = &finding.location;
+    if let Some(source) = location.source {
+        field("source", source_name(source));
+        // The image is named by its archive path or reference, which moves between runs.
+        if source != SourceKind::Image {
+            if let Some(file) = &location.file {
+                field("file", normalize_path(file));
+            }
+        }
+    }
+    if let Some(path) = &location.path {
+        field("path", path);
+    }
+    if let Some(lines) = location.lines {
+        field("lines", &format!("{}-{}", lines.start, lines.end));
+    }
+    if let Some(pointer) = &location.pointer {
+        field("pointer", pointer);
+    }
+    if let Some(resource) = &location.resource {
+        field("resource", resource);
+    }
+    for (key, value) in &finding.evidence {
+        if !VOLATILE_EVIDENCE.contains(&key.as_str()) {
+            field(key, value);
+        }
+    }
+    let digest = hasher.finalize();
+    hex::encode(&digest[..16])
+}
+
+pub fn source_name(source: SourceKind) -> &'static str {
+    match source {
+        SourceKind::Image => "image",
+        SourceKind::Dockerfile => "dockerfile",
+        SourceKind::TaskDefinition => "task_definition",
+        SourceKind::Tool => "tool",
+    }
+}
+
+/// `./a/b` → `a/b`: the same file named two ways hashes the same.
+pub fn normalize_path(path: &str) -> &str {
+    let mut path = path;
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest.trim_start_matches('/');
+    }
+    path
 }

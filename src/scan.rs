@@ -1,19 +1,17 @@
 //! One scan: load every input, run every check that applies, and assemble the [`Report`].
 //! Does no printing; the CLI renders the report.
 
-use crate::checks::{self, Emitter, Run};
-use crate::config::{Config, Date};
-use crate::correlate::Joined;
-use crate::correlate::dockerfile_match;
-use crate::correlate::ignore::{self as ignores, DockerfileText};
-use crate::correlate::pairing::PairingRecord;
+use crate::checks;
+use crate::dates::Date;
 use crate::findings::{ControlResult, Finding};
+use crate::join;
 use crate::load::dockerfile::{self as dockerfile_loader, DockerfileError, DockerfileOptions};
 use crate::load::ecs::{self as ecs_load, EcsLoadError};
 use crate::load::image::{self, ImageError, ImageOptions};
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::{EcsInventory, EcsSettings};
 use crate::model::image::Image;
+use crate::policy::{self, Config};
 use crate::report::{DockerfileSummary, ImageSummary, Inputs, Report};
 
 /// What to scan. Every input is optional; any subset works.
@@ -32,7 +30,7 @@ pub struct ScanRequest {
     /// The build context directory (default: the Dockerfile's directory).
     pub context: Option<std::path::PathBuf>,
     /// How to reach registries for `docker://` images.
-    pub registry: crate::load::registry::RegistrySettings,
+    pub registry: crate::load::image::registry::RegistrySettings,
     /// `--task-def`: task-definition files or directories (every ECS input format).
     pub task_definitions: Vec<std::path::PathBuf>,
     /// `--required-tags`: ECS.13-15 `requiredTagKeys`.
@@ -109,34 +107,22 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         )?)
     };
 
-    let mut findings = Vec::new();
-    let mut controls = Vec::new();
-    let (pairing_notes, pairings) = run_checks_paired(
+    // join → checks → policy, each once.
+    let join = join::join(
         image.as_ref(),
         dockerfile.as_ref(),
         ecs.as_ref(),
         request.container.as_deref(),
-        &mut findings,
-        &mut controls,
     );
-    // The ECS loader's notes (skipped revisions, unknown values) come next, then pairing.
-    notes.extend(pairing_notes);
-    let dockerfile_match = match (&dockerfile, &image) {
-        (Some(dockerfile), Some(image)) => {
-            let matched = dockerfile_match::match_dockerfile(dockerfile, image);
-            notes.push(matched.note(&dockerfile.path, &image.source));
-            dockerfile_match::resolve_unknown_base_user(&mut findings, image, &matched);
-            Some(matched)
-        }
-        _ => None,
-    };
-    // The scanned Dockerfile's pragmas apply even where no finding points (unused ones are HD001).
-    let scanned: Vec<String> = dockerfile
-        .iter()
-        .map(|d| d.path.clone())
-        .filter(|path| path != "-")
-        .collect();
-    apply_policy(&mut findings, &request.config, &scanned, &mut notes);
+    // The ECS loader's notes (skipped revisions, unknown values) come first, then the join's.
+    notes.extend(join.notes.iter().cloned());
+    let (mut findings, controls) = checks::run(&join.joined());
+    policy::ignore::apply_policy(
+        &mut findings,
+        &request.config,
+        &dockerfile.iter().collect::<Vec<_>>(),
+        Date::today(),
+    );
     sort_findings(&mut findings);
 
     let mut report = Report {
@@ -144,8 +130,8 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
             image: image.as_ref().map(ImageSummary::of),
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
             task_definitions: ecs.as_ref().map(|e| e.inputs.clone()).unwrap_or_default(),
-            pairings,
-            dockerfile_match,
+            pairings: join.records,
+            dockerfile_match: join.dockerfile_match,
         },
         findings,
         controls,
@@ -160,39 +146,8 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     Ok(report)
 }
 
-/// Applies the policy (`correlate::ignore`): reads the raw text of every Dockerfile a finding
-/// points into, plus `dockerfiles` (the scanned ones, so their unused pragmas are reported too),
-/// for inline pragmas. A Dockerfile that cannot be read is a note, not an error: its pragmas are
-/// then not applied.
-pub fn apply_policy(
-    findings: &mut Vec<Finding>,
-    config: &Config,
-    dockerfiles: &[String],
-    notes: &mut Vec<String>,
-) {
-    let mut paths: Vec<String> = dockerfiles.to_vec();
-    for finding in findings.iter() {
-        if finding.location.source == Some(crate::findings::SourceKind::Dockerfile) {
-            if let Some(file) = &finding.location.file {
-                if !paths.contains(file) {
-                    paths.push(file.clone());
-                }
-            }
-        }
-    }
-    let mut texts = Vec::new();
-    for path in paths {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => texts.push(DockerfileText { path, text }),
-            Err(error) => notes.push(format!(
-                "inline ignore pragmas in {path} were not applied: cannot read it ({error})"
-            )),
-        }
-    }
-    ignores::apply_policy(findings, config, &texts, Date::today());
-}
-
-/// Runs every check whose input is present, pairing containers with the image by reference.
+/// Runs every check whose input is present, pairing containers with the image by reference
+/// (the join and check stages of a scan, without the policy). For tests and embedders.
 pub fn run_checks(
     image: Option<&Image>,
     dockerfile: Option<&Dockerfile>,
@@ -200,39 +155,10 @@ pub fn run_checks(
     findings: &mut Vec<Finding>,
     controls: &mut Vec<ControlResult>,
 ) {
-    run_checks_paired(image, dockerfile, ecs, None, findings, controls);
-}
-
-/// Runs every check whose input is present; `container` is `--container NAME`. Returns the
-/// pairing notes (which container was paired with the image and why, and which were not) and the
-/// same decisions as records for the report.
-pub fn run_checks_paired(
-    image: Option<&Image>,
-    dockerfile: Option<&Dockerfile>,
-    ecs: Option<&EcsInventory>,
-    container: Option<&str>,
-    findings: &mut Vec<Finding>,
-    controls: &mut Vec<ControlResult>,
-) -> (Vec<String>, Vec<PairingRecord>) {
-    let pairing = crate::correlate::pairing::pair(image, ecs, container);
-    let joined = Joined {
-        image,
-        dockerfile,
-        ecs,
-        pairs: &pairing.pairs,
-    };
-    for check in checks::all() {
-        let mut emitter = Emitter::new(check, findings, controls);
-        match check.run {
-            Run::Image(run) => image.into_iter().for_each(|i| run(i, &mut emitter)),
-            Run::Dockerfile(run) => dockerfile.into_iter().for_each(|d| run(d, &mut emitter)),
-            Run::Ecs(run) => ecs.into_iter().for_each(|e| run(e, &mut emitter)),
-            Run::Cross(run) => run(&joined, &mut emitter),
-            // HD checks read what the ignore stage found; they run in `apply_policy`.
-            Run::Tool(_) => {}
-        }
-    }
-    (pairing.notes, pairing.records)
+    let join = join::join(image, dockerfile, ecs, None);
+    let (found, statuses) = checks::run(&join.joined());
+    findings.extend(found);
+    controls.extend(statuses);
 }
 
 /// Most severe first, then by check and place, so every format is deterministic.

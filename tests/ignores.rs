@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use harden::checks::{self, Target};
-use harden::config::{Config, Date};
-use harden::correlate::ignore::{DockerfileText, apply_policy};
 use harden::findings::{Finding, LineSpan, Location, Severity};
+use harden::policy::config::{Config, Date};
+use harden::policy::ignore::apply_policy;
 
 fn im012(location: Location) -> Finding {
     let check = checks::find("IM012").expect("IM012 is registered");
@@ -46,11 +46,12 @@ fn run_fixture(path: &Path) -> Vec<Finding> {
                 end: user_line,
             },
         ))];
-        let dockerfile = DockerfileText { path: file, text };
+        let dockerfile =
+            harden::load::dockerfile::from_text(&text, &file, &Default::default()).unwrap();
         apply_policy(
             &mut findings,
             &Config::default(),
-            &[dockerfile],
+            &[&dockerfile],
             Date::today(),
         );
         findings
@@ -129,5 +130,46 @@ fn policy_overrides_suppresses_and_reports_in_one_pass() {
     assert_eq!(
         unused[0].location.lines,
         Some(LineSpan { start: 10, end: 10 })
+    );
+}
+
+/// Scans a Dockerfile given as text, as `harden scan --dockerfile` does.
+fn scan_dockerfile(text: &str) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(&path, text).unwrap();
+    let request = harden::scan::ScanRequest {
+        dockerfile: Some(path),
+        ..Default::default()
+    };
+    harden::scan::scan(&request).unwrap().findings
+}
+
+#[test]
+fn a_related_hadolint_rule_does_not_suppress_a_harden_check() {
+    // DL4006 asks for `pipefail`; DF007 is about running a download. The common pragma for the
+    // first must not hide the second.
+    let findings = scan_dockerfile(
+        "FROM alpine:3.20@sha256:0000000000000000000000000000000000000000000000000000000000000000\n# hadolint ignore=DL4006\nRUN curl -fsSL https://example.com/install.sh | sh\nUSER 10001\n",
+    );
+    let df007: Vec<&Finding> = findings.iter().filter(|f| f.id == "DF007").collect();
+    assert_eq!(df007.len(), 1, "{findings:#?}");
+    assert!(df007[0].suppressed.is_none(), "{:#?}", df007[0]);
+}
+
+#[test]
+fn an_equivalent_hadolint_rule_suppresses_and_keeps_the_reason_verbatim() {
+    let findings = scan_dockerfile(
+        "FROM alpine:3.20\n# hadolint ignore=DL3002 -- the entrypoint drops privileges, then execs\nUSER root\n",
+    );
+    let df002: Vec<&Finding> = findings.iter().filter(|f| f.id == "DF001").collect();
+    assert!(!df002.is_empty(), "{findings:#?}");
+    let suppression = df002[0]
+        .suppressed
+        .as_ref()
+        .expect("DL3002 is DF001's equivalent");
+    assert_eq!(
+        suppression.reason,
+        "the entrypoint drops privileges, then execs"
     );
 }

@@ -23,12 +23,10 @@ fn well_formed(id: &str, target: Target) -> bool {
         Target::Dockerfile => numbered("DF"),
         Target::Cross => numbered("XC"),
         Target::Tool => numbered("HD"),
-        Target::Ecs => {
-            numbered("TD")
-                || id
-                    .strip_prefix("ECS.")
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        }
+        Target::Td => numbered("TD"),
+        Target::Ecs => id
+            .strip_prefix("ECS.")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
     }
 }
 
@@ -107,6 +105,7 @@ pub fn target_dir(target: Target) -> &'static str {
         Target::Image => "image",
         Target::Dockerfile => "dockerfile",
         Target::Ecs => "ecs",
+        Target::Td => "td",
         Target::Cross => "cross",
         Target::Tool => "tool",
     }

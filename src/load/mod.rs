@@ -4,7 +4,6 @@
 pub mod dockerfile;
 pub mod ecs;
 pub mod image;
-pub mod registry;
 
 mod bounded;
 pub use bounded::{BoundedReadError, read_bounded};

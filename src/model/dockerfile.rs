@@ -28,6 +28,55 @@ pub struct Dockerfile {
     pub context: BuildContext,
     /// What the loader skipped, for the report's notes (instructions BuildKit does not know).
     pub notes: Vec<String>,
+    /// Ignore pragmas in comments (`# harden ignore=DF001`, `# hadolint ignore=DL3002`), read by
+    /// the lexer; the policy stage applies them.
+    pub pragmas: Vec<Pragma>,
+}
+
+/// Whose pragma a comment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PragmaTool {
+    Harden,
+    Hadolint,
+}
+
+impl PragmaTool {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PragmaTool::Harden => "harden",
+            PragmaTool::Hadolint => "hadolint",
+        }
+    }
+}
+
+/// One `# harden ignore=...` or `# hadolint ignore=...` comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pragma {
+    pub tool: PragmaTool,
+    /// `global ignore=`: applies to the whole file.
+    pub global: bool,
+    /// The comment's line.
+    pub line: u32,
+    /// The IDs as written (`DF001`, `DL3002`, `root-user`).
+    pub ids: Vec<String>,
+    /// What follows the ID list (`-- we need it`), as written but for the `--` marker.
+    pub reason: Option<String>,
+    /// The instruction the pragma stands above (a run of comment lines ends at it; a blank line
+    /// breaks the run, as in hadolint): its whole span, continuation lines and heredocs included.
+    /// `None` for a global pragma or one that stands above no instruction.
+    pub instruction: Option<LineSpan>,
+}
+
+impl Pragma {
+    /// How the pragma reads: `# harden global ignore=DF001,DF008`.
+    pub fn written(&self) -> String {
+        let scope = if self.global { " global" } else { "" };
+        format!(
+            "# {}{scope} ignore={}",
+            self.tool.as_str(),
+            self.ids.join(",")
+        )
+    }
 }
 
 /// The build context as far as the loader looked.

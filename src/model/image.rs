@@ -305,7 +305,7 @@ pub struct Image {
 
 /// A file whose contents a check needs; the loader keeps contents only for matching files, so memory
 /// grows with the number of files, not their size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContentRequest {
     /// One exact absolute path (`/etc/passwd`).
     Path(&'static str),
@@ -319,6 +319,11 @@ pub enum ContentRequest {
         prefix: &'static [u8],
         max_size: u64,
     },
+    /// The file a requested [`ContentRequest::Path`] reaches through a symlink or hardlink
+    /// (`/etc/passwd` → `/usr/share/base-passwd/passwd`, or `/etc` → `/usr/etc`): asked for by the
+    /// loader itself, in a second pass over the one layer that wrote it, since which file that is
+    /// is only known once every layer is applied.
+    LinkTarget(std::sync::Arc<str>),
 }
 
 #[cfg(test)]

@@ -4,4 +4,6 @@
 pub mod dockerfile;
 pub mod ecs;
 pub mod image;
+pub mod policy;
+pub mod reference;
 pub mod users;

@@ -10,9 +10,10 @@ pub mod text;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::findings::{ControlResult, Finding, Location, Severity, SourceKind};
+pub use crate::dates::{rfc3339_utc, unix_now};
+use crate::findings::{ControlResult, Finding, Location, Severity};
+pub use crate::findings::{FailOn, fingerprint, normalize_path, source_name};
 use crate::model::image::Image;
 
 /// Version of the JSON report's shape; bumped on any incompatible change (documented in the README).
@@ -63,51 +64,6 @@ impl Format {
     }
 }
 
-/// The gate: which findings make the run fail (exit 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    Never,
-    AtLeast(Severity),
-}
-
-impl Default for FailOn {
-    /// `high`: a high or critical finding fails the run.
-    fn default() -> FailOn {
-        FailOn::AtLeast(Severity::High)
-    }
-}
-
-impl FailOn {
-    /// `never` or a severity name.
-    pub fn parse(text: &str) -> Result<FailOn, String> {
-        if text.trim().eq_ignore_ascii_case("never") {
-            return Ok(FailOn::Never);
-        }
-        Severity::parse(text).map(FailOn::AtLeast).ok_or_else(|| {
-            format!("expected info, low, medium, high, critical or never, not {text:?}")
-        })
-    }
-
-    /// Whether this finding, on its own, fails the run: unsuppressed and at or above the threshold.
-    pub fn fails(self, finding: &Finding) -> bool {
-        match self {
-            FailOn::Never => false,
-            FailOn::AtLeast(threshold) => {
-                finding.suppressed.is_none() && finding.severity >= threshold
-            }
-        }
-    }
-}
-
-impl std::fmt::Display for FailOn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FailOn::Never => f.write_str("never"),
-            FailOn::AtLeast(severity) => f.write_str(severity.as_str()),
-        }
-    }
-}
-
 /// The AWS account and region ASFF findings are imported into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsTarget {
@@ -155,32 +111,6 @@ impl Default for RenderOptions {
     }
 }
 
-/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (reproducible reports,
-/// reproducible-builds.org), else the clock.
-pub fn unix_now() -> u64 {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
-}
-
-/// `2026-11-23T12:50:37Z`.
-pub fn rfc3339_utc(seconds: u64) -> String {
-    let date = crate::config::Date::from_unix_days((seconds / 86_400) as i64);
-    let in_day = seconds % 86_400;
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        in_day / 3600,
-        (in_day / 60) % 60,
-        in_day % 60
-    )
-}
-
 /// What one scan read, for the report's header.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Inputs {
@@ -195,10 +125,10 @@ pub struct Inputs {
     /// with the scanned image, and why (present when both an image and task definitions were
     /// scanned).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pairings: Vec<crate::correlate::pairing::PairingRecord>,
+    pub pairings: Vec<crate::join::pairing::PairingRecord>,
     /// Whether the Dockerfile's target stage is found in the image's build history.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dockerfile_match: Option<crate::correlate::dockerfile_match::DockerfileMatch>,
+    pub dockerfile_match: Option<crate::join::dockerfile_match::DockerfileMatch>,
 }
 
 /// The scanned image, as the report names it.
@@ -384,70 +314,6 @@ impl Report {
             })
             .collect()
     }
-}
-
-/// Evidence keys that describe the run, not the problem; left out of fingerprints.
-const VOLATILE_EVIDENCE: &[&str] = &["severity_override"];
-
-/// A finding's identity across runs: SHA-256 over the check ID, the location fields that name the
-/// place (not the message text, not the image archive's path or layer digest, which change on every
-/// rebuild), and the evidence. 32 hex digits.
-pub fn fingerprint(finding: &Finding) -> String {
-    let mut hasher = Sha256::new();
-    let mut field = |name: &str, value: &str| {
-        hasher.update(name.as_bytes());
-        hasher.update([0]);
-        hasher.update(value.as_bytes());
-        hasher.update([0]);
-    };
-    field("id", finding.id);
-    let location = &finding.location;
-    if let Some(source) = location.source {
-        field("source", source_name(source));
-        // The image is named by its archive path or reference, which moves between runs.
-        if source != SourceKind::Image {
-            if let Some(file) = &location.file {
-                field("file", normalize_path(file));
-            }
-        }
-    }
-    if let Some(path) = &location.path {
-        field("path", path);
-    }
-    if let Some(lines) = location.lines {
-        field("lines", &format!("{}-{}", lines.start, lines.end));
-    }
-    if let Some(pointer) = &location.pointer {
-        field("pointer", pointer);
-    }
-    if let Some(resource) = &location.resource {
-        field("resource", resource);
-    }
-    for (key, value) in &finding.evidence {
-        if !VOLATILE_EVIDENCE.contains(&key.as_str()) {
-            field(key, value);
-        }
-    }
-    let digest = hasher.finalize();
-    hex::encode(&digest[..16])
-}
-
-pub(crate) fn source_name(source: SourceKind) -> &'static str {
-    match source {
-        SourceKind::Image => "image",
-        SourceKind::Dockerfile => "dockerfile",
-        SourceKind::TaskDefinition => "task_definition",
-        SourceKind::Tool => "tool",
-    }
-}
-
-/// `./a/b` → `a/b`: the same file named two ways hashes the same.
-pub(crate) fn normalize_path(path: &str) -> &str {
-    let mut path = path;
-    while let Some(rest) = path.strip_prefix("./") {
-        path = rest.trim_start_matches('/');
-    }
-    path
 }
 
 /// A location on one line, for formats that show one string.

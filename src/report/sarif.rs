@@ -169,6 +169,7 @@ fn target_tag(check: &Check) -> &'static str {
         checks::Target::Image => "image",
         checks::Target::Dockerfile => "dockerfile",
         checks::Target::Ecs => "ecs",
+        checks::Target::Td => "ecs",
         checks::Target::Cross => "cross-source",
         checks::Target::Tool => "harden",
     }

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use harden::checks;
-use harden::config::{Config, Date};
-use harden::correlate::ignore::{DockerfileText, apply_policy};
 use harden::findings::{
     ControlResult, ControlStatus, Finding, LineSpan, Location, Offender, ResourceRef, Severity,
 };
+use harden::policy::config::{Config, Date};
+use harden::policy::ignore::apply_policy;
 use harden::report::{ImageSummary, Inputs, Report};
 
 pub const DOCKERFILE: &str = "FROM alpine:3.20\n# harden ignore=IM012 -- reviewed: ECS runs its own health check\nUSER root\n# harden ignore=IM012\nRUN apk add --no-cache curl\n";
@@ -81,11 +81,9 @@ pub fn sample_report(dir: &Path) -> Report {
         ),
     ];
     let config = Config::parse(CONFIG, &config_path.display().to_string()).unwrap();
-    let texts = [DockerfileText {
-        path: dockerfile.clone(),
-        text: DOCKERFILE.to_string(),
-    }];
-    apply_policy(&mut findings, &config, &texts, Date::today());
+    let parsed =
+        harden::load::dockerfile::from_text(DOCKERFILE, &dockerfile, &Default::default()).unwrap();
+    apply_policy(&mut findings, &config, &[&parsed], Date::today());
     harden::scan::sort_findings(&mut findings);
 
     let resource = ResourceRef {

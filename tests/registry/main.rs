@@ -10,8 +10,8 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use harden::load::registry::client::sha256_digest;
-use harden::load::registry::{
+use harden::load::image::registry::client::sha256_digest;
+use harden::load::image::registry::{
     Credential, CredentialStore, Reference, RegistryClient, RegistrySettings, RetryPolicy, Secret,
 };
 use harness::{Registry, RegistryAuth, TokenField, TokenServer};

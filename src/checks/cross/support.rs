@@ -2,9 +2,9 @@
 //! with, and whether a program it names exists in the image. Not a check.
 
 use crate::checks::Emitter;
-use crate::correlate::Joined;
-use crate::correlate::pairing::Pairing;
 use crate::findings::Location;
+use crate::join::Joined;
+use crate::join::pairing::Pairing;
 use crate::model::ecs::{Container, Origin, Value};
 use crate::model::image::Image;
 
@@ -27,7 +27,6 @@ pub fn for_each_pair(
 pub fn container_location(pair: &Pairing, origin: &Origin) -> Location {
     origin.location(&pair.task_definition.resource)
 }
-
 
 /// The user spec a paired container runs with and where it came from: the task definition's
 /// `user` when set (it overrides the image's `USER`), else the image config's. `None` when the

@@ -1,11 +1,11 @@
 //! XC001 effective-root-user: the user a paired container really runs as (task definition `user`
 //! over the image's USER, resolved through the image's /etc/passwd) is root.
 
-use crate::checks::Emitter;
-use crate::correlate::Joined;
 use super::support::{container_location, effective_user_spec, for_each_pair};
-use crate::correlate::pairing::Pairing;
-use crate::findings::{Location, Severity};
+use crate::checks::Emitter;
+use crate::findings::Location;
+use crate::join::Joined;
+use crate::join::pairing::Pairing;
 use crate::model::image::{ContentRequest, Image};
 
 crate::declare_check! {
@@ -14,9 +14,8 @@ crate::declare_check! {
     /// the task definition's `user` when set (it overrides the image's `USER`), else the image
     /// config's `User` (empty means root). Names are resolved through the image's `/etc/passwd` and
     /// `/etc/group` as the runtime does. Reports the effective uid:gid and where it came from when
-    /// the uid is 0. When the image runs as non-root but the task definition sets no `user`, it
-    /// reports an info finding: ECS.20 still fails (it reads only the task definition), and the fix
-    /// is to set `user` to the image's numeric uid.
+    /// the uid is 0. A container that runs as non-root is never reported here (XC008 says when the
+    /// task definition should repeat the image's non-root user so ECS.20 passes).
     ///
     /// ## Why is this bad?
     /// ECS.20 and the image checks each see half the picture: `"user": "app"` can map to uid 0 in
@@ -27,16 +26,20 @@ crate::declare_check! {
     /// Image `USER app` with `/etc/passwd` line `app:x:0:0::/app:/bin/sh`, container definition
     /// `{"name": "app", "image": "app:1.0"}` → runs as 0:0. Fix: a non-root passwd entry and
     /// `"user": "10001"`.
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 4.1 · AWS Security Hub ECS.20 · hadolint DL3002 · dockle CIS-DI-0001 ·
-    /// trivy DS002 · checkov CKV_DOCKER_3
     EffectiveRootUser {
         id: "XC001",
         name: "effective-root-user",
         severity: High,
         target: Cross,
         wants: [ContentRequest::Path("/etc/passwd"), ContentRequest::Path("/etc/group")],
+        references: {
+            cis: ["4.1"],
+            security_hub: ["ECS.20"],
+            dockle: ["CIS-DI-0001"],
+            trivy: ["DS002"],
+            checkov: ["CKV_DOCKER_3"],
+            see_also: ["hadolint DL3002"],
+        },
         run: check,
     }
 }
@@ -67,28 +70,16 @@ fn check_pair(image: &Image, pair: &Pairing, out: &mut Emitter) {
                 "container {} runs as root ({}) from the {source}{}",
                 container.label(),
                 resolved.uid_gid(),
-                if spec.is_empty() { String::new() } else { format!(" {spec:?}") }
+                if spec.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {spec:?}")
+                }
             ),
             location,
         )
         .with_evidence("effective_user", resolved.uid_gid())
         .with_evidence("user_spec", spec.clone())
-        .with_evidence("source", source)
-        .with_evidence("resolution", resolved.explanation())
-        .with_evidence("pairing", pair.reason.clone())
-        .with_related(Location::image(&image.source));
-    } else if container.user.is_absent() {
-        out.finding(
-            format!(
-                "container {} runs as non-root {} from the image USER {spec:?}, but the task definition sets no `user`, so ECS.20 fails: set \"user\": \"{}\"",
-                container.label(),
-                resolved.uid_gid(),
-                resolved.uid
-            ),
-            location,
-        )
-        .with_severity(Severity::Info)
-        .with_evidence("effective_user", resolved.uid_gid())
         .with_evidence("source", source)
         .with_evidence("resolution", resolved.explanation())
         .with_evidence("pairing", pair.reason.clone())

@@ -3,9 +3,9 @@
 
 use super::support::container_location;
 use crate::checks::Emitter;
-use crate::correlate::Joined;
-use crate::correlate::pairing::Pairing;
 use crate::findings::Location;
+use crate::join::Joined;
+use crate::join::pairing::Pairing;
 use crate::model::ecs::Value;
 use crate::model::image::Image;
 
@@ -30,15 +30,18 @@ crate::declare_check! {
     /// `{"name": "app", "privileged": true}`. Fix: drop `privileged` and added capabilities, remove
     /// the setuid bits (`RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +`), or set
     /// `"dockerSecurityOptions": ["no-new-privileges"]`.
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.4, 5.3, 5.25, 4.8 · AWS Security Hub ECS.4 · dockle CIS-DI-0008 ·
-    /// trivy AVD-DS (none for the join) · checkov CKV_AWS_97 (privileged) · hadolint (none)
     PrivilegedWithSetuid {
         id: "XC002",
         name: "privileged-with-setuid",
         severity: Critical,
         target: Cross,
+        references: {
+            cis: ["5.4, 5.3, 5.25, 4.8"],
+            security_hub: ["ECS.4"],
+            dockle: ["CIS-DI-0008"],
+            trivy: ["AVD-DS (none for the join)"],
+            checkov: ["CKV_AWS_97 (privileged)"],
+        },
         run: check,
     }
 }
@@ -137,5 +140,9 @@ fn check_pair(image: &Image, elevating: &[String], pair: &Pairing, out: &mut Emi
     if !powerful.is_empty() {
         finding.with_evidence("added_capabilities", powerful.join(" "));
     }
-    finding.with_related(Location::image_file(&image.source, elevating[0].clone(), None));
+    finding.with_related(Location::image_file(
+        &image.source,
+        elevating[0].clone(),
+        None,
+    ));
 }

@@ -3,7 +3,7 @@
 
 use super::support::{container_location, image_config_location};
 use crate::checks::Emitter;
-use crate::correlate::Joined;
+use crate::join::Joined;
 
 crate::declare_check! {
     /// ## What it does
@@ -24,16 +24,19 @@ crate::declare_check! {
     /// Image `HEALTHCHECK CMD ["/app/server", "--health"]`, container definition
     /// `{"name": "app", "image": "app:1.0"}`. Fix: `"healthCheck": {"command": ["CMD",
     /// "/app/server", "--health"]}` (ECS takes the same form as the image config).
-    ///
-    /// ## References
-    /// Amazon ECS Developer Guide, "HealthCheck" (container definition parameters) · CIS Docker
-    /// Benchmark 4.6 · hadolint (none) · dockle CIS-DI-0006 (image side only) · checkov
-    /// CKV_DOCKER_2 (Dockerfile side only)
     HealthcheckNotCarried {
         id: "XC003",
         name: "healthcheck-not-carried",
         severity: Low,
         target: Cross,
+        references: {
+            cis: ["4.6"],
+            dockle: ["CIS-DI-0006 (image side only)"],
+            checkov: ["CKV_DOCKER_2 (Dockerfile side only)"],
+            see_also: [
+                "Amazon ECS Developer Guide, \"HealthCheck\" (container definition parameters)",
+            ],
+        },
         run: check,
     }
 }

@@ -2,11 +2,13 @@
 //! somewhere the task definition does not mount; or a writable one where the image needs no
 //! writes (an easy fix for ECS.5).
 
-use super::support::{container_location, effective_user_spec, image_config_location, for_each_pair};
+use super::support::{
+    container_location, effective_user_spec, for_each_pair, image_config_location,
+};
 use crate::checks::Emitter;
-use crate::correlate::Joined;
-use crate::correlate::pairing::Pairing;
 use crate::findings::Severity;
+use crate::join::Joined;
+use crate::join::pairing::Pairing;
 use crate::model::ecs::{Container, Field, List, Value};
 use crate::model::image::{Image, normalize_path};
 use crate::model::users::parse_passwd;
@@ -45,10 +47,6 @@ crate::declare_check! {
     /// `/data`. Fix: a task `volume` and `"mountPoints": [{"sourceVolume": "data",
     /// "containerPath": "/data"}]`, or `"linuxParameters": {"tmpfs": [{"containerPath": "/data",
     /// "size": 64}]}` for scratch data (EC2 only; Fargate has no tmpfs).
-    ///
-    /// ## References
-    /// AWS Security Hub ECS.5 · CIS Docker Benchmark 5.12 · checkov CKV_AWS_43 · dockle (none) ·
-    /// hadolint (none) · Amazon ECS Developer Guide, "Bind mounts" and `tmpfs`
     ReadonlyRootfsMismatch {
         id: "XC004",
         name: "readonly-rootfs-mismatch",
@@ -58,6 +56,12 @@ crate::declare_check! {
             crate::model::image::ContentRequest::Path("/etc/passwd"),
             crate::model::image::ContentRequest::Path("/etc/group"),
         ],
+        references: {
+            cis: ["5.12"],
+            security_hub: ["ECS.5"],
+            checkov: ["CKV_AWS_43"],
+            see_also: ["Amazon ECS Developer Guide, \"Bind mounts\" and `tmpfs`"],
+        },
         run: check,
     }
 }
@@ -160,10 +164,7 @@ fn writable_paths(image: &Image, uid: i64, home: Option<&str>) -> Vec<WritablePa
             && entry.mode & 0o200 != 0
             && i64::try_from(entry.uid) == Ok(uid)
             && Some(path) != home;
-        if !prepared
-            || owned.iter().any(|above| covers(above, path))
-            || holds_files(image, path)
-        {
+        if !prepared || owned.iter().any(|above| covers(above, path)) || holds_files(image, path) {
             continue;
         }
         owned.push(path);
@@ -204,7 +205,11 @@ fn passwd_home(image: &Image, uid: i64) -> Option<String> {
 /// The container paths of `mountPoints` and `tmpfs`; `None` when either list cannot be known.
 fn mounted_paths(container: &Container) -> Option<Vec<String>> {
     let mut paths = Vec::new();
-    known_items(&container.mount_points, |mount| &mount.container_path, &mut paths)?;
+    known_items(
+        &container.mount_points,
+        |mount| &mount.container_path,
+        &mut paths,
+    )?;
     match &container.linux_parameters.value {
         Value::Known(parameters) => {
             known_items(&parameters.tmpfs, |mount| &mount.container_path, &mut paths)?

@@ -3,11 +3,11 @@
 
 use super::support::{container_location, for_each_pair};
 use crate::checks::Emitter;
-use crate::correlate::Joined;
-use crate::correlate::pairing::Pairing;
 use crate::findings::{Location, Severity};
-use crate::load::registry::reference::Reference;
+use crate::join::Joined;
+use crate::join::pairing::Pairing;
 use crate::model::image::Image;
+use crate::model::reference::Reference;
 
 crate::declare_check! {
     /// ## What it does
@@ -35,16 +35,19 @@ crate::declare_check! {
     /// `{"image": "registry.example.com/app:1.0"}`. Fix: `"image":
     /// "registry.example.com/app@sha256:4f..."` (or `app:1.0@sha256:4f...`, where the tag is
     /// only a label).
-    ///
-    /// ## References
-    /// AWS ECS best practices, "Use immutable tags / image digests" · ECR image tag immutability ·
-    /// CIS Docker Benchmark 4.2 (trusted base images) · hadolint DL3007 (`latest`, Dockerfile
-    /// side) · dockle (none) · checkov (none)
     ImageReferenceDrift {
         id: "XC005",
         name: "image-reference-drift",
         severity: Medium,
         target: Cross,
+        references: {
+            cis: ["4.2 (trusted base images)"],
+            see_also: [
+                "AWS ECS best practices, \"Use immutable tags / image digests\"",
+                "ECR image tag immutability",
+                "hadolint DL3007 (`latest`, Dockerfile side)",
+            ],
+        },
         run: check,
     }
 }

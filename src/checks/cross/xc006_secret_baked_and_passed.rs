@@ -1,10 +1,10 @@
 //! XC006 secret-baked-and-passed: a credential both baked into the image's ENV and given by the
 //! task definition, or moved to `secrets` in the task while the image still carries it.
 
-use super::support::{container_location, image_config_location, for_each_pair};
+use super::support::{container_location, for_each_pair, image_config_location};
 use crate::checks::Emitter;
-use crate::correlate::Joined;
-use crate::correlate::pairing::Pairing;
+use crate::join::Joined;
+use crate::join::pairing::Pairing;
 use crate::model::image::Image;
 use crate::secrets;
 
@@ -35,15 +35,17 @@ crate::declare_check! {
     /// Image `ENV DB_PASSWORD=s3cr3t-value`, container `"secrets": [{"name": "DB_PASSWORD",
     /// "valueFrom": "arn:aws:secretsmanager:...:secret:db"}]`. Fix: remove the `ENV` (pass build
     /// secrets with `RUN --mount=type=secret`), rebuild, and rotate the credential: it has shipped.
-    ///
-    /// ## References
-    /// AWS Security Hub ECS.8 · CIS Docker Benchmark 4.10 · hadolint (none; see DF004) · dockle
-    /// CIS-DI-0010 · trivy secret scanning · checkov (none for the join)
     SecretBakedAndPassed {
         id: "XC006",
         name: "secret-baked-and-passed",
         severity: High,
         target: Cross,
+        references: {
+            cis: ["4.10"],
+            security_hub: ["ECS.8"],
+            dockle: ["CIS-DI-0010"],
+            trivy: ["secret scanning"],
+        },
         run: check,
     }
 }

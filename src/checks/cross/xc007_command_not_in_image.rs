@@ -3,9 +3,9 @@
 
 use super::support::{container_location, find_program};
 use crate::checks::Emitter;
-use crate::correlate::Joined;
-use crate::correlate::pairing::Pairing;
 use crate::findings::{Location, Severity};
+use crate::join::Joined;
+use crate::join::pairing::Pairing;
 use crate::model::ecs::{EcsInventory, Value};
 use crate::model::image::Image;
 
@@ -38,16 +38,17 @@ crate::declare_check! {
     /// Distroless image, `"healthCheck": {"command": ["CMD-SHELL", "curl -f localhost/ ||
     /// exit 1"]}`. Fix: `["CMD", "/app/server", "--health"]` with a health mode in the app, or a
     /// static health-check binary in the image.
-    ///
-    /// ## References
-    /// Amazon ECS Developer Guide, "HealthCheck" and "Monitor Amazon ECS containers with ECS
-    /// Exec" (prerequisites) · moby `daemon/health.go` (`CMD-SHELL` and `Shell`) · hadolint
-    /// (none) · dockle (none) · checkov (none)
     CommandNotInImage {
         id: "XC007",
         name: "command-not-in-image",
         severity: Medium,
         target: Cross,
+        references: {
+            see_also: [
+                "Amazon ECS Developer Guide, \"HealthCheck\" and \"Monitor Amazon ECS containers with ECS Exec\" (prerequisites)",
+                "moby `daemon/health.go` (`CMD-SHELL` and `Shell`)",
+            ],
+        },
         run: check,
     }
 }
@@ -94,7 +95,11 @@ fn check_health_check(image: &Image, pair: &Pairing, out: &mut Emitter) {
             let Some(name) = program.as_str() else {
                 return;
             };
-            (name.to_string(), format!("CMD runs {name}"), &program.origin)
+            (
+                name.to_string(),
+                format!("CMD runs {name}"),
+                &program.origin,
+            )
         }
         _ => return,
     };

@@ -31,7 +31,10 @@ impl Command {
         let mut words = self.words.as_slice();
         while let Some(first) = words.first() {
             let name = base_name(first);
-            if !matches!(name, "sudo" | "env" | "exec" | "nohup" | "time" | "command" | "doas") {
+            if !matches!(
+                name,
+                "sudo" | "env" | "exec" | "nohup" | "time" | "command" | "doas"
+            ) {
                 break;
             }
             words = &words[1..];
@@ -74,10 +77,7 @@ pub fn commands(text: &str) -> Vec<Command> {
     };
     let mut finish_command = |words: &mut Vec<String>, piped: bool| {
         let mut taken = std::mem::take(words);
-        let assignments = taken
-            .iter()
-            .take_while(|w| is_assignment(w))
-            .count();
+        let assignments = taken.iter().take_while(|w| is_assignment(w)).count();
         taken.drain(..assignments);
         if !taken.is_empty() {
             commands.push(Command {
@@ -162,9 +162,7 @@ pub fn commands(text: &str) -> Vec<Command> {
 fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {
         !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit())
     })
 }
@@ -202,11 +200,20 @@ mod tests {
 
     #[test]
     fn splits_pipelines_and_lists() {
-        let found = commands("A=1 curl -fsSL 'https://x' | sudo -E bash -s && echo \"a b\" || true; x\n# c\ny");
+        let found = commands(
+            "A=1 curl -fsSL 'https://x' | sudo -E bash -s && echo \"a b\" || true; x\n# c\ny",
+        );
         let words: Vec<_> = found.iter().map(|c| c.words.join(" ")).collect();
         assert_eq!(
             words,
-            ["curl -fsSL https://x", "sudo -E bash -s", "echo a b", "true", "x", "y"]
+            [
+                "curl -fsSL https://x",
+                "sudo -E bash -s",
+                "echo a b",
+                "true",
+                "x",
+                "y"
+            ]
         );
         assert!(found[1].piped && !found[2].piped);
         assert_eq!(found[1].unwrapped_program(), Some("bash"));

@@ -49,10 +49,8 @@ impl Verdict {
         container: Option<&Container>,
         message: impl Into<String>,
     ) {
-        self.failed.push((
-            offender(origin, container, message.into()),
-            origin.clone(),
-        ));
+        self.failed
+            .push((offender(origin, container, message.into()), origin.clone()));
     }
 
     /// One field cannot be judged offline (unknown) or is invalid.

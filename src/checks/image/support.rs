@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use crate::findings::Location;
 use crate::model::image::{DEFAULT_PATH, Entry, Image};
 
-
 /// A per-file location: the image, the absolute path, the layer that wrote it and its diff id.
 pub fn file_location(image: &Image, path: &str, layer: usize) -> Location {
     let mut location = Location::image_file(&image.source, path, Some(layer));
@@ -87,7 +86,9 @@ pub struct Executable<'a> {
 pub fn busybox_binaries<'a>(found: &'a [Executable<'_>]) -> BTreeSet<&'a str> {
     found
         .iter()
-        .filter(|e| e.name.starts_with("busybox") || base_name(&e.resolves_to).starts_with("busybox"))
+        .filter(|e| {
+            e.name.starts_with("busybox") || base_name(&e.resolves_to).starts_with("busybox")
+        })
         .map(|e| e.resolves_to.as_str())
         .collect()
 }
@@ -103,7 +104,11 @@ pub fn executables(image: &Image) -> Vec<Executable<'_>> {
     let tree = &image.filesystem;
     let mut found = Vec::new();
     for dir in search_dirs(image) {
-        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
+        let prefix = if dir == "/" {
+            "/".to_string()
+        } else {
+            format!("{dir}/")
+        };
         let children = tree
             .entries
             .range(prefix.clone()..)
@@ -229,7 +234,10 @@ mod tests {
             ("/opt/venv/bin", dir(0o755)),
             ("/opt/venv/bin/pip", file(0o755, "")),
         ]);
-        image.config.env.push("PATH=/opt/venv/bin:/usr/bin:/bin".to_string());
+        image
+            .config
+            .env
+            .push("PATH=/opt/venv/bin:/usr/bin:/bin".to_string());
         let found = executables(&image);
         let names: Vec<(&str, &str)> = found
             .iter()
@@ -243,6 +251,9 @@ mod tests {
                 ("/usr/bin/sh", "/usr/bin/busybox"),
             ]
         );
-        assert_eq!(busybox_binaries(&found).into_iter().collect::<Vec<_>>(), ["/usr/bin/busybox"]);
+        assert_eq!(
+            busybox_binaries(&found).into_iter().collect::<Vec<_>>(),
+            ["/usr/bin/busybox"]
+        );
     }
 }

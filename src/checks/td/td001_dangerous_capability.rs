@@ -1,6 +1,6 @@
 //! TD001 dangerous-capability: a container adds a dangerous Linux capability (or one ECS does not know).
 
-use super::support::{evaluated, location, normalize_capability, ECS_CAPABILITIES};
+use super::support::{ECS_CAPABILITIES, evaluated, location, normalize_capability};
 use crate::checks::Emitter;
 use crate::model::ecs::EcsInventory;
 
@@ -23,15 +23,17 @@ crate::declare_check! {
     /// {"linuxParameters": {"capabilities": {"add": ["SYS_ADMIN"]}}}
     /// ```
     /// Fix: drop `ALL` and add back only what the process needs (often nothing, or `NET_BIND_SERVICE`).
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.3 · AWS ECS best practices (capabilities) · checkov CKV_K8S_39 (Kubernetes
-    /// equivalent) · trivy KSV005 (Kubernetes SYS_ADMIN) · not an AWS Security Hub control
     DangerousCapability {
         id: "TD001",
         name: "dangerous-capability",
         severity: High,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["5.3"],
+            trivy: ["KSV005 (Kubernetes SYS_ADMIN)"],
+            checkov: ["CKV_K8S_39 (Kubernetes equivalent)"],
+            see_also: ["AWS ECS best practices (capabilities)", "not an AWS Security Hub control"],
+        },
         run: check,
     }
 }
@@ -39,10 +41,16 @@ crate::declare_check! {
 /// Capabilities that grant host-level power (reference §4).
 const DANGEROUS: &[(&str, &str)] = &[
     ("ALL", "every capability: equivalent to privileged"),
-    ("SYS_ADMIN", "mount, namespaces, BPF: near-root and the classic escape vector"),
+    (
+        "SYS_ADMIN",
+        "mount, namespaces, BPF: near-root and the classic escape vector",
+    ),
     ("SYS_MODULE", "load kernel modules: host compromise"),
     ("SYS_PTRACE", "read or inject into other processes"),
-    ("DAC_READ_SEARCH", "open_by_handle_at: the shocker host-file-read escape"),
+    (
+        "DAC_READ_SEARCH",
+        "open_by_handle_at: the shocker host-file-read escape",
+    ),
     ("NET_ADMIN", "reconfigure interfaces, iptables and routes"),
     ("SYS_RAWIO", "raw I/O ports and devices"),
     ("SYS_BOOT", "reboot the host"),
@@ -73,7 +81,10 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
                     .with_evidence("capability", name);
                 } else if !ECS_CAPABILITIES.contains(&normalized.as_str()) {
                     out.finding(
-                        format!("container {} adds {name:?}, which is not a capability ECS accepts", container.label()),
+                        format!(
+                            "container {} adds {name:?}, which is not a capability ECS accepts",
+                            container.label()
+                        ),
                         location(td, &added.origin),
                     )
                     .with_severity(crate::findings::Severity::Low);

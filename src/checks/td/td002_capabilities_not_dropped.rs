@@ -20,15 +20,17 @@ crate::declare_check! {
     /// {"name": "app", "image": "nginx:1.27"}
     /// ```
     /// Fix: `"linuxParameters": {"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}}`.
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.3 · checkov CKV_K8S_37 (Kubernetes equivalent) · trivy KSV003 (Kubernetes)
-    /// · not an AWS Security Hub control
     CapabilitiesNotDropped {
         id: "TD002",
         name: "capabilities-not-dropped",
         severity: Low,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["5.3"],
+            trivy: ["KSV003 (Kubernetes)"],
+            checkov: ["CKV_K8S_37 (Kubernetes equivalent)"],
+            see_also: ["not an AWS Security Hub control"],
+        },
         run: check,
     }
 }
@@ -46,10 +48,16 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
                     .any(|d| d.as_str().is_some_and(|d| normalize_capability(d) == "ALL"))
             });
             let unknown = container.linux_parameters.undecidable().is_some()
-                || container.linux_parameters.known().is_some_and(|p| p.capabilities_drop.undecidable().is_some());
+                || container
+                    .linux_parameters
+                    .known()
+                    .is_some_and(|p| p.capabilities_drop.undecidable().is_some());
             if !drops_all && !unknown {
                 out.finding(
-                    format!("container {} does not drop ALL capabilities", container.label()),
+                    format!(
+                        "container {} does not drop ALL capabilities",
+                        container.label()
+                    ),
                     location(td, &container.origin),
                 );
             }

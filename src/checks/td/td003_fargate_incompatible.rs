@@ -21,15 +21,17 @@ crate::declare_check! {
     ///  "containerDefinitions": [{"name": "app", "linuxParameters": {"capabilities": {"add": ["NET_ADMIN"]}}}]}
     /// ```
     /// Fix: remove the setting, or run on EC2.
-    ///
-    /// ## References
-    /// AWS ECS API reference (KernelCapabilities, ContainerDefinition.privileged, LinuxParameters.devices,
-    /// HostVolumeProperties, TaskDefinition.ipcMode/pidMode) · not an AWS Security Hub control
     FargateIncompatible {
         id: "TD003",
         name: "fargate-incompatible",
         severity: Medium,
-        target: Ecs,
+        target: Td,
+        references: {
+            see_also: [
+                "AWS ECS API reference (KernelCapabilities, ContainerDefinition.privileged, LinuxParameters.devices, HostVolumeProperties, TaskDefinition.ipcMode/pidMode)",
+                "not an AWS Security Hub control",
+            ],
+        },
         run: check,
     }
 }
@@ -43,19 +45,28 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
             out.finding(format!("Fargate rejects {message}"), location(td, origin));
         };
         if td.ipc_mode.known().is_some() {
-            report(format!("ipcMode {}", td.ipc_mode.as_str().unwrap_or_default()), &td.ipc_mode.origin);
+            report(
+                format!("ipcMode {}", td.ipc_mode.as_str().unwrap_or_default()),
+                &td.ipc_mode.origin,
+            );
         }
         if td.pid_mode.as_str() == Some("host") {
             report("pidMode host".into(), &td.pid_mode.origin);
         }
         for volume in td.volumes.items() {
             if let Some(path) = volume.host_source_path.as_str() {
-                report(format!("the host volume {path}"), &volume.host_source_path.origin);
+                report(
+                    format!("the host volume {path}"),
+                    &volume.host_source_path.origin,
+                );
             }
         }
         for container in td.containers.items() {
             if container.privileged.known() == Some(&true) {
-                report(format!("privileged (container {})", container.label()), &container.privileged.origin);
+                report(
+                    format!("privileged (container {})", container.label()),
+                    &container.privileged.origin,
+                );
             }
             let Some(parameters) = container.linux_parameters.known() else {
                 continue;
@@ -64,11 +75,20 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
                 if let Some(name) = added.as_str()
                     && normalize_capability(name) != "SYS_PTRACE"
                 {
-                    report(format!("adding {name} (container {}; only SYS_PTRACE may be added)", container.label()), &added.origin);
+                    report(
+                        format!(
+                            "adding {name} (container {}; only SYS_PTRACE may be added)",
+                            container.label()
+                        ),
+                        &added.origin,
+                    );
                 }
             }
             if !parameters.devices.items().is_empty() {
-                report(format!("devices (container {})", container.label()), &parameters.devices.origin);
+                report(
+                    format!("devices (container {})", container.label()),
+                    &parameters.devices.origin,
+                );
             }
         }
     }

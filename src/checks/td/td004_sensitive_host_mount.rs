@@ -2,8 +2,8 @@
 
 use super::support::{evaluated, location};
 use crate::checks::Emitter;
-use crate::model::ecs::EcsInventory;
 use crate::findings::Severity;
+use crate::model::ecs::EcsInventory;
 
 crate::declare_check! {
     /// ## What it does
@@ -22,33 +22,52 @@ crate::declare_check! {
     /// {"volumes": [{"name": "docker", "host": {"sourcePath": "/var/run/docker.sock"}}]}
     /// ```
     /// Fix: remove the host volume, or mount a narrow, non-sensitive path read-only.
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.5 and 5.31 · checkov CKV_K8S_27 (docker.sock, Kubernetes) · trivy KSV006
-    /// (Kubernetes) · Security Hub exposure finding trait "host filesystem access" · not an AWS Security
-    /// Hub control
     SensitiveHostMount {
         id: "TD004",
         name: "sensitive-host-mount",
         severity: High,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["5.5 and 5.31"],
+            trivy: ["KSV006 (Kubernetes)"],
+            checkov: ["CKV_K8S_27 (docker.sock, Kubernetes)"],
+            see_also: [
+                "Security Hub exposure finding trait \"host filesystem access\"",
+                "not an AWS Security Hub control",
+            ],
+        },
         run: check,
     }
 }
 
 /// Host paths whose mount exposes the host (reference §1.4, CIS Docker 5.5).
 const SENSITIVE: &[&str] = &[
-    "/var/run/docker.sock", "/run/docker.sock", "/run/containerd", "/var/lib/docker", "/proc",
-    "/sys", "/dev", "/etc", "/root", "/boot", "/lib/modules", "/var/run", "/run", "/home",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/run/containerd",
+    "/var/lib/docker",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/etc",
+    "/root",
+    "/boot",
+    "/lib/modules",
+    "/var/run",
+    "/run",
+    "/home",
     "/var/log",
 ];
 
 fn is_sensitive(path: &str) -> bool {
     let path = path.trim_end_matches('/');
     path.is_empty()
-        || SENSITIVE
-            .iter()
-            .any(|s| path == *s || path.strip_prefix(s).is_some_and(|rest| rest.starts_with('/')))
+        || SENSITIVE.iter().any(|s| {
+            path == *s
+                || path
+                    .strip_prefix(s)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
 }
 
 fn check(inventory: &EcsInventory, out: &mut Emitter) {
@@ -66,10 +85,22 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
                 .items()
                 .iter()
                 .flat_map(|c| {
-                    c.mount_points.items().iter().filter(|m| m.source_volume.as_str() == Some(name)).map(move |m| {
-                        let mode = if m.read_only.known() == Some(&true) { "read-only" } else { "read-write" };
-                        format!("{} at {} ({mode})", c.label(), m.container_path.as_str().unwrap_or("?"))
-                    })
+                    c.mount_points
+                        .items()
+                        .iter()
+                        .filter(|m| m.source_volume.as_str() == Some(name))
+                        .map(move |m| {
+                            let mode = if m.read_only.known() == Some(&true) {
+                                "read-only"
+                            } else {
+                                "read-write"
+                            };
+                            format!(
+                                "{} at {} ({mode})",
+                                c.label(),
+                                m.container_path.as_str().unwrap_or("?")
+                            )
+                        })
                 })
                 .collect();
             let finding = out.finding(

@@ -17,15 +17,17 @@ crate::declare_check! {
     /// {"family": "web", "ipcMode": "host"}
     /// ```
     /// Fix: remove `ipcMode` (or use `task`/`none`).
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.16 · checkov CKV_K8S_19 (Kubernetes hostIPC) · trivy KSV008 (Kubernetes) ·
-    /// not an AWS Security Hub control
     HostIpcMode {
         id: "TD005",
         name: "host-ipc-mode",
         severity: High,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["5.16"],
+            trivy: ["KSV008 (Kubernetes)"],
+            checkov: ["CKV_K8S_19 (Kubernetes hostIPC)"],
+            see_also: ["not an AWS Security Hub control"],
+        },
         run: check,
     }
 }
@@ -33,7 +35,10 @@ crate::declare_check! {
 fn check(inventory: &EcsInventory, out: &mut Emitter) {
     for td in evaluated(inventory) {
         if td.ipc_mode.as_str() == Some("host") {
-            out.finding("ipcMode is host: the task shares the host's IPC namespace", location(td, &td.ipc_mode.origin));
+            out.finding(
+                "ipcMode is host: the task shares the host's IPC namespace",
+                location(td, &td.ipc_mode.origin),
+            );
         }
     }
 }

@@ -19,14 +19,15 @@ crate::declare_check! {
     /// {"linuxParameters": {"devices": [{"hostPath": "/dev/sda", "containerPath": "/dev/xvda"}]}}
     /// ```
     /// Fix: remove the device, or use the narrowest device with `permissions: ["read"]`.
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.18 · not an AWS Security Hub control · checkov/trivy (none for ECS)
     HostDevice {
         id: "TD006",
         name: "host-device",
         severity: Medium,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["5.18"],
+            see_also: ["not an AWS Security Hub control"],
+        },
         run: check,
     }
 }

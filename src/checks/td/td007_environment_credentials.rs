@@ -23,28 +23,37 @@ crate::declare_check! {
     /// {"environment": [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}]}
     /// ```
     /// Fix: `"secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:..."}]`.
-    ///
-    /// ## References
-    /// Security Hub exposure finding "cleartext credentials in environment variables" · trivy AWS-0036 ·
-    /// prowler `ecs_task_definitions_no_environment_secrets` · checkov CKV_SECRET_* (generic) · not an
-    /// AWS Security Hub control
     EnvironmentCredentials {
         id: "TD007",
         name: "environment-credentials",
         severity: High,
-        target: Ecs,
+        target: Td,
+        references: {
+            trivy: ["AWS-0036"],
+            checkov: ["CKV_SECRET_* (generic)"],
+            see_also: [
+                "Security Hub exposure finding \"cleartext credentials in environment variables\"",
+                "prowler `ecs_task_definitions_no_environment_secrets`",
+                "not an AWS Security Hub control",
+            ],
+        },
         run: check,
     }
 }
 
 /// Left to ECS.8, which matches them exactly whatever the value.
-const ECS8_KEYS: [&str; 3] = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"];
+const ECS8_KEYS: [&str; 3] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "ECS_ENGINE_AUTH_DATA",
+];
 
 fn check(inventory: &EcsInventory, out: &mut Emitter) {
     for td in evaluated(inventory) {
         for container in td.containers.items() {
             for variable in container.environment.items() {
-                let (Some(name), Some(value)) = (variable.name.as_str(), variable.value.as_str()) else {
+                let (Some(name), Some(value)) = (variable.name.as_str(), variable.value.as_str())
+                else {
                     continue;
                 };
                 if ECS8_KEYS.contains(&name) {
@@ -54,7 +63,11 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
                     continue;
                 };
                 out.finding(
-                    format!("container {}: environment variable {name} holds a credential ({})", container.label(), secret.reason),
+                    format!(
+                        "container {}: environment variable {name} holds a credential ({})",
+                        container.label(),
+                        secret.reason
+                    ),
                     location(td, &variable.value.origin),
                 )
                 .with_evidence("value", secret.redacted)

@@ -21,15 +21,20 @@ crate::declare_check! {
     /// {"requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "nginx:1.27"}]}
     /// ```
     /// Fix: `"memory": 512, "cpu": 256` on the container, or task-level `cpu`/`memory`.
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.10 and 5.11 · AWS Config `ecs-task-definition-memory-hard-limit` · AWS
-    /// Control Tower CT.ECS.PR.7 · checkov CKV_K8S_11/13 (Kubernetes) · not an AWS Security Hub control
     NoResourceLimits {
         id: "TD008",
         name: "no-resource-limits",
         severity: Medium,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["5.10 and 5.11"],
+            checkov: ["CKV_K8S_11/13 (Kubernetes)"],
+            see_also: [
+                "AWS Config `ecs-task-definition-memory-hard-limit`",
+                "AWS Control Tower CT.ECS.PR.7",
+                "not an AWS Security Hub control",
+            ],
+        },
         run: check,
     }
 }
@@ -41,15 +46,23 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
         }
         for container in td.containers.items() {
             let mut missing = Vec::new();
-            if td.memory.is_absent() && container.memory.is_absent() && container.memory_reservation.is_absent() {
+            if td.memory.is_absent()
+                && container.memory.is_absent()
+                && container.memory_reservation.is_absent()
+            {
                 missing.push("memory");
             }
-            if td.cpu.is_absent() && matches!(container.cpu.value, Value::Absent | Value::Known(0)) {
+            if td.cpu.is_absent() && matches!(container.cpu.value, Value::Absent | Value::Known(0))
+            {
                 missing.push("CPU");
             }
             if !missing.is_empty() {
                 out.finding(
-                    format!("container {} has no {} limit on EC2", container.label(), missing.join(" or ")),
+                    format!(
+                        "container {} has no {} limit on EC2",
+                        container.label(),
+                        missing.join(" or ")
+                    ),
                     location(td, &container.origin),
                 );
             }

@@ -19,22 +19,26 @@ crate::declare_check! {
     /// {"taskRoleArn": "arn:aws:iam::1:role/ecs", "executionRoleArn": "arn:aws:iam::1:role/ecs"}
     /// ```
     /// Fix: a separate, least-privilege task role.
-    ///
-    /// ## References
-    /// AWS ECS best practices (IAM roles for tasks) · Security Hub exposure finding "containers can
-    /// assume an IAM role" · not an AWS Security Hub control · checkov/trivy (none)
     TaskRoleIsExecutionRole {
         id: "TD009",
         name: "task-role-is-execution-role",
         severity: Medium,
-        target: Ecs,
+        target: Td,
+        references: {
+            see_also: [
+                "AWS ECS best practices (IAM roles for tasks)",
+                "Security Hub exposure finding \"containers can assume an IAM role\"",
+                "not an AWS Security Hub control",
+            ],
+        },
         run: check,
     }
 }
 
 fn check(inventory: &EcsInventory, out: &mut Emitter) {
     for td in evaluated(inventory) {
-        if let (Some(task), Some(execution)) = (td.task_role_arn.as_str(), td.execution_role_arn.as_str())
+        if let (Some(task), Some(execution)) =
+            (td.task_role_arn.as_str(), td.execution_role_arn.as_str())
             && task == execution
         {
             out.finding(

@@ -2,8 +2,8 @@
 
 use super::support::{evaluated, location};
 use crate::checks::Emitter;
-use crate::model::ecs::EcsInventory;
 use crate::checks::ecs::support::is_guard_root;
+use crate::model::ecs::EcsInventory;
 
 crate::declare_check! {
     /// ## What it does
@@ -19,15 +19,17 @@ crate::declare_check! {
     /// {"name": "app", "image": "nginx:1.27", "user": "00"}
     /// ```
     /// Fix: `"user": "10001"`.
-    ///
-    /// ## References
-    /// AWS Security Hub ECS.20 (gap) · CIS Docker Benchmark 4.1 · dockle CIS-DI-0001 · not an AWS
-    /// Security Hub control
     RootUserAlias {
         id: "TD010",
         name: "root-user-alias",
         severity: Medium,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["4.1"],
+            security_hub: ["ECS.20 (gap)"],
+            dockle: ["CIS-DI-0001"],
+            see_also: ["not an AWS Security Hub control"],
+        },
         run: check,
     }
 }
@@ -36,8 +38,14 @@ fn runs_as_root_in_docker(user: &str) -> bool {
     let trimmed = user.trim();
     let uid = trimmed.split(':').next().unwrap_or_default();
     let numeric_zero = !uid.is_empty()
-        && uid.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit())
-        && uid.trim_start_matches('+').trim_start_matches('0').is_empty()
+        && uid
+            .trim_start_matches('+')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        && uid
+            .trim_start_matches('+')
+            .trim_start_matches('0')
+            .is_empty()
         && !uid.trim_start_matches('+').is_empty();
     numeric_zero || uid == "root"
 }

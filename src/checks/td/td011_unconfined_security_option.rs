@@ -19,15 +19,16 @@ crate::declare_check! {
     /// {"dockerSecurityOptions": ["apparmor:unconfined"]}
     /// ```
     /// Fix: remove it; add `no-new-privileges` instead.
-    ///
-    /// ## References
-    /// CIS Docker Benchmark 5.1, 5.2 and 5.21 · checkov CKV_K8S_31/32 (Kubernetes) · not an AWS Security
-    /// Hub control
     UnconfinedSecurityOption {
         id: "TD011",
         name: "unconfined-security-option",
         severity: Medium,
-        target: Ecs,
+        target: Td,
+        references: {
+            cis: ["5.1, 5.2 and 5.21"],
+            checkov: ["CKV_K8S_31/32 (Kubernetes)"],
+            see_also: ["not an AWS Security Hub control"],
+        },
         run: check,
     }
 }
@@ -40,7 +41,14 @@ fn check(inventory: &EcsInventory, out: &mut Emitter) {
                     continue;
                 };
                 let normalized = text.trim().to_ascii_lowercase().replace('=', ":");
-                if ["apparmor:unconfined", "seccomp:unconfined", "label:disable", "systempaths:unconfined"].contains(&normalized.as_str()) {
+                if [
+                    "apparmor:unconfined",
+                    "seccomp:unconfined",
+                    "label:disable",
+                    "systempaths:unconfined",
+                ]
+                .contains(&normalized.as_str())
+                {
                     out.finding(
                         format!("container {}: dockerSecurityOptions {text:?} removes a confinement layer", container.label()),
                         location(td, &option.origin),

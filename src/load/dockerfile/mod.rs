@@ -16,6 +16,7 @@
 //! this module follows it function by function, and `tests/dockerfile_conformance.rs` compares
 //! it with BuildKit's own Go parser.
 
+pub mod pragma;
 pub mod shell;
 pub mod syntax;
 
@@ -143,6 +144,7 @@ pub fn from_text(
         limits: options.limits,
         stage_names: HashMap::new(),
     };
+    let pragmas = tree.pragmas;
     for raw in tree.instructions {
         resolver.add(raw)?;
     }
@@ -189,6 +191,7 @@ pub fn from_text(
         target,
         context: BuildContext::default(),
         notes,
+        pragmas,
     })
 }
 

@@ -54,6 +54,9 @@ pub struct SyntaxTree {
     pub instructions: Vec<RawInstruction>,
     /// BuildKit's warnings (empty continuation lines).
     pub warnings: Vec<String>,
+    /// Ignore pragmas in comment lines between instructions, each bound to the instruction below.
+    #[serde(skip)]
+    pub pragmas: Vec<crate::model::dockerfile::Pragma>,
 }
 
 /// A syntax error at a line.
@@ -188,6 +191,9 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
     let mut current_line: u32 = 0;
     let mut instructions = Vec::new();
     let mut warnings = Vec::new();
+    // Pragmas read so far and, of those, the ones in the comment run right above the next line.
+    let mut pragmas: Vec<crate::model::dockerfile::Pragma> = Vec::new();
+    let mut pending = 0;
     while let Some(mut raw) = lines.next() {
         if current_line == 0 {
             raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
@@ -197,8 +203,18 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
         let start_line = current_line;
         let (first, mut end_of_line) = trim_continuation(processed, directives.escape);
         if end_of_line && first.is_empty() {
+            if is_comment(raw) {
+                if let Some(pragma) = super::pragma::parse(trim_newline(raw), current_line) {
+                    pragmas.push(pragma);
+                    pending += 1;
+                }
+            } else {
+                pending = 0; // a blank line ends the comment run: those pragmas bind to nothing
+            }
             continue;
         }
+        let bound = pragmas.len() - pending;
+        pending = 0;
         let mut line = first.to_string();
         let mut has_empty_continuation = false;
         while !end_of_line {
@@ -251,6 +267,14 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
             }
         }
         instruction.set_lines(start_line, current_line);
+        for pragma in &mut pragmas[bound..] {
+            if !pragma.global {
+                pragma.instruction = Some(crate::findings::LineSpan {
+                    start: start_line,
+                    end: current_line,
+                });
+            }
+        }
         instructions.push(instruction);
     }
     if instructions.is_empty() {
@@ -264,6 +288,7 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
         syntax: directives.syntax,
         instructions,
         warnings,
+        pragmas,
     })
 }
 

@@ -30,6 +30,15 @@ impl Compression {
         }
     }
 
+    /// The Docker layer media type of this compression, for a layer whose source names none.
+    pub fn docker_media_type(self) -> &'static str {
+        match self {
+            Compression::Gzip => "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            Compression::Zstd => "application/vnd.docker.image.rootfs.diff.tar.zstd",
+            Compression::None => "application/vnd.docker.image.rootfs.diff.tar",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Compression::Gzip => "gzip",
@@ -334,14 +343,17 @@ fn read_wanted<R: Read>(
     let mut keep = false;
     let mut longest_prefix = 0usize;
     for want in wants {
-        match *want {
-            ContentRequest::Path(wanted) => keep |= path == wanted,
-            ContentRequest::FileName { name, max_size } => keep |= base == name && size <= max_size,
+        match want {
+            ContentRequest::Path(wanted) => keep |= path == *wanted,
+            ContentRequest::LinkTarget(target) => keep |= path == &**target,
+            ContentRequest::FileName { name, max_size } => {
+                keep |= base == *name && size <= *max_size
+            }
             ContentRequest::PathSuffix { suffix, max_size } => {
-                keep |= path.ends_with(suffix) && size <= max_size
+                keep |= path.ends_with(suffix) && size <= *max_size
             }
             ContentRequest::ContentPrefix { prefix, max_size } => {
-                if size <= max_size && size >= prefix.len() as u64 {
+                if size <= *max_size && size >= prefix.len() as u64 {
                     longest_prefix = longest_prefix.max(prefix.len());
                 }
             }
@@ -359,9 +371,9 @@ fn read_wanted<R: Read>(
     }
     let mut head = vec![0u8; longest_prefix.min(size as usize)];
     entry.read_exact(&mut head)?;
-    let matched = wants.iter().any(|want| match *want {
+    let matched = wants.iter().any(|want| match want {
         ContentRequest::ContentPrefix { prefix, max_size } => {
-            size <= max_size && head.starts_with(prefix)
+            size <= *max_size && head.starts_with(prefix)
         }
         _ => false,
     });

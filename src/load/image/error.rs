@@ -92,11 +92,11 @@ pub enum ImageError {
     },
     /// A `docker://` image: the registry client's error (names the reference; never a credential).
     #[error(transparent)]
-    Registry(Box<crate::load::registry::RegistryError>),
+    Registry(Box<crate::load::image::registry::RegistryError>),
 }
 
-impl From<crate::load::registry::RegistryError> for ImageError {
-    fn from(error: crate::load::registry::RegistryError) -> ImageError {
+impl From<crate::load::image::registry::RegistryError> for ImageError {
+    fn from(error: crate::load::image::registry::RegistryError) -> ImageError {
         ImageError::Registry(Box::new(error))
     }
 }

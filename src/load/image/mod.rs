@@ -12,6 +12,8 @@ pub mod apply;
 pub mod config;
 pub mod decode;
 pub mod error;
+pub mod linked;
+pub mod registry;
 pub mod resolve;
 pub mod source;
 pub mod store;
@@ -36,14 +38,14 @@ pub struct ImageOptions {
     /// Draw progress bars on stderr (only when it is a terminal).
     pub progress: bool,
     /// How to reach registries, for `docker://` specs (insecure hosts, credentials, retries).
-    pub registry: crate::load::registry::RegistrySettings,
+    pub registry: crate::load::image::registry::RegistrySettings,
 }
 
 /// Reads the image named by `spec` (a path, `-`, or `docker-archive:`/`oci:`/`oci-archive:` forms).
 pub fn load(spec: &str, options: &ImageOptions) -> Result<Image, ImageError> {
     let parsed = source::parse_spec(spec)?;
     if parsed.transport == source::Transport::Registry {
-        return crate::load::registry::load(spec, &parsed.path, options);
+        return crate::load::image::registry::load(spec, &parsed.path, options);
     }
     let opened = source::open(spec, &parsed)?;
     load_from(spec, &opened, parsed.selector.as_ref(), options)
@@ -115,7 +117,11 @@ pub fn load_from(
         let mut record = Layer {
             digest: layer.digest.clone(),
             diff_id: layer.diff_id.clone(),
-            media_type: source.media_type.clone().unwrap_or_default(),
+            // A classic `docker save` names no media type: say what the magic bytes found.
+            media_type: source
+                .media_type
+                .clone()
+                .unwrap_or_else(|| layer.compression.docker_media_type().to_string()),
             compression: layer.compression.name().to_string(),
             compressed_size: layer.compressed_size,
             uncompressed_size: layer.uncompressed_size,
@@ -125,6 +131,14 @@ pub fn load_from(
         record.changes = applier.apply(index, layer);
         layers.push(record);
     }
+    let mut filesystem = applier.finish();
+    linked::fetch_link_targets(
+        store,
+        &resolved.layers,
+        &parsed.diff_ids,
+        &options.wants,
+        &mut filesystem,
+    )?;
 
     Ok(Image {
         source: spec.to_string(),
@@ -136,7 +150,7 @@ pub fn load_from(
         config: parsed.config,
         history: parsed.history,
         layers,
-        filesystem: applier.finish(),
+        filesystem,
     })
 }
 

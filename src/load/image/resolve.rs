@@ -129,14 +129,14 @@ struct DockerLayerSource {
     size: Option<u64>,
 }
 
-/// The digest a docker-archive path implies: `blobs/sha256/<hex>` (Docker 25+), `<hex>.json` (the
-/// classic config, named by its image ID) or `sha256:<hex>` (kaniko's config).
+/// The digest a docker-archive path commits to: only the content-addressed `blobs/sha256/<hex>` of
+/// a Docker 25+ archive's OCI part. A classic `<hex>.json` config or kaniko's `sha256:<hex>` is a
+/// name, not a descriptor: `docker load`, containerd's importer and skopeo read it by path and
+/// compute its digest from the content (go-containerregistry's `mutate` writes a changed config
+/// under its old name), so harden does too.
 fn digest_from_path(path: &str) -> Option<String> {
     let name = path.trim_start_matches("./");
-    let hex = name
-        .strip_prefix("blobs/sha256/")
-        .or_else(|| name.strip_suffix(".json"))
-        .or_else(|| name.strip_prefix("sha256:"))?;
+    let hex = name.strip_prefix("blobs/sha256/")?;
     is_sha256_hex(hex).then(|| format!("sha256:{hex}"))
 }
 
@@ -228,7 +228,18 @@ fn resolve_docker(
             }
         })
         .collect();
-    let config_digest = digest_from_path(&entry.config);
+    // The config's digest from its content (a classic name may be stale), for finding the
+    // manifest of a Docker 25+ archive in its index.json.
+    let config_digest = match digest_from_path(&entry.config) {
+        Some(digest) => Some(digest),
+        None => store
+            .read_small(&BlobLocation::Path(entry.config.clone()), MAX_DOCUMENT_SIZE)
+            .ok()
+            .map(|bytes| {
+                use sha2::Digest as _;
+                format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)))
+            }),
+    };
     let (manifest_digest, index_digests) = config_digest
         .as_deref()
         .and_then(|config| docker_manifest_digest(store, config))
@@ -759,10 +770,9 @@ mod tests {
             digest_from_path(&format!("blobs/sha256/{hex}")),
             Some(format!("sha256:{hex}"))
         );
-        assert_eq!(
-            digest_from_path(&format!("{hex}.json")),
-            Some(format!("sha256:{hex}"))
-        );
+        // A classic config name and kaniko's `sha256:` name are names, not descriptors.
+        assert_eq!(digest_from_path(&format!("{hex}.json")), None);
+        assert_eq!(digest_from_path(&format!("sha256:{hex}")), None);
         assert_eq!(digest_from_path(&format!("{hex}/layer.tar")), None);
     }
 }

@@ -1,0 +1,257 @@
+//! The `scan` arguments (clap's types) and how repeated `--format`/`--output` flags pair up.
+
+use std::path::PathBuf;
+
+use clap::{ArgMatches, ValueEnum};
+use harden::report::{FailOn, Format};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ScanArgs {
+    /// The image: a `docker save` tarball (plain or gzip), an OCI layout directory or archive,
+    /// `-` for standard input, or `docker-archive:PATH[:ref]`, `oci:DIR[:ref]`, `oci-archive:PATH[:ref]`,
+    /// or `docker://REF` to pull it from a registry (`docker://nginx:1.27`).
+    pub(crate) image: Option<String>,
+    /// Platform to pick from a multi-platform image, `os/arch[/variant]` (default linux/amd64, or the only one).
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// Report format: text, json, sarif, asff or junit. Repeatable: each --output takes the nearest
+    /// --format before it that no other --output took; a format left without an output goes to
+    /// standard output (at most one may).
+    #[arg(long, short = 'f', value_enum, action = clap::ArgAction::Append)]
+    pub(crate) format: Vec<Format>,
+    /// Write a report to this file. Repeatable. With no --format before it, the format comes from
+    /// the file name: .sarif, .sarif.json, .asff, .asff.json, .xml (JUnit), .json, .txt.
+    #[arg(long, short = 'o', action = clap::ArgAction::Append)]
+    pub(crate) output: Vec<PathBuf>,
+    /// Exit 1 when an unsuppressed finding is at or above this severity: info, low, medium, high,
+    /// critical, or never. Default: the config's `fail-on`, else high.
+    #[arg(long, value_parser = FailOn::parse)]
+    pub(crate) fail_on: Option<FailOn>,
+    /// The policy file (severity overrides, ignores). Default: ./harden.toml when it exists.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// AWS account ID written into ASFF findings (default 000000000000, a placeholder).
+    #[arg(long, value_parser = parse_account_id)]
+    pub(crate) aws_account_id: Option<String>,
+    /// AWS Region written into ASFF findings (default us-east-1).
+    #[arg(long, value_parser = parse_region)]
+    pub(crate) aws_region: Option<String>,
+    /// Never draw progress bars.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+    /// A Dockerfile to analyse, alone or beside the image.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) dockerfile: Option<PathBuf>,
+    /// The Dockerfile stage that is built (default: the last stage).
+    #[arg(long, value_name = "STAGE", requires = "dockerfile")]
+    pub(crate) target: Option<String>,
+    /// A build argument, `KEY=VALUE` (or `KEY` to take the value from the environment, as
+    /// `docker build` does). Repeatable.
+    #[arg(long = "build-arg", value_name = "KEY=VALUE", requires = "dockerfile")]
+    pub(crate) build_args: Vec<String>,
+    /// The Dockerfile's build context directory (default: the Dockerfile's directory), where
+    /// `.dockerignore` is looked for.
+    #[arg(long, value_name = "DIR", requires = "dockerfile")]
+    pub(crate) context: Option<PathBuf>,
+    /// Reach this registry (`host[:port]`, as in the image reference) over plain HTTP instead of
+    /// TLS. Repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub(crate) insecure_registries: Vec<String>,
+    /// Trust the CA certificates in this PEM file for registry TLS instead of the public roots
+    /// (a registry behind a private CA; as curl's --cacert). Repeatable.
+    #[arg(long = "registry-ca", value_name = "PEM_FILE")]
+    pub(crate) registry_ca: Vec<PathBuf>,
+    /// User name for the image's registry (`docker://` images); the password is read from
+    /// standard input with --password-stdin.
+    #[arg(long, requires = "password_stdin")]
+    pub(crate) username: Option<String>,
+    /// Read the registry password (or token) for --username from standard input.
+    #[arg(long, requires = "username")]
+    pub(crate) password_stdin: bool,
+    /// An ECS task definition to check (repeatable): register-task-definition input or the deploy
+    /// Action's task-definition.json (JSON/YAML), describe-task-definition output, a
+    /// CloudFormation/CDK template, `terraform show -json` output, or a directory of them.
+    #[arg(long = "task-def", value_name = "FILE_OR_DIR")]
+    pub(crate) task_def: Vec<PathBuf>,
+    /// The container definition that runs the scanned image (default: the one whose `image`
+    /// names it, or the only one).
+    #[arg(long, value_name = "NAME", requires = "task_def")]
+    pub(crate) container: Option<String>,
+    /// Tag keys every ECS service, cluster and task definition must carry (ECS.13-15
+    /// requiredTagKeys), comma-separated. Default: any tag key.
+    #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+    pub(crate) required_tags: Vec<String>,
+    /// Evaluate every task-definition revision given, also INACTIVE and older ACTIVE ones (Security
+    /// Hub evaluates only the latest ACTIVE revision of each family).
+    #[arg(long)]
+    pub(crate) evaluate_inactive: bool,
+    /// Raise or lower a bound on untrusted input (repeatable), e.g. `--limit layer-bytes=128GiB`.
+    /// `harden limits` lists every limit with its default.
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub(crate) limits: Vec<String>,
+}
+
+fn parse_account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("an AWS account ID is 12 digits, not {text:?}"))
+    }
+}
+
+fn parse_region(text: &str) -> Result<String, String> {
+    let well_formed = text.split('-').count() >= 3
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if well_formed {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "expected an AWS Region such as us-east-1, not {text:?}"
+        ))
+    }
+}
+
+/// One report to write: a format and a file, or standard output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Destination {
+    pub(crate) format: Format,
+    pub(crate) file: Option<PathBuf>,
+}
+
+/// Pairs `--format` and `--output` flags by their order on the command line (see `ScanArgs`).
+pub(crate) fn pair_destinations(
+    formats: &[(usize, Format)],
+    outputs: &[(usize, PathBuf)],
+) -> Result<Vec<Destination>, String> {
+    enum Flag<'a> {
+        Format(Format),
+        Output(&'a PathBuf),
+    }
+    let mut flags: Vec<(usize, Flag)> = formats
+        .iter()
+        .map(|(i, f)| (*i, Flag::Format(*f)))
+        .chain(outputs.iter().map(|(i, o)| (*i, Flag::Output(o))))
+        .collect();
+    flags.sort_by_key(|(index, _)| *index);
+    let mut pending: Vec<Format> = Vec::new();
+    let mut destinations = Vec::new();
+    for (_, flag) in flags {
+        match flag {
+            Flag::Format(format) => pending.push(format),
+            Flag::Output(file) => {
+                let format = match pending.pop() {
+                    Some(format) => format,
+                    None => Format::from_file_name(file).ok_or_else(|| {
+                        format!(
+                            "cannot tell the format of {} from its name: put --format before --output",
+                            file.display()
+                        )
+                    })?,
+                };
+                destinations.push(Destination {
+                    format,
+                    file: Some(file.clone()),
+                });
+            }
+        }
+    }
+    if pending.len() > 1 {
+        let names: Vec<&str> = pending.iter().map(|f| f.as_str()).collect();
+        return Err(format!(
+            "only one report can go to standard output, but {} have no --output",
+            names.join(", ")
+        ));
+    }
+    if let Some(format) = pending.pop() {
+        destinations.push(Destination { format, file: None });
+    }
+    if destinations.is_empty() {
+        destinations.push(Destination {
+            format: Format::Text,
+            file: None,
+        });
+    }
+    Ok(destinations)
+}
+
+/// The values of a repeatable flag with their positions on the command line.
+pub(crate) fn indexed<T: Clone + Send + Sync + 'static>(
+    matches: &ArgMatches,
+    id: &str,
+) -> Vec<(usize, T)> {
+    match (matches.indices_of(id), matches.get_many::<T>(id)) {
+        (Some(indices), Some(values)) => indices.zip(values.cloned()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(
+        formats: &[(usize, Format)],
+        outputs: &[(usize, &str)],
+    ) -> Result<Vec<Destination>, String> {
+        let outputs: Vec<(usize, PathBuf)> = outputs
+            .iter()
+            .map(|(i, o)| (*i, PathBuf::from(o)))
+            .collect();
+        pair_destinations(formats, &outputs)
+    }
+
+    fn to(format: Format, file: Option<&str>) -> Destination {
+        Destination {
+            format,
+            file: file.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn formats_pair_with_the_next_output_in_order() {
+        let got = pair(
+            &[(1, Format::Sarif), (5, Format::Json)],
+            &[(3, "a.out"), (7, "b.out")],
+        );
+        assert_eq!(
+            got.unwrap(),
+            [
+                to(Format::Sarif, Some("a.out")),
+                to(Format::Json, Some("b.out"))
+            ]
+        );
+    }
+
+    #[test]
+    fn outputs_without_a_format_use_the_extension_and_a_lone_format_goes_to_stdout() {
+        let got = pair(&[(5, Format::Junit)], &[(1, "r.sarif"), (3, "r.asff.json")]).unwrap();
+        assert_eq!(
+            got,
+            [
+                to(Format::Sarif, Some("r.sarif")),
+                to(Format::Asff, Some("r.asff.json")),
+                to(Format::Junit, None)
+            ]
+        );
+        assert_eq!(pair(&[], &[]).unwrap(), [to(Format::Text, None)]);
+        assert_eq!(
+            pair(&[(1, Format::Json)], &[]).unwrap(),
+            [to(Format::Json, None)]
+        );
+    }
+
+    #[test]
+    fn ambiguous_pairings_are_errors() {
+        assert!(pair(&[], &[(1, "report.out")]).is_err());
+        assert!(pair(&[(1, Format::Json), (2, Format::Sarif)], &[]).is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! The `harden` command line: thin over the library. `args` holds clap's types and how flags pair,
+//! `scan` runs a scan and writes its reports, `rules` renders the check reference.
+
+mod args;
+mod rules;
+mod scan;
+
+use std::io::Write;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use harden::checks;
+
+use args::{RulesFormat, ScanArgs, indexed, pair_destinations};
+
+/// Exit code: no finding at or above --fail-on.
+pub(crate) const EXIT_CLEAN: i32 = 0;
+/// Exit code: at least one finding at or above --fail-on.
+pub(crate) const EXIT_FINDINGS: i32 = 1;
+/// Exit code: usage or input error.
+pub(crate) const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "harden",
+    version,
+    about = "Is this container safe to run? One hardening report for the image, its Dockerfile and its ECS task definition."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan an image, a Dockerfile and/or ECS task definitions (`--task-def`).
+    Scan(Box<ScanArgs>),
+    /// List every check.
+    Rules {
+        #[arg(long, value_enum, default_value = "table")]
+        format: RulesFormat,
+    },
+    /// Print one check's documentation.
+    Explain {
+        /// A check ID (IM001, ECS.5) or name (root-user).
+        id: String,
+    },
+}
+
+pub fn main() -> i32 {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+            let _ = error.print();
+            return code;
+        }
+    };
+    match run(cli, &matches) {
+        Ok(code) => code,
+        Err(error) => {
+            // Errors quote their inputs (tags, member names, stage names, registry bodies): one
+            // sanitizer here, on the whole chain, whatever the source forgot.
+            eprintln!(
+                "harden: error: {}",
+                harden::excerpt::for_terminal(&format!("{error:#}"))
+            );
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Scan(args) => {
+            let scan_matches = matches
+                .subcommand_matches("scan")
+                .expect("the scan subcommand was parsed");
+            let destinations = match pair_destinations(
+                &indexed(scan_matches, "format"),
+                &indexed(scan_matches, "output"),
+            ) {
+                Ok(destinations) => destinations,
+                Err(message) => {
+                    eprintln!("harden: error: {}", harden::excerpt::for_terminal(&message));
+                    return Ok(EXIT_ERROR);
+                }
+            };
+            scan::scan_command(*args, &destinations)
+        }
+        Command::Rules { format } => {
+            print_stdout(&rules::rules(format))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Explain { id } => match checks::find(&id) {
+            Some(check) => {
+                print_stdout(&rules::explain(check))?;
+                Ok(EXIT_CLEAN)
+            }
+            None => {
+                eprintln!(
+                    "harden: error: no check has the ID or name {id:?}; `harden rules` lists them"
+                );
+                Ok(EXIT_ERROR)
+            }
+        },
+    }
+}
+
+/// Writes to stdout, treating a closed pipe (`harden rules | head`) as success.
+pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

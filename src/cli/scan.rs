@@ -1,0 +1,157 @@
+//! `harden scan`: builds the request from the arguments, runs the library's scan, writes every
+//! report and maps the gate to the exit code.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use harden::load::image::registry::{Credential, CredentialStore, RegistrySettings, Secret};
+use harden::policy::config::Config;
+use harden::report::{AwsTarget, Format, RenderOptions};
+use harden::scan::{self, ScanRequest};
+
+use super::args::{Destination, ScanArgs};
+use super::{EXIT_CLEAN, EXIT_FINDINGS, print_stdout};
+
+pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyhow::Result<i32> {
+    let config = Config::discover(args.config.as_deref())?;
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
+    let request_reads_stdin = args.image.as_deref() == Some("-");
+    let from_registry = args
+        .image
+        .as_deref()
+        .is_some_and(|image| image.starts_with(harden::load::image::registry::TRANSPORT_PREFIX));
+    let request = ScanRequest {
+        image: args.image,
+        platform: args.platform,
+        progress: !args.no_progress && std::io::stderr().is_terminal(),
+        dockerfile: args.dockerfile,
+        target: args.target,
+        build_args: args
+            .build_args
+            .iter()
+            .map(|arg| match arg.split_once('=') {
+                Some((key, value)) => (key.to_string(), value.to_string()),
+                None => (arg.clone(), std::env::var(arg).unwrap_or_default()),
+            })
+            .collect(),
+        context: args.context,
+        registry: registry_settings(
+            args.insecure_registries,
+            args.registry_ca,
+            args.username,
+            args.password_stdin,
+            request_reads_stdin,
+            from_registry,
+        )?,
+        task_definitions: args.task_def,
+        required_tags: args
+            .required_tags
+            .into_iter()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        evaluate_inactive: args.evaluate_inactive,
+        limits: {
+            let mut limits = config.limits;
+            for pair in &args.limits {
+                limits.set_pair(pair)?;
+            }
+            limits
+        },
+        config,
+        container: args.container,
+    };
+    let mut report = scan::scan(&request)?;
+
+    let aws = AwsTarget {
+        account_id: args
+            .aws_account_id
+            .unwrap_or_else(|| harden::report::DEFAULT_AWS_ACCOUNT_ID.to_string()),
+        region: args
+            .aws_region
+            .unwrap_or_else(|| harden::report::DEFAULT_AWS_REGION.to_string()),
+    };
+    if destinations.iter().any(|d| d.format == Format::Asff)
+        && aws.account_id == harden::report::DEFAULT_AWS_ACCOUNT_ID
+    {
+        report.notes.push(format!(
+            "ASFF findings name the placeholder AWS account {} in {}: Security Hub accepts findings only for the importing account, so pass --aws-account-id (and --aws-region)",
+            aws.account_id, aws.region
+        ));
+    }
+
+    for destination in destinations {
+        let to_terminal = destination.file.is_none() && std::io::stdout().is_terminal();
+        let options = RenderOptions {
+            color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            fail_on,
+            aws: aws.clone(),
+            working_dir: std::env::current_dir().ok(),
+            ..RenderOptions::default()
+        };
+        let rendered = report.render_with(destination.format, &options);
+        match &destination.file {
+            Some(path) => std::fs::write(path, rendered).map_err(|e| {
+                anyhow::anyhow!("cannot write the report to {}: {e}", path.display())
+            })?,
+            None => print_stdout(&rendered)?,
+        }
+    }
+    Ok(if report.exit_code(fail_on) == 0 {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// Registry settings from the flags: insecure hosts, `--username` with the password read from
+/// standard input (never from an argument, where `ps` would show it), and Docker's config file.
+fn registry_settings(
+    insecure_registries: Vec<String>,
+    ca_files: Vec<PathBuf>,
+    username: Option<String>,
+    password_stdin: bool,
+    image_from_stdin: bool,
+    from_registry: bool,
+) -> anyhow::Result<RegistrySettings> {
+    if !from_registry {
+        // Docker's config file is only read for docker:// images: a broken one must not break
+        // the scan of an archive.
+        if username.is_some() {
+            anyhow::bail!("--username and --password-stdin apply to docker:// images only");
+        }
+        return Ok(RegistrySettings {
+            insecure_hosts: insecure_registries,
+            ca_files,
+            ..RegistrySettings::default()
+        });
+    }
+    let command_line = match (username, password_stdin) {
+        (Some(username), true) => {
+            if image_from_stdin {
+                anyhow::bail!(
+                    "--password-stdin and an image read from standard input (`-`) cannot share it"
+                );
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| {
+                anyhow::anyhow!("cannot read the password from standard input: {e}")
+            })?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                anyhow::bail!("--password-stdin: standard input held no password");
+            }
+            Some(Credential::Basic {
+                username,
+                password: Secret::new(password),
+            })
+        }
+        _ => None,
+    };
+    Ok(RegistrySettings {
+        insecure_hosts: insecure_registries,
+        ca_files,
+        credentials: CredentialStore::from_environment(command_line)?,
+        ..RegistrySettings::default()
+    })
+}
