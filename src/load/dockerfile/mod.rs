@@ -277,7 +277,11 @@ impl Resolver<'_> {
             Err(error) => {
                 self.note(
                     line,
-                    format_args!("cannot expand {word:?} ({error}): a build stops there; the word is kept as written"),
+                    format_args!(
+                        "cannot expand {:?} ({error}): a build stops there; the word is kept as written",
+                        // A note quotes the word, which may be megabytes long.
+                        crate::excerpt::excerpt(word, crate::excerpt::EXCERPT_CHARS)
+                    ),
                 );
                 Ok((word.to_string(), false))
             }
