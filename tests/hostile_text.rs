@@ -412,3 +412,29 @@ fn a_history_line_with_many_secret_assignments_is_redacted_in_linear_time() {
         "a value printed whole"
     );
 }
+
+#[test]
+fn an_image_tag_with_escape_bytes_is_escaped_and_cut_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("evil\u{1b}]0;owned\u{7}\u{202e}{}", "A".repeat(5_000));
+    let path = dir.path().join("oci");
+    harden::testkit::ImageSpec::new()
+        .reference(&tag)
+        .write(harden::testkit::Layout::OciDir, &path)
+        .unwrap();
+    let spec = format!("oci:{}:missing", path.display());
+    let outcome = harden(&["scan", "--no-progress", &spec]);
+    outcome.assert_input_error("no image named \"missing\"");
+    assert!(
+        outcome
+            .stderr
+            .contains("evil\\u{1b}]0;owned\\u{7}\\u{202e}AAA"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("more characters]"),
+        "{}",
+        outcome.stderr
+    );
+}
