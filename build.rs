@@ -7,10 +7,9 @@ use std::path::Path;
 const TARGETS: &[&str] = &["image", "dockerfile", "ecs", "td", "cross", "tool"];
 
 fn main() {
-    // At run time, not `env!`: a build script binary reused from another checkout (a copied
-    // target directory) would otherwise list that checkout's checks.
-    let manifest_dir =
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    // Read at run time: `env!` would bake in the directory the build script was compiled in, and a
+    // build script reused from another checkout (a copied target/) would register its checks.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let root = Path::new(&manifest_dir).join("src/checks");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut modules = String::new();

@@ -21,7 +21,10 @@ pub fn fetch_link_targets(
     diff_ids: &[String],
     wants: &[ContentRequest],
     filesystem: &mut FileTree,
+    limits: &crate::limits::Limits,
 ) -> Result<(), ImageError> {
+    // A budget of its own: a layer read again is not more of the image (`image-bytes`).
+    let budget = decode::ImageBudget::new(limits);
     let mut by_layer: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for want in wants {
         let ContentRequest::Path(requested) = want else {
@@ -43,7 +46,7 @@ pub fn fetch_link_targets(
             .map(|target| ContentRequest::LinkTarget(target.as_str().into()))
             .collect();
         // The blob is verified again (digest, size, diff id): it is read from the store anew.
-        let decoded = decode::decode_layer(store, source, diff_id, &requests, None)?;
+        let decoded = decode::decode_layer(store, source, diff_id, &requests, None, &budget)?;
         // The tree holds what the layer wrote last at the path.
         for member in decoded.members.into_iter().rev() {
             if member.kind != MemberKind::File || member.content.is_none() {
