@@ -88,6 +88,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
                 target: request.target.clone(),
                 build_args: request.build_args.clone(),
                 context: request.context.clone(),
+                limits: request.limits,
             },
         )?),
         None => None,
@@ -104,6 +105,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         Some(ecs_load::load(
             &request.task_definitions,
             &settings,
+            &request.limits,
             &mut notes,
         )?)
     };
@@ -132,9 +134,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
             .flat_map(|e| e.inputs.iter().map(|i| i.file.clone())),
     );
     for file in files {
-        if let Some(text) =
-            crate::load::text::read(std::path::Path::new(&file), request.limits.input_bytes)
-        {
+        if let Some(text) = crate::load::text::read(std::path::Path::new(&file), &request.limits) {
             sources.texts.insert(file, text);
         }
     }
@@ -146,7 +146,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         request.limits.nesting_depth as usize,
     );
 
-    Ok(Report {
+    let mut report = Report {
         inputs: Inputs {
             image: image.as_ref().map(ImageSummary::of),
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
@@ -159,7 +159,13 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         notes,
         unfixed,
         ..Report::default()
-    })
+    };
+    // Last, so no stage after it can add an unredacted string.
+    let redactor =
+        crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref())
+            .redactor();
+    crate::report::redaction::redact_report(&mut report, &redactor);
+    Ok(report)
 }
 
 /// Runs every check whose input is present, pairing containers with the image by reference
