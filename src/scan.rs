@@ -43,6 +43,10 @@ pub struct ScanRequest {
     pub container: Option<String>,
     /// Bounds on every untrusted size, count and depth (`--limit`, `[limits]`).
     pub limits: crate::limits::Limits,
+    /// `--only`/`--skip`: the checks reported.
+    pub selection: policy::select::Selection,
+    /// `--baseline`: findings recorded there are suppressed; the string names the file.
+    pub baseline: Option<(policy::baseline::Baseline, String)>,
 }
 
 /// Why a scan could not produce a complete report.
@@ -114,14 +118,19 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     );
     // The ECS loader's notes (skipped revisions, unknown values) come first, then the join's.
     notes.extend(join.notes.iter().cloned());
-    let (mut findings, controls) = checks::run(&join.joined());
-    policy::ignore::apply_policy(
-        &mut findings,
-        &request.config,
-        &dockerfile.iter().collect::<Vec<_>>(),
-        Date::today(),
-    );
+    let (mut findings, mut controls) = checks::run(&join.joined());
+    let dockerfiles: Vec<&Dockerfile> = dockerfile.iter().collect();
+    policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today());
+    request.selection.apply(&mut findings, &mut controls);
+    policy::anchor::set_anchors(&mut findings, &dockerfiles);
     sort_findings(&mut findings);
+    let baseline = request
+        .baseline
+        .as_ref()
+        .map(|(baseline, file)| baseline.apply(&mut findings, file));
+    if let (Some(outcome), Some((_, file))) = (&baseline, &request.baseline) {
+        notes.push(outcome.describe(file));
+    }
 
     Ok(Report {
         inputs: Inputs {
@@ -134,6 +143,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         findings,
         controls,
         notes,
+        baseline,
         ..Report::default()
     })
 }

@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use harden::load::image::registry::{Credential, CredentialStore, RegistrySettings, Secret};
+use harden::policy::baseline::Baseline;
 use harden::policy::config::Config;
+use harden::policy::select::Selection;
 use harden::report::{AwsTarget, Format, RenderOptions};
 use harden::scan::{self, ScanRequest};
 
@@ -23,7 +25,7 @@ pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyh
     let request = ScanRequest {
         image: args.image,
         platform: args.platform,
-        progress: !args.no_progress && std::io::stderr().is_terminal(),
+        progress: !args.no_progress && !args.quiet && std::io::stderr().is_terminal(),
         dockerfile: args.dockerfile,
         target: args.target,
         build_args: args
@@ -60,8 +62,25 @@ pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyh
         },
         config,
         container: args.container,
+        selection: Selection::new(&args.only, &args.skip)?,
+        baseline: match &args.baseline {
+            Some(path) => Some((Baseline::load(path)?, path.display().to_string())),
+            None => None,
+        },
     };
     let mut report = scan::scan(&request)?;
+    if let Some(path) = &args.write_baseline {
+        Baseline::of(&report.findings).write(path)?;
+    }
+    let gate_line = report.gate_line(fail_on);
+    let exit_code = if gate_line.is_none() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    };
+    if let Some(severity) = args.severity {
+        report.show_at_or_above(severity);
+    }
 
     let aws = AwsTarget {
         account_id: args
@@ -97,11 +116,19 @@ pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyh
             None => print_stdout(&rendered)?,
         }
     }
-    Ok(if report.exit_code(fail_on) == 0 {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    })
+    if !args.quiet {
+        if let Some(outcome) = &report.baseline {
+            if let Some(path) = &args.baseline {
+                eprintln!("harden: {}", outcome.describe(&path.display().to_string()));
+            }
+        }
+        // Whatever the outputs are (files only, or a format that is not text), a failing run
+        // says why on standard error.
+        if let Some(line) = gate_line {
+            eprintln!("{line}");
+        }
+    }
+    Ok(exit_code)
 }
 
 /// Registry settings from the flags: insecure hosts, `--username` with the password read from

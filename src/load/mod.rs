@@ -4,3 +4,4 @@
 pub mod dockerfile;
 pub mod ecs;
 pub mod image;
+pub mod sniff;

@@ -62,6 +62,12 @@ pub enum DockerfileError {
         line: u32,
         message: String,
     },
+    #[error("{path}: not a Dockerfile: it is {kind}; pass it {how}")]
+    WrongKind {
+        path: String,
+        kind: &'static str,
+        how: &'static str,
+    },
     #[error("{path}: --target {target:?} names no stage (stages: {available})")]
     UnknownTarget {
         path: String,
@@ -73,10 +79,30 @@ pub enum DockerfileError {
 /// Reads and resolves a Dockerfile from disk, and looks for the ignore file of its context.
 pub fn load(path: &Path, options: &DockerfileOptions) -> Result<Dockerfile, DockerfileError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| DockerfileError::Read {
+    let read = |error| DockerfileError::Read {
         path: shown.clone(),
         error,
-    })?;
+    };
+    // `-` is standard input, as `docker build -f -` takes it.
+    let bytes = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(read)?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(read)?
+    };
+    // Given to the wrong flag: say what it is and where it goes, not "no FROM".
+    let kind = crate::load::sniff::classify(&bytes[..bytes.len().min(8192)]);
+    if matches!(
+        kind,
+        crate::load::sniff::InputKind::ImageArchive | crate::load::sniff::InputKind::TaskDefinition
+    ) {
+        return Err(DockerfileError::WrongKind {
+            path: shown,
+            kind: kind.describe(),
+            how: kind.how_to_pass(),
+        });
+    }
     let mut dockerfile = from_text(&String::from_utf8_lossy(&bytes), &shown, options)?;
     dockerfile.context = inspect_context(path, options.context.as_deref());
     Ok(dockerfile)
@@ -126,6 +152,7 @@ pub fn from_text(
         notes: RefCell::new(Vec::new()),
     };
     let pragmas = tree.pragmas;
+    let malformed_pragmas = tree.malformed_pragmas;
     for raw in tree.instructions {
         resolver.add(raw)?;
     }
@@ -172,6 +199,7 @@ pub fn from_text(
         context: BuildContext::default(),
         notes,
         pragmas,
+        malformed_pragmas,
     })
 }
 

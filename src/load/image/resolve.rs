@@ -206,6 +206,7 @@ fn resolve_docker(
             _ => {
                 return Err(ImageError::SeveralImages {
                     input: input.to_string(),
+                    base: crate::load::image::error::selector_base(input, false),
                     images: listing(),
                 });
             }
@@ -532,6 +533,7 @@ fn resolve_oci(
     if names.len() > 1 {
         return Err(ImageError::SeveralImages {
             input: input.to_string(),
+            base: crate::load::image::error::selector_base(input, true),
             images: listing(),
         });
     }
