@@ -122,6 +122,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     let dockerfiles: Vec<&Dockerfile> = dockerfile.iter().collect();
     policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today());
     request.selection.apply(&mut findings, &mut controls);
+    policy::group::group(&mut findings);
     policy::anchor::set_anchors(&mut findings, &dockerfiles);
     sort_findings(&mut findings);
     let baseline = request

@@ -512,3 +512,74 @@ fn the_rules_table_fits_in_100_columns_and_keeps_every_summary_word() {
         assert!(joined.contains(&first), "{}: {first:?} missing", check.id);
     }
 }
+
+/// The demo bundle bakes API_TOKEN into the image (an ARG default and an ENV in the Dockerfile, the
+/// image config, the build history) and the task definition passes it again in plain
+/// `environment`: two fixes (stop baking it; pass it as a secret), so two findings.
+#[test]
+fn one_credential_in_every_source_is_one_finding_per_distinct_fix() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("images/demo");
+    let dir = tempfile::tempdir().unwrap();
+    let output = harden(
+        &[
+            "scan",
+            demo.join("demo.tar").to_str().unwrap(),
+            "--dockerfile",
+            demo.join("Dockerfile").to_str().unwrap(),
+            "--task-def",
+            demo.join("taskdef.json").to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            "-",
+            "-f",
+            "sarif",
+            "-o",
+            "r.sarif",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output.stdout);
+    let findings = report["findings"].as_array().unwrap();
+    let baked: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| {
+            ["DF004", "IM008", "IM009", "XC006"].contains(&f["id"].as_str().unwrap())
+                && f["evidence"]["name"] == "API_TOKEN"
+        })
+        .collect();
+    assert_eq!(baked.len(), 1, "{baked:#?}");
+    let baked = baked[0];
+    assert_eq!(
+        baked["location"]["source"], "dockerfile",
+        "placed where the fix is made"
+    );
+    let checks = baked["evidence"]["checks"].as_str().unwrap();
+    for id in ["DF004", "IM008", "IM009"] {
+        assert!(checks.contains(id), "{checks}");
+    }
+    let related = baked["related"].as_array().unwrap();
+    assert!(
+        related.iter().any(|r| r["source"] == "image"),
+        "{related:?}"
+    );
+    // The other fix: the task definition passes it in plain environment.
+    let passed = findings
+        .iter()
+        .filter(|f| f["id"] == "TD007" && f["message"].as_str().unwrap().contains("API_TOKEN"))
+        .count();
+    assert_eq!(passed, 1);
+    // SARIF carries the other places as relatedLocations of the one result.
+    let sarif = json(&std::fs::read(dir.path().join("r.sarif")).unwrap());
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let grouped: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| {
+            r["ruleId"] == "DF004" && r["message"]["text"].as_str().unwrap().contains("API_TOKEN")
+        })
+        .collect();
+    assert_eq!(grouped.len(), 1);
+    assert!(grouped[0]["relatedLocations"].as_array().unwrap().len() >= related.len());
+    assert!(!results.iter().any(|r| r["ruleId"] == "IM008"));
+}

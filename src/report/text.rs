@@ -178,6 +178,15 @@ fn write_finding(out: &mut String, palette: &Palette, finding: &Finding) {
     if !place.is_empty() {
         let _ = writeln!(out, "      at {place}");
     }
+    // The other places the same problem shows (a grouped finding's), a few of them.
+    const SHOWN_RELATED: usize = 5;
+    for related in finding.related.iter().take(SHOWN_RELATED) {
+        let _ = writeln!(out, "      also at {}", shown(&describe(related)));
+    }
+    if finding.related.len() > SHOWN_RELATED {
+        let more = finding.related.len() - SHOWN_RELATED;
+        let _ = writeln!(out, "      also at {more} more places (JSON `related`)");
+    }
     for (key, value) in &finding.evidence {
         let _ = writeln!(out, "      {}: {}", shown(key), shown(value));
     }
@@ -279,13 +288,16 @@ fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
             shown(&resource.file)
         );
         for control in controls {
-            write_control(out, palette, control);
+            // A failed control is said once: its finding, below, has the place and the fix.
+            let has_finding = control.status == ControlStatus::Failed
+                && report.findings.iter().any(|f| f.id == control.id);
+            write_control(out, palette, control, has_finding);
         }
         out.push('\n');
     }
 }
 
-fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
+fn write_control(out: &mut String, palette: &Palette, control: &ControlResult, has_finding: bool) {
     let status = match control.status {
         ControlStatus::Passed => palette.paint("32", "passed       "),
         ControlStatus::Failed => palette.paint("1;31", "FAILED       "),
@@ -293,6 +305,7 @@ fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
         ControlStatus::Indeterminate => palette.paint("33", "indeterminate"),
     };
     let detail = match control.offenders.first() {
+        Some(_) if has_finding => "see the finding below".to_string(),
         Some(offender) => {
             let container = offender
                 .container
