@@ -23,6 +23,9 @@ pub struct ScanRequest {
     pub progress: bool,
     /// A Dockerfile to analyse (alone or beside the image).
     pub dockerfile: Option<std::path::PathBuf>,
+    /// More Dockerfiles (`--dockerfile` repeated, as pre-commit passes every changed file): each is
+    /// checked on its own; only `dockerfile` is paired with the image.
+    pub more_dockerfiles: Vec<std::path::PathBuf>,
     /// The Dockerfile stage that is built (`--target`; default the last).
     pub target: Option<String>,
     /// `--build-arg KEY=VALUE`, in order.
@@ -82,19 +85,26 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         }
         None => None,
     };
+    let dockerfile_options = DockerfileOptions {
+        target: request.target.clone(),
+        build_args: request.build_args.clone(),
+        context: request.context.clone(),
+    };
     let dockerfile: Option<Dockerfile> = match &request.dockerfile {
-        Some(path) => Some(dockerfile_loader::load(
-            path,
-            &DockerfileOptions {
-                target: request.target.clone(),
-                build_args: request.build_args.clone(),
-                context: request.context.clone(),
-            },
-        )?),
+        Some(path) => Some(dockerfile_loader::load(path, &dockerfile_options)?),
         None => None,
     };
+    let more_dockerfiles: Vec<Dockerfile> = request
+        .more_dockerfiles
+        .iter()
+        .map(|path| dockerfile_loader::load(path, &dockerfile_options))
+        .collect::<Result<_, _>>()?;
     // The Dockerfile loader's notes (skipped instructions) come first.
-    let mut notes: Vec<String> = dockerfile.iter().flat_map(|d| d.notes.clone()).collect();
+    let mut notes: Vec<String> = dockerfile
+        .iter()
+        .chain(&more_dockerfiles)
+        .flat_map(|d| d.notes.clone())
+        .collect();
     let ecs: Option<EcsInventory> = if request.task_definitions.is_empty() {
         None
     } else {
@@ -119,7 +129,19 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     // The ECS loader's notes (skipped revisions, unknown values) come first, then the join's.
     notes.extend(join.notes.iter().cloned());
     let (mut findings, mut controls) = checks::run(&join.joined());
-    let dockerfiles: Vec<&Dockerfile> = dockerfile.iter().collect();
+    // Each further Dockerfile on its own: its checks, with nothing to pair it with.
+    for more in &more_dockerfiles {
+        let (found, _) = checks::run(&join::join(None, Some(more), None, None).joined());
+        findings.extend(found);
+    }
+    if !more_dockerfiles.is_empty() {
+        let paths: Vec<&str> = more_dockerfiles.iter().map(|d| d.path.as_str()).collect();
+        notes.push(format!(
+            "also analysed, each on its own: {} (only the first --dockerfile is matched with the image)",
+            paths.join(", ")
+        ));
+    }
+    let dockerfiles: Vec<&Dockerfile> = dockerfile.iter().chain(&more_dockerfiles).collect();
     policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today());
     request.selection.apply(&mut findings, &mut controls);
     policy::group::group(&mut findings);

@@ -583,3 +583,52 @@ fn one_credential_in_every_source_is_one_finding_per_distinct_fix() {
     assert!(grouped[0]["relatedLocations"].as_array().unwrap().len() >= related.len());
     assert!(!results.iter().any(|r| r["ruleId"] == "IM008"));
 }
+
+/// pre-commit passes every changed file at once: each Dockerfile is reported on its own, exactly
+/// as when scanned alone.
+#[test]
+fn several_dockerfiles_in_one_run_are_each_reported_on_their_own() {
+    let dir = project();
+    std::fs::create_dir(dir.path().join("web")).unwrap();
+    std::fs::write(
+        dir.path().join("web/Dockerfile"),
+        "FROM nginx:latest\nUSER 0\nRUN curl -fsSL https://example.com/x.sh | sh\n",
+    )
+    .unwrap();
+    let findings = |args: &[&str]| -> Vec<(String, String, String)> {
+        let mut all = vec!["scan", "-f", "json", "--fail-on", "never"];
+        all.extend_from_slice(args);
+        let output = harden(&all, dir.path());
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let mut found: Vec<(String, String, String)> = json(&output.stdout)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].to_string(),
+                    f["location"]["file"].to_string(),
+                    f["location"]["lines"].to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let together = findings(&[
+        "--dockerfile",
+        "Dockerfile",
+        "--dockerfile",
+        "web/Dockerfile",
+    ]);
+    let mut apart = findings(&["--dockerfile", "Dockerfile"]);
+    apart.extend(findings(&["--dockerfile", "web/Dockerfile"]));
+    apart.sort();
+    assert_eq!(together, apart);
+    assert!(
+        together
+            .iter()
+            .any(|(_, file, _)| file.contains("web/Dockerfile"))
+    );
+    assert!(together.iter().any(|(_, file, _)| file == "\"Dockerfile\""));
+}

@@ -71,9 +71,10 @@ pub(crate) struct ScanArgs {
     /// Never draw progress bars.
     #[arg(long)]
     pub(crate) no_progress: bool,
-    /// A Dockerfile to analyse, alone or beside the image.
+    /// A Dockerfile to analyse, alone or beside the image (`-`: standard input). Repeatable: each
+    /// is reported on its own; the first is the one matched with the image.
     #[arg(long, value_name = "PATH")]
-    pub(crate) dockerfile: Option<PathBuf>,
+    pub(crate) dockerfile: Vec<PathBuf>,
     /// The Dockerfile stage that is built (default: the last stage).
     #[arg(long, value_name = "STAGE", requires = "dockerfile")]
     pub(crate) target: Option<String>,

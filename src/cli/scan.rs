@@ -26,7 +26,8 @@ pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyh
         image: args.image,
         platform: args.platform,
         progress: !args.no_progress && !args.quiet && std::io::stderr().is_terminal(),
-        dockerfile: args.dockerfile,
+        dockerfile: args.dockerfile.first().cloned(),
+        more_dockerfiles: args.dockerfile.iter().skip(1).cloned().collect(),
         target: args.target,
         build_args: args
             .build_args
