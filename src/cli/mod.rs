@@ -51,6 +51,9 @@ enum Command {
     },
     /// Print the man page (roff): `harden man > /usr/local/share/man/man1/harden.1`.
     Man,
+    /// List every bound on untrusted input, its default and what it bounds (`--limit NAME=VALUE`
+    /// or `[limits]` in harden.toml raises one).
+    Limits,
 }
 
 pub fn main() -> i32 {
@@ -110,6 +113,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut page)?;
             print_stdout(&String::from_utf8_lossy(&page))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Limits => {
+            print_stdout(&harden::limits::table())?;
             Ok(EXIT_CLEAN)
         }
         Command::Explain { id } => match checks::find(&id) {
