@@ -90,6 +90,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         target: request.target.clone(),
         build_args: request.build_args.clone(),
         context: request.context.clone(),
+        limits: request.limits,
     };
     let dockerfile: Option<Dockerfile> = match &request.dockerfile {
         Some(path) => Some(dockerfile_loader::load(path, &dockerfile_options)?),
@@ -116,6 +117,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         Some(ecs_load::load(
             &request.task_definitions,
             &settings,
+            &request.limits,
             &mut notes,
         )?)
     };
@@ -148,15 +150,8 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     policy::group::group(&mut findings);
     policy::anchor::set_anchors(&mut findings, &dockerfiles);
     sort_findings(&mut findings);
-    let baseline = request
-        .baseline
-        .as_ref()
-        .map(|(baseline, file)| baseline.apply(&mut findings, file));
-    if let (Some(outcome), Some((_, file))) = (&baseline, &request.baseline) {
-        notes.push(outcome.describe(file));
-    }
 
-    Ok(Report {
+    let mut report = Report {
         inputs: Inputs {
             image: image.as_ref().map(ImageSummary::of),
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
@@ -167,9 +162,25 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         findings,
         controls,
         notes,
-        baseline,
         ..Report::default()
-    })
+    };
+    // Last, so no stage after it can add an unredacted string.
+    let redactor =
+        crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref())
+            .redactor();
+    crate::report::redaction::redact_report(&mut report, &redactor);
+    for more in &more_dockerfiles {
+        let redactor = crate::report::redaction::secret_values(None, Some(more), None).redactor();
+        crate::report::redaction::redact_report(&mut report, &redactor);
+    }
+    // The baseline matches fingerprints of the findings as reported (redacted), as
+    // `--write-baseline` records them.
+    if let Some((baseline, file)) = &request.baseline {
+        let outcome = baseline.apply(&mut report.findings, file);
+        report.notes.push(outcome.describe(file));
+        report.baseline = Some(outcome);
+    }
+    Ok(report)
 }
 
 /// Runs every check whose input is present, pairing containers with the image by reference

@@ -5,3 +5,6 @@ pub mod dockerfile;
 pub mod ecs;
 pub mod image;
 pub mod sniff;
+
+mod bounded;
+pub use bounded::{BoundedReadError, read_bounded};

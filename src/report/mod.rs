@@ -4,6 +4,7 @@ pub mod asff;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod redaction;
 pub mod sarif;
 pub mod text;
 
