@@ -4,7 +4,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-const TARGETS: &[&str] = &["image", "dockerfile", "ecs", "td", "cross", "tool"];
+const TARGETS: &[&str] = &[
+    "image",
+    "dockerfile",
+    "ecs",
+    "td",
+    "cross",
+    "exposure",
+    "tool",
+];
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");

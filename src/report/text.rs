@@ -92,11 +92,29 @@ pub fn render(report: &Report, color: bool) -> String {
 
     write_controls(&mut out, &palette, report);
 
+    // Exposures first (EX001, one per service, most severe first): what an attacker on the
+    // internet could reach and what they would get; the severity groups follow without them.
+    let is_exposure = |f: &Finding| f.id == "EX001" && f.suppressed.is_none();
+    let mut exposures: Vec<&Finding> = report.findings.iter().filter(|f| is_exposure(f)).collect();
+    exposures.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    if !exposures.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} ({})",
+            palette.paint("1", "Exposure"),
+            exposures.len()
+        );
+        for finding in exposures {
+            write_finding(&mut out, &palette, finding);
+        }
+        out.push('\n');
+    }
+
     for severity in Severity::ALL.into_iter().rev() {
         let group: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.severity == severity && f.suppressed.is_none())
+            .filter(|f| f.severity == severity && f.suppressed.is_none() && !is_exposure(f))
             .collect();
         if group.is_empty() {
             continue;
