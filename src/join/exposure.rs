@@ -373,7 +373,8 @@ fn internet_facing(b: &mut Builder, target_groups: &Links) {
         for listener in listeners {
             // A listener rule hangs off a listener, which hangs off the load balancer.
             let mut parent = listener.parent.as_ref();
-            if listener.is_rule {
+            // A rule whose listener cannot be resolved keeps that link, and its reason.
+            if listener.is_rule && !matches!(parent.map(|p| &p.link), Some(Link::Unknown(_))) {
                 parent = parent.and_then(|p| {
                     stack
                         .listeners

@@ -95,16 +95,23 @@ pub fn render(report: &Report, color: bool) -> String {
     // Exposures first (EX001, one per service, most severe first): what an attacker on the
     // internet could reach and what they would get; the severity groups follow without them.
     let is_exposure = |f: &Finding| f.id == "EX001" && f.suppressed.is_none();
-    let mut exposures: Vec<&Finding> = report.findings.iter().filter(|f| is_exposure(f)).collect();
-    exposures.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    if !exposures.is_empty() {
+    for severity in Severity::ALL.into_iter().rev() {
+        let group: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity && is_exposure(f))
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
         let _ = writeln!(
             out,
-            "{} ({})",
+            "{} {} ({})",
             palette.paint("1", "Exposure"),
-            exposures.len()
+            palette.severity(severity),
+            group.len()
         );
-        for finding in exposures {
+        for finding in group {
             write_finding(&mut out, &palette, finding);
         }
         out.push('\n');

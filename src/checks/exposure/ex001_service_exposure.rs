@@ -153,6 +153,11 @@ fn report(exposure: &Exposure, out: &mut Emitter) {
         format!("; not decided: {}", unknown.join(", "))
     };
     let service = exposure.service;
+    let mut location = service.origin.location(&service.resource);
+    // The service object itself: no pointer inside it (SARIF names it by the resource).
+    if location.pointer.as_deref() == Some("") {
+        location.pointer = None;
+    }
     let finding = out
         .finding(
             format!(
@@ -160,7 +165,7 @@ fn report(exposure: &Exposure, out: &mut Emitter) {
                 exposure.service_id,
                 named.join(", ")
             ),
-            service.origin.location(&service.resource),
+            location,
         )
         .with_severity(severity)
         .with_evidence("service", exposure.service_id.clone())
