@@ -179,3 +179,64 @@ fn admin_task_and_execution_roles() {
     let pass = findings("fixtures/exposure/EX003/pass-scoped-roles.yaml");
     assert!(pass.iter().all(|f| f.id != "EX003"), "{pass:#?}");
 }
+
+/// Hostile templates: conditions that fan out to each other (exponential without memoizing),
+/// a condition cycle, and `Fn::If` nested past the depth bound. The service is still reported,
+/// with the undecidable trait unknown.
+#[test]
+fn hostile_conditions_stay_bounded() {
+    let mut conditions = serde_json::Map::new();
+    // 40^6 evaluations without memoizing.
+    for i in 0..6 {
+        let next: Vec<serde_json::Value> = (0..40)
+            .map(|_| serde_json::json!({"Condition": format!("C{}", i + 1)}))
+            .collect();
+        conditions.insert(format!("C{i}"), serde_json::json!({"Fn::And": next}));
+    }
+    conditions.insert(
+        "C6".into(),
+        serde_json::json!({"Fn::Equals": [{"Ref": "P"}, "yes"]}),
+    );
+    conditions.insert(
+        "Loop".into(),
+        serde_json::json!({"Fn::Not": [{"Condition": "Loop"}]}),
+    );
+    let mut nested = serde_json::json!("ENABLED");
+    for _ in 0..40 {
+        nested = serde_json::json!({"Fn::If": ["Loop", nested, "DISABLED"]});
+    }
+    let template = serde_json::json!({
+        "Parameters": {"P": {"Type": "String", "Default": "yes"}},
+        "Conditions": conditions,
+        "Resources": {
+            "SG": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": [
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                 "CidrIp": {"Fn::If": ["C0", "0.0.0.0/0", "10.0.0.0/8"]}},
+                {"IpProtocol": "tcp", "FromPort": 23, "ToPort": 23, "CidrIp": nested}
+            ]}},
+            "Service": {"Type": "AWS::ECS::Service", "Properties": {
+                "TaskDefinition": "app:1",
+                "NetworkConfiguration": {"AwsvpcConfiguration": {
+                    "AssignPublicIp": "ENABLED", "SecurityGroups": [{"Ref": "SG"}]}}}}
+        }
+    });
+    let path = std::env::temp_dir().join(format!("harden-hostile-{}.json", std::process::id()));
+    std::fs::write(&path, template.to_string()).unwrap();
+    let found = findings(path.to_str().unwrap());
+    std::fs::remove_file(&path).ok();
+    let exposure = found
+        .iter()
+        .find(|f| f.id == "EX001")
+        .expect("the service is reported");
+    assert_eq!(
+        list(exposure, "traits"),
+        names(&["public-ip", "open-security-group"]),
+        "C0 is decided through 6 levels of 40-way fan-out: port 22 is open"
+    );
+    // Port 23's CIDR sits under a cycle and past the depth bound: undecided, not open.
+    let open = &exposure.evidence["trait:open-security-group"];
+    assert!(
+        open.contains("port 22") && !open.contains("port 23"),
+        "{open}"
+    );
+}

@@ -47,6 +47,10 @@ struct Template<'a> {
     parameters: Option<&'a serde_json::Map<String, J>>,
     resources: &'a serde_json::Map<String, J>,
     conditions: Option<&'a serde_json::Map<String, J>>,
+    /// Each condition's value once computed (`None` while it is being computed, so a cycle is
+    /// undecided): conditions name each other, so without this a template of a few lines could
+    /// make the work exponential.
+    decided: std::cell::RefCell<std::collections::HashMap<String, Option<bool>>>,
 }
 
 /// A value somewhere in a resource: the JSON and its place.
@@ -218,8 +222,17 @@ impl<'a> Template<'a> {
     }
 
     fn condition(&self, name: &str, depth: usize) -> Option<bool> {
+        if let Some(known) = self.decided.borrow().get(name) {
+            return *known;
+        }
         let body = self.conditions?.get(name)?;
-        self.truth(body, depth)
+        self.decided.borrow_mut().insert(name.to_string(), None);
+        let value = self.truth(body, depth);
+        // Only a value reached within the depth bound is final.
+        if value.is_some() {
+            self.decided.borrow_mut().insert(name.to_string(), value);
+        }
+        value
     }
 
     fn truth(&self, value: &J, depth: usize) -> Option<bool> {
@@ -536,6 +549,7 @@ pub(crate) fn cloudformation(document: &Document) -> Stack {
         parameters: document.value.get("Parameters").and_then(J::as_object),
         resources,
         conditions: document.value.get("Conditions").and_then(J::as_object),
+        decided: Default::default(),
     };
     for (id, resource) in resources {
         let Some(kind) = resource.get("Type").and_then(J::as_str) else {
