@@ -15,7 +15,10 @@ const TARGETS: &[&str] = &[
 ];
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");
+    // Read at run time: `env!` would bake in the directory the build script was compiled in, and a
+    // build script reused from another checkout (a copied target/) would register its checks.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("src/checks");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut modules = String::new();
     let mut registry = String::from(

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out=${1:-/tmp/harden-bench}
 runs=${2:-3}
 
-cargo build --release --quiet --bin harden --example bench_image
+cargo build --release --quiet --bin harden --example bench_image --example layer_baseline
 if [ ! -f "$out/zstd/index.json" ]; then
   ./target/release/examples/bench_image "$out" 4 30000 300
 fi
@@ -27,8 +27,9 @@ measure() {
       best=$seconds; rss=$kib; cpu=$(awk "BEGIN{print $user + $sys}")
     fi
   done
-  printf '%-28s %7.2f s wall %7.2f s CPU  peak RSS %4d MiB\n' "$label" "$best" "$cpu" $((rss / 1024))
+  printf '%-34s %7.2f s wall %7.2f s CPU  peak RSS %4d MiB\n' "$label" "$best" "$cpu" $((rss / 1024))
   eval "result_${label//[^a-z]/_}=$best"
+  eval "cpu_${label//[^a-z]/_}=$cpu"
 }
 
 timing=$(mktemp)
@@ -39,10 +40,17 @@ mapfile -t zstd_blobs < <(blobs zstd)
 echo "image: $(du -sh "$out/gzip" | cut -f1) gzip, $(du -sh "$out/zstd" | cut -f1) zstd; $(nproc) cores"
 
 measure "gzip -dc (layer blobs)" gzip -dc "${gzip_blobs[@]}"
+measure "floor: inflate+hash+walk (gzip)" ./target/release/examples/layer_baseline "${gzip_blobs[@]}"
 measure "harden scan (gzip)" ./target/release/harden scan --format json --fail-on never "oci:$out/gzip"
 measure "zstd -dc (layer blobs)" zstd -dcq "${zstd_blobs[@]}"
+measure "floor: inflate+hash+walk (zstd)" ./target/release/examples/layer_baseline "${zstd_blobs[@]}"
 measure "harden scan (zstd)" ./target/release/harden scan --format json --fail-on never "oci:$out/zstd"
 awk -v g="$result_gzip__dc__layer_blobs_" -v h="$result_harden_scan__gzip_" \
   'BEGIN{printf "harden/gzip -dc time ratio: %.2f\n", h/g}'
 awk -v z="$result_zstd__dc__layer_blobs_" -v h="$result_harden_scan__zstd_" \
   'BEGIN{printf "harden/zstd -dc time ratio: %.2f\n", h/z}'
+# CPU against the floor (issue 16's target: at most 1.2x).
+awk -v f="$cpu_floor__inflate_hash_walk__gzip_" -v h="$cpu_harden_scan__gzip_" \
+  'BEGIN{printf "harden/floor CPU ratio (gzip): %.2f\n", h/f}'
+awk -v f="$cpu_floor__inflate_hash_walk__zstd_" -v h="$cpu_harden_scan__zstd_" \
+  'BEGIN{printf "harden/floor CPU ratio (zstd): %.2f\n", h/f}'

@@ -61,6 +61,9 @@ limits! {
     path_depth = "path-depth": 1_024,
     /// Bytes of one tar extended header (PAX or GNU long name/link record).
     header_bytes = "header-bytes": MIB,
+    /// Bytes of the paths of parent directories layers imply without listing them (a deep
+    /// path's missing ancestors), all layers together.
+    implied_dir_bytes = "implied-dir-bytes": 64 * MIB,
     /// Bytes of file contents kept in memory for the checks, all files together.
     kept_bytes = "kept-bytes": 256 * MIB,
     /// Layers of one image.
@@ -158,9 +161,19 @@ impl fmt::Display for LimitExceeded {
             "{} exceeds the {} limit ({}); if this input is trusted, raise it with --limit {}=VALUE",
             self.what,
             self.limit,
-            human(self.max),
+            value_of(self.limit, self.max),
             self.limit
         )
+    }
+}
+
+/// A limit's value: in binary units for a size (`layer-bytes`: `64 GiB`), plain for a count
+/// (`path-depth`: `1024`).
+pub fn value_of(name: &str, value: u64) -> String {
+    if name.ends_with("bytes") {
+        human(value)
+    } else {
+        value.to_string()
     }
 }
 
@@ -172,6 +185,27 @@ pub fn human(value: u64) -> String {
         }
     }
     value.to_string()
+}
+
+/// Every limit, its default and its documentation line, as `harden limits` prints them.
+pub fn table() -> String {
+    let width = Limits::NAMES
+        .iter()
+        .map(|(name, _, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{:width$}  {:>10}  WHAT IT BOUNDS\n", "LIMIT", "DEFAULT");
+    for (name, default, doc) in Limits::NAMES {
+        out.push_str(&format!(
+            "{name:width$}  {:>10}  {}\n",
+            value_of(name, *default),
+            doc.trim()
+        ));
+    }
+    out.push_str(
+        "\nRaise one with --limit NAME=VALUE (repeatable) or in harden.toml:\n  [limits]\n  layer-bytes = \"128GiB\"\n",
+    );
+    out
 }
 
 impl Limits {

@@ -73,6 +73,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
                 wants: checks::content_requests(),
                 progress: request.progress,
                 registry: request.registry.clone(),
+                limits: request.limits,
             };
             Some(image::load(spec, &options)?)
         }

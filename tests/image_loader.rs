@@ -455,17 +455,22 @@ fn a_wrong_digest_is_an_error_naming_the_blob() {
     );
 }
 
+/// The config file of a classic `docker save` (`<id>.json`).
+fn classic_config_name(files: &harden::testkit::Files) -> String {
+    files
+        .files
+        .keys()
+        .find(|k| k.ends_with(".json") && *k != "manifest.json")
+        .unwrap()
+        .clone()
+}
+
 #[test]
 fn a_wrong_diff_id_is_an_error_naming_the_layer() {
     let dir = tempfile::tempdir().unwrap();
     let image = small();
     let mut files = image.files(Layout::DockerArchive).unwrap();
-    let config_name = files
-        .files
-        .keys()
-        .find(|k| k.ends_with(".json") && *k != "manifest.json")
-        .unwrap()
-        .clone();
+    let config_name = classic_config_name(&files);
     let config = String::from_utf8(files.files[&config_name].clone()).unwrap();
     let diff_id = &image.built_layers().unwrap()[0].diff_id;
     let forged = config.replace(&diff_id[7..], &"0".repeat(64));
@@ -725,4 +730,114 @@ fn a_whiteout_creates_nothing_and_keeps_its_parent_as_it_is() {
     assert_eq!(kind(&loaded, "/srv/tree"), Some(EntryKind::File));
     assert_eq!(kind(&loaded, "/srv/tree/leaf"), None);
     assert_eq!(kind(&loaded, "/nowhere"), None);
+}
+
+/// A classic `docker save` whose config file keeps its old name after the config changed (what
+/// go-containerregistry's `mutate` writes): the name is a name, so the archive loads, with the
+/// config's digest computed from its content, exactly as skopeo reads it.
+#[test]
+fn a_stale_classic_config_name_loads_like_skopeo_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = small().user("10001");
+    let mut files = image.files(Layout::DockerArchive).unwrap();
+    let config_name = classic_config_name(&files);
+    let changed = String::from_utf8(files.files[&config_name].clone())
+        .unwrap()
+        .replace("\"User\":\"10001\"", "\"User\":\"20002\"");
+    assert!(changed.contains("20002"), "the config was changed");
+    files
+        .files
+        .insert(config_name.clone(), changed.clone().into_bytes());
+    let path = dir.path().join("mutated.tar");
+    files.write_tar(&path).unwrap();
+
+    let loaded = load(&path.display().to_string(), &options()).unwrap();
+    assert_eq!(loaded.config.user.as_deref(), Some("20002"));
+    let content_digest = harden::testkit::sha256_digest(changed.as_bytes());
+    assert_eq!(loaded.config_digest, content_digest);
+    assert_ne!(
+        format!("sha256:{}", config_name.trim_end_matches(".json")),
+        content_digest
+    );
+
+    // The reference tool's view of the same archive.
+    let skopeo = std::process::Command::new("skopeo")
+        .args(["inspect", "--config", "--raw"])
+        .arg(format!("docker-archive:{}", path.display()))
+        .output();
+    match skopeo {
+        Ok(output) if output.status.success() => {
+            assert_eq!(
+                harden::testkit::sha256_digest(&output.stdout),
+                loaded.config_digest,
+                "skopeo reads the same config bytes"
+            );
+            let config: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert_eq!(config["config"]["User"], "20002");
+        }
+        Ok(output) => panic!(
+            "skopeo refused the archive: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(error) => assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "skopeo is required in CI: {error}"
+        ),
+    }
+}
+
+/// In a Docker 25+ archive the config lives under `blobs/sha256/`, content-addressed: a changed
+/// config there is still refused.
+#[test]
+fn a_changed_content_addressed_config_is_still_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = small().user("10001");
+    let mut files = image.files(Layout::DockerOciArchive).unwrap();
+    let config_name = files
+        .files
+        .iter()
+        .find(|(name, bytes)| {
+            name.starts_with("blobs/sha256/")
+                && std::str::from_utf8(bytes).is_ok_and(|t| t.contains("\"User\":\"10001\""))
+        })
+        .map(|(name, _)| name.clone())
+        .expect("the config blob");
+    let changed = String::from_utf8(files.files[&config_name].clone())
+        .unwrap()
+        .replace("\"User\":\"10001\"", "\"User\":\"20002\"");
+    files
+        .files
+        .insert(config_name.clone(), changed.into_bytes());
+    let path = dir.path().join("docker25.tar");
+    files.write_tar(&path).unwrap();
+    let error = load_err(&path.display().to_string());
+    assert!(
+        error.contains("mismatch") && error.contains(&config_name[13..]),
+        "{error}"
+    );
+}
+
+/// A classic `docker save` records no layer media type; the report says what the magic bytes
+/// found instead of an empty string.
+#[test]
+fn classic_archive_layers_report_the_compression_they_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = ImageSpec::new()
+        .layer(LayerSpec::gzip().file("/a", 0o644, "a"))
+        .layer(LayerSpec::plain().file("/b", 0o644, "b"));
+    let path = dir.path().join("classic.tar");
+    image.write(Layout::DockerArchive, &path).unwrap();
+    let loaded = load(&path.display().to_string(), &options()).unwrap();
+    let types: Vec<&str> = loaded
+        .layers
+        .iter()
+        .map(|l| l.media_type.as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            "application/vnd.docker.image.rootfs.diff.tar"
+        ]
+    );
 }

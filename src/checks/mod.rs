@@ -244,7 +244,7 @@ fn natural_id_order(id: &str) -> (String, u32, String) {
 pub fn content_requests() -> Vec<ContentRequest> {
     ALL_CHECKS
         .iter()
-        .flat_map(|c| c.wants.iter().copied())
+        .flat_map(|c| c.wants.iter().cloned())
         .collect()
 }
 

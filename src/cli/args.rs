@@ -68,6 +68,16 @@ pub(crate) struct ScanArgs {
     /// (a registry behind a private CA; as curl's --cacert). Repeatable.
     #[arg(long = "registry-ca", value_name = "PEM_FILE")]
     pub(crate) registry_ca: Vec<PathBuf>,
+    /// Seconds to wait for a registry's TCP connection and TLS handshake (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) registry_connect_timeout: Option<std::time::Duration>,
+    /// Seconds a registry may stay silent while sending a reply (default 60).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) registry_read_timeout: Option<std::time::Duration>,
+    /// Seconds one registry request may take in all, the body included (default 1800): a
+    /// registry sending a byte a second is cut off here.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) registry_timeout: Option<std::time::Duration>,
     /// User name for the image's registry (`docker://` images); the password is read from
     /// standard input with --password-stdin.
     #[arg(long, requires = "password_stdin")]
@@ -96,6 +106,15 @@ pub(crate) struct ScanArgs {
     /// `harden limits` lists every limit with its default.
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub(crate) limits: Vec<String>,
+}
+
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() && seconds < 1e9 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!("expected a number of seconds, not {text:?}")),
+    }
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {

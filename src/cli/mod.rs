@@ -44,6 +44,9 @@ enum Command {
         /// A check ID (IM001, ECS.5) or name (root-user).
         id: String,
     },
+    /// List every bound on untrusted input, its default and what it bounds (`--limit NAME=VALUE`
+    /// or `[limits]` in harden.toml raises one).
+    Limits,
 }
 
 pub fn main() -> i32 {
@@ -91,6 +94,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
         }
         Command::Rules { format } => {
             print_stdout(&rules::rules(format))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Limits => {
+            print_stdout(&harden::limits::table())?;
             Ok(EXIT_CLEAN)
         }
         Command::Explain { id } => match checks::find(&id) {

@@ -35,14 +35,19 @@ pub(crate) fn scan_command(args: ScanArgs, destinations: &[Destination]) -> anyh
             })
             .collect(),
         context: args.context,
-        registry: registry_settings(
-            args.insecure_registries,
-            args.registry_ca,
-            args.username,
-            args.password_stdin,
-            request_reads_stdin,
-            from_registry,
-        )?,
+        registry: RegistrySettings {
+            connect_timeout: args.registry_connect_timeout,
+            read_timeout: args.registry_read_timeout,
+            total_timeout: args.registry_timeout,
+            ..registry_settings(
+                args.insecure_registries,
+                args.registry_ca,
+                args.username,
+                args.password_stdin,
+                request_reads_stdin,
+                from_registry,
+            )?
+        },
         task_definitions: args.task_def,
         required_tags: args
             .required_tags

@@ -1,5 +1,7 @@
 //! IM010 secret-file: a file in any layer holds credentials, even if a later layer deleted it.
 
+use std::collections::HashMap;
+
 use crate::checks::Emitter;
 use crate::checks::image::support::file_location;
 use crate::findings::Severity;
@@ -74,8 +76,73 @@ crate::declare_check! {
     }
 }
 
+/// The later changes that can remove a file, by the path they act on, so a file's fate costs one
+/// lookup per ancestor rather than a scan of every change of every later layer (40,000 deleted
+/// keys behind one whiteout were 40,000 x 40,000 comparisons).
+#[derive(Default)]
+struct Removals<'a> {
+    /// Whiteouts: the path and everything under it. Layer indexes, ascending.
+    removed: HashMap<&'a str, Vec<usize>>,
+    /// Opaque markers and non-directories written over a directory: everything under the path.
+    hidden: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Removals<'a> {
+    fn of(image: &'a Image) -> Removals<'a> {
+        let mut removals = Removals::default();
+        for (index, layer) in image.layers.iter().enumerate() {
+            for change in &layer.changes {
+                let (map, path) = match change {
+                    LayerChange::Removed { path } => (&mut removals.removed, path),
+                    LayerChange::Opaque { path } => (&mut removals.hidden, path),
+                    LayerChange::Added { path, entry } if !entry.is_dir() => {
+                        (&mut removals.hidden, path)
+                    }
+                    LayerChange::Added { .. } => continue,
+                };
+                let layers = map.entry(path.as_str()).or_default();
+                if layers.last() != Some(&index) {
+                    layers.push(index);
+                }
+            }
+        }
+        removals
+    }
+
+    /// The first layer after `layer` that removed or hid `path`.
+    fn remover(&self, path: &str, layer: usize) -> Option<usize> {
+        let after = |layers: Option<&Vec<usize>>| {
+            let layers = layers?;
+            layers.get(layers.partition_point(|&l| l <= layer)).copied()
+        };
+        let mut first = after(self.removed.get(path));
+        let mut ancestor = path;
+        while let Some(cut) = ancestor.rfind('/') {
+            ancestor = if cut == 0 { "/" } else { &ancestor[..cut] };
+            for found in [
+                after(self.removed.get(ancestor)),
+                after(self.hidden.get(ancestor)),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                first = Some(first.map_or(found, |f: usize| f.min(found)));
+            }
+            if ancestor == "/" {
+                break;
+            }
+        }
+        first
+    }
+}
+
 /// What became of a file a layer added.
-fn fate(image: &Image, path: &str, layer: usize) -> (String, Option<usize>) {
+fn fate<'a>(
+    image: &'a Image,
+    removals: &mut Option<Removals<'a>>,
+    path: &str,
+    layer: usize,
+) -> (String, Option<usize>) {
     match image.filesystem.get(path) {
         Some(entry) if entry.layer == layer => ("still in the final filesystem".to_string(), None),
         Some(entry) => (
@@ -86,26 +153,11 @@ fn fate(image: &Image, path: &str, layer: usize) -> (String, Option<usize>) {
             Some(entry.layer),
         ),
         None => {
-            let covers = |dir: &str| {
-                path == dir || path.starts_with(&format!("{}/", dir.trim_end_matches('/')))
-            };
-            let remover = image
-                .layers
-                .iter()
-                .enumerate()
-                .skip(layer + 1)
-                .find(|(_, l)| {
-                    l.changes.iter().any(|change| match change {
-                        LayerChange::Removed { path: removed } => covers(removed),
-                        LayerChange::Opaque { path: dir } => path.starts_with(&format!("{dir}/")),
-                        // A later file replacing a parent directory hides the whole subtree.
-                        LayerChange::Added { path: added, entry } => {
-                            !entry.is_dir() && added != path && covers(added)
-                        }
-                    })
-                });
+            let remover = removals
+                .get_or_insert_with(|| Removals::of(image))
+                .remover(path, layer);
             match remover {
-                Some((index, _)) => (
+                Some(index) => (
                     format!("deleted by layer {index}, but still ships in layer {layer}"),
                     Some(index),
                 ),
@@ -127,6 +179,7 @@ fn severity(kind: SecretFileKind, detail: &str) -> Severity {
 }
 
 fn check(image: &Image, out: &mut Emitter) {
+    let mut removals = None;
     for (layer_index, layer) in image.layers.iter().enumerate() {
         for change in &layer.changes {
             let LayerChange::Added { path, entry } = change else {
@@ -167,7 +220,7 @@ fn check(image: &Image, out: &mut Emitter) {
             } else {
                 continue;
             };
-            let (status, later_layer) = fate(image, path, layer_index);
+            let (status, later_layer) = fate(image, &mut removals, path, layer_index);
             let finding = out
                 .finding(
                     format!("{path} holds credentials ({kind}): {details}; {status}"),

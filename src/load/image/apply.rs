@@ -12,18 +12,25 @@
 use std::collections::BTreeMap;
 
 use super::decode::{DecodedLayer, Member, MemberKind};
+use crate::limits::{LimitExceeded, Limits};
 use crate::model::image::{Entry, EntryKind, FileTree, LayerChange};
 
 /// Builds the merged tree, and each layer's changes (in tar order, at the paths they landed on).
 pub struct Applier {
     tree: FileTree,
+    limits: Limits,
+    /// Bytes of the keys of directories created because a member's parent was missing. Every
+    /// other key is a member's own path, so the tree's memory is linear in the tar's path bytes;
+    /// these are not (one 16 KiB path of one-letter components implies 8,000 ancestors whose
+    /// keys sum to 64 MiB), hence the `implied-dir-bytes` limit.
+    implied_bytes: u64,
+    /// The first limit reached, reported when the layer is done.
+    exceeded: Option<LimitExceeded>,
 }
 
 impl Default for Applier {
     fn default() -> Applier {
-        let mut tree = FileTree::default();
-        tree.entries.insert("/".to_string(), directory(0o755, 0));
-        Applier { tree }
+        Applier::new(Limits::default())
     }
 }
 
@@ -58,19 +65,57 @@ fn split(path: &str) -> (&str, &str) {
 }
 
 impl Applier {
+    pub fn new(limits: Limits) -> Applier {
+        let mut tree = FileTree::default();
+        tree.entries.insert("/".to_string(), directory(0o755, 0));
+        Applier {
+            tree,
+            limits,
+            implied_bytes: 0,
+            exceeded: None,
+        }
+    }
+
     pub fn finish(self) -> FileTree {
         self.tree
     }
 
-    /// Applies one layer; returns its changes.
-    pub fn apply(&mut self, index: usize, layer: DecodedLayer) -> Vec<LayerChange> {
+    /// Applies one layer; returns its changes, or the limit it reached.
+    pub fn apply(
+        &mut self,
+        index: usize,
+        layer: DecodedLayer,
+    ) -> Result<Vec<LayerChange>, LimitExceeded> {
         let mut changes = Vec::with_capacity(layer.members.len());
         for member in layer.members {
             if let Some(change) = self.apply_member(index, member) {
                 changes.push(change);
             }
+            if let Some(exceeded) = self.exceeded.take() {
+                return Err(exceeded);
+            }
         }
-        changes
+        Ok(changes)
+    }
+
+    /// Inserts a directory the layer did not list, within `implied-dir-bytes`.
+    fn imply_directory(&mut self, path: &str, layer: usize) {
+        if self.exceeded.is_some() {
+            return;
+        }
+        self.implied_bytes += path.len() as u64;
+        if let Err(exceeded) = self
+            .limits
+            .check("implied-dir-bytes", self.implied_bytes, || {
+                format!("layer {layer}'s implied parent directories")
+            })
+        {
+            self.exceeded = Some(exceeded);
+            return;
+        }
+        self.tree
+            .entries
+            .insert(path.to_string(), directory(0o755, layer));
     }
 
     /// Where `path` lands: its parent resolved through symlinks (the last component is not
@@ -87,7 +132,7 @@ impl Applier {
             Some(entry) if entry.is_dir() => parent.to_string(),
             _ => self
                 .tree
-                .resolve(parent)
+                .resolve_applied(parent)
                 .unwrap_or_else(|| parent.to_string()),
         };
         self.ensure_directory(&resolved_parent, layer);
@@ -100,7 +145,7 @@ impl Applier {
         let (parent, name) = split(path);
         let resolved_parent = match self.tree.entries.get(parent) {
             Some(entry) if entry.is_dir() => parent.to_string(),
-            _ => self.tree.resolve(parent)?,
+            _ => self.tree.resolve_applied(parent)?,
         };
         let is_dir = resolved_parent == "/"
             || self
@@ -123,16 +168,7 @@ impl Applier {
             current.push_str(component);
             match self.tree.entries.get(&current) {
                 Some(entry) if entry.is_dir() => {}
-                Some(_) => {
-                    self.tree
-                        .entries
-                        .insert(current.clone(), directory(0o755, layer));
-                }
-                None => {
-                    self.tree
-                        .entries
-                        .insert(current.clone(), directory(0o755, layer));
-                }
+                _ => self.imply_directory(&current, layer),
             }
         }
     }
@@ -244,6 +280,11 @@ impl Applier {
                 self.tree.entries.insert(path.clone(), entry.clone());
             }
             _ => {
+                if !entry.is_dir() {
+                    // Keys under a path left behind by a whiteout later in their own layer: a
+                    // non-directory has no children (and `resolve_applied` relies on it).
+                    self.remove_descendants(&path, None);
+                }
                 self.tree.entries.insert(path.clone(), entry.clone());
             }
         }

@@ -8,9 +8,13 @@ use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::error::ImageError;
 use super::resolve::LayerSource;
 use super::store::BlobStore;
+use super::tar_stream::{TarMember, TarStream, as_limit, limit_error};
+use crate::limits::Limits;
 use crate::model::image::{ContentRequest, normalize_path};
 
 /// How a layer blob is compressed, from its first bytes.
@@ -27,6 +31,15 @@ impl Compression {
             [0x1f, 0x8b, ..] => Compression::Gzip,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
             _ => Compression::None,
+        }
+    }
+
+    /// The Docker layer media type of this compression, for a layer whose source names none.
+    pub fn docker_media_type(self) -> &'static str {
+        match self {
+            Compression::Gzip => "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            Compression::Zstd => "application/vnd.docker.image.rootfs.diff.tar.zstd",
+            Compression::None => "application/vnd.docker.image.rootfs.diff.tar",
         }
     }
 
@@ -131,26 +144,43 @@ pub fn decode_layer(
     diff_id: &str,
     wants: &[ContentRequest],
     progress: Option<indicatif::ProgressBar>,
+    budget: &ImageBudget<'_>,
 ) -> Result<DecodedLayer, ImageError> {
     let input = store.input();
     let blob = source.location.to_string();
-    let corrupt = |e: io::Error| ImageError::Truncated {
-        input: input.to_string(),
-        blob: blob.clone(),
-        detail: e.to_string(),
+    let corrupt = |e: io::Error| match as_limit(&e) {
+        Some(limit) => ImageError::Limit {
+            input: input.to_string(),
+            error: limit.clone(),
+        },
+        None => ImageError::Truncated {
+            input: input.to_string(),
+            blob: blob.clone(),
+            detail: e.to_string(),
+        },
     };
-    let raw = store.open(&source.location)?;
+    let raw = Declared {
+        inner: store.open(&source.location)?,
+        count: 0,
+        declared: source.expected_size,
+    };
     let mut compressed = BufReader::with_capacity(READ_BUFFER, Hashing::new(raw, progress));
+    let layer = format!("layer {blob}");
     let head = compressed.fill_buf().map_err(corrupt)?;
     let compression = Compression::detect(head);
     let walked = match compression {
-        Compression::Gzip => walk(flate2::bufread::MultiGzDecoder::new(&mut compressed), wants),
+        Compression::Gzip => walk(
+            flate2::bufread::MultiGzDecoder::new(&mut compressed),
+            wants,
+            budget,
+            &layer,
+        ),
         Compression::Zstd => {
             let decoder =
                 zstd::stream::read::Decoder::with_buffer(&mut compressed).map_err(corrupt)?;
-            walk(decoder, wants)
+            walk(decoder, wants, budget, &layer)
         }
-        Compression::None => walk(&mut compressed, wants),
+        Compression::None => walk(&mut compressed, wants, budget, &layer),
     };
     let (members, diff_actual, uncompressed_size) = walked.map_err(corrupt)?;
     // Whatever follows the end of the compressed stream is part of the blob and its digest.
@@ -194,16 +224,116 @@ pub fn decode_layer(
     })
 }
 
+/// What the layers of one image share while they decode in parallel: the limits, and the
+/// running totals that image-wide limits (`image-bytes`, `entries`, `kept-bytes`) bound.
+#[derive(Debug)]
+pub struct ImageBudget<'l> {
+    pub limits: &'l Limits,
+    image_bytes: AtomicU64,
+    entries: AtomicU64,
+    kept_bytes: AtomicU64,
+}
+
+impl<'l> ImageBudget<'l> {
+    pub fn new(limits: &'l Limits) -> ImageBudget<'l> {
+        ImageBudget {
+            limits,
+            image_bytes: AtomicU64::new(0),
+            entries: AtomicU64::new(0),
+            kept_bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Adds to a shared total, failing once it passes the limit `name`.
+    fn spend(
+        &self,
+        total: &AtomicU64,
+        name: &'static str,
+        amount: u64,
+        what: impl FnOnce() -> String,
+    ) -> io::Result<()> {
+        let now = total.fetch_add(amount, Ordering::Relaxed) + amount;
+        self.limits.check(name, now, what).map_err(limit_error)
+    }
+}
+
+/// Counts the uncompressed bytes of a layer as they are inflated, and stops the inflation the
+/// moment the layer (`layer-bytes`) or the image (`image-bytes`) passes its limit: a zstd bomb
+/// costs the time to inflate up to the limit, not to its end.
+struct Bounded<'b, R> {
+    inner: R,
+    count: u64,
+    budget: &'b ImageBudget<'b>,
+    layer: &'b str,
+}
+
+impl<R: Read> Read for Bounded<'_, R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.count += n as u64;
+        let layer = self.layer;
+        self.budget
+            .limits
+            .check("layer-bytes", self.count, || {
+                format!("the uncompressed {layer}")
+            })
+            .map_err(limit_error)?;
+        self.budget
+            .spend(&self.budget.image_bytes, "image-bytes", n as u64, || {
+                "the uncompressed layers of the image".to_string()
+            })?;
+        Ok(n)
+    }
+}
+
+/// Refuses a blob that goes on past the size its descriptor declares (a registry streaming
+/// forever, a file that grows), as soon as the first extra byte arrives.
+struct Declared<R> {
+    inner: R,
+    count: u64,
+    declared: Option<u64>,
+}
+
+impl<R: Read> Read for Declared<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.count += n as u64;
+        if let Some(declared) = self.declared
+            && self.count > declared
+        {
+            return Err(invalid(format!(
+                "the blob is longer than the {declared} bytes its descriptor declares"
+            )));
+        }
+        Ok(n)
+    }
+}
+
 /// Walks the tar, then reads to the end of the uncompressed stream so the diff id covers it all.
-fn walk<R: Read>(reader: R, wants: &[ContentRequest]) -> io::Result<(Vec<Member>, String, u64)> {
+/// `layer` names the layer in limit messages.
+fn walk<R: Read>(
+    reader: R,
+    wants: &[ContentRequest],
+    budget: &ImageBudget<'_>,
+    layer: &str,
+) -> io::Result<(Vec<Member>, String, u64)> {
     // Inflate into large chunks: the tar reader asks for 512-byte headers, and a decoder call
     // per header costs more than the copy out of a buffer.
-    let mut uncompressed = Hashing::new(BufReader::with_capacity(READ_BUFFER, reader), None);
+    let bounded = Bounded {
+        inner: reader,
+        count: 0,
+        budget,
+        layer,
+    };
+    let mut uncompressed = Hashing::new(BufReader::with_capacity(READ_BUFFER, bounded), None);
     let mut members = Vec::new();
     {
-        let mut archive = tar::Archive::new(&mut uncompressed);
-        for entry in archive.entries()? {
-            if let Some(member) = read_member(&mut entry?, wants)? {
+        let mut stream = TarStream::new(&mut uncompressed, budget.limits);
+        while let Some(raw) = stream.next_member()? {
+            budget.spend(&budget.entries, "entries", 1, || {
+                "the tar entries of the image".to_string()
+            })?;
+            if let Some(member) = read_member(&mut stream, raw, wants, budget)? {
                 members.push(member);
             }
         }
@@ -228,16 +358,24 @@ fn numeric(parsed: io::Result<u64>, raw: &[u8], path: &str, field: &str) -> io::
 }
 
 fn read_member<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
+    stream: &mut TarStream<'_, R>,
+    raw: TarMember,
     wants: &[ContentRequest],
+    budget: &ImageBudget<'_>,
 ) -> io::Result<Option<Member>> {
-    let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-    let header = entry.header();
+    let raw_path = String::from_utf8_lossy(&raw.path).into_owned();
+    let header = &raw.header;
     let entry_type = header.entry_type();
     let old = header.as_old();
     let mode = numeric(header.mode().map(u64::from), &old.mode, &raw_path, "mode")? as u32 & 0o7777;
-    let uid = numeric(header.uid(), &old.uid, &raw_path, "uid")?;
-    let gid = numeric(header.gid(), &old.gid, &raw_path, "gid")?;
+    let uid = match raw.uid {
+        Some(uid) => uid,
+        None => numeric(header.uid(), &old.uid, &raw_path, "uid")?,
+    };
+    let gid = match raw.gid {
+        Some(gid) => gid,
+        None => numeric(header.gid(), &old.gid, &raw_path, "gid")?,
+    };
     let device = |header: &tar::Header| -> (u32, u32) {
         (
             header.device_major().ok().flatten().unwrap_or(0),
@@ -245,9 +383,9 @@ fn read_member<R: Read>(
         )
     };
     let link = || {
-        entry
-            .link_name_bytes()
-            .map(|l| String::from_utf8_lossy(&l).into_owned())
+        raw.link
+            .as_deref()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
             .unwrap_or_default()
     };
     let mut kind = match entry_type {
@@ -266,7 +404,7 @@ fn read_member<R: Read>(
             MemberKind::BlockDevice(major, minor)
         }
         tar::EntryType::Fifo => MemberKind::Fifo,
-        // PAX global headers and anything else carry no filesystem object.
+        // Anything else carries no filesystem object.
         _ => return Ok(None),
     };
     let mut path = normalize_path(&raw_path);
@@ -288,20 +426,10 @@ fn read_member<R: Read>(
         };
         kind = MemberKind::Whiteout;
     }
-    let mut xattrs = Vec::new();
-    if let Some(extensions) = entry.pax_extensions()? {
-        for extension in extensions {
-            let extension = extension?;
-            if let Ok(key) = extension.key()
-                && let Some(name) = key.strip_prefix("SCHILY.xattr.")
-            {
-                xattrs.push((name.to_string(), extension.value_bytes().to_vec()));
-            }
-        }
-    }
-    let size = entry.size();
-    let content = if kind == MemberKind::File {
-        read_wanted(entry, &path, size, wants)?
+    let size = raw.size;
+    // A GNU sparse file's data in the stream is its fragments, not its contents: never kept.
+    let content = if kind == MemberKind::File && !raw.sparse {
+        read_wanted(&mut stream.data(), &path, size, wants, budget)?
     } else {
         None
     };
@@ -313,7 +441,7 @@ fn read_member<R: Read>(
         uid,
         gid,
         size,
-        xattrs,
+        xattrs: raw.xattrs,
         content,
     }))
 }
@@ -324,24 +452,37 @@ const MAX_KEPT_CONTENT: u64 = 64 * 1024 * 1024;
 
 /// Reads a file's contents when a request names it, or sniffs its first bytes when a
 /// [`ContentRequest::ContentPrefix`] might match. Everything else is skipped unread.
-fn read_wanted<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
+fn read_wanted(
+    entry: &mut impl Read,
     path: &str,
     size: u64,
     wants: &[ContentRequest],
+    budget: &ImageBudget<'_>,
 ) -> io::Result<Option<Arc<[u8]>>> {
+    let kept = |content: Vec<u8>| -> io::Result<Option<Arc<[u8]>>> {
+        budget.spend(
+            &budget.kept_bytes,
+            "kept-bytes",
+            content.len() as u64,
+            || format!("the file contents kept for the checks (at {path})"),
+        )?;
+        Ok(Some(content.into()))
+    };
     let base = path.rsplit('/').next().unwrap_or(path);
     let mut keep = false;
     let mut longest_prefix = 0usize;
     for want in wants {
-        match *want {
-            ContentRequest::Path(wanted) => keep |= path == wanted,
-            ContentRequest::FileName { name, max_size } => keep |= base == name && size <= max_size,
+        match want {
+            ContentRequest::Path(wanted) => keep |= path == *wanted,
+            ContentRequest::LinkTarget(target) => keep |= path == &**target,
+            ContentRequest::FileName { name, max_size } => {
+                keep |= base == *name && size <= *max_size
+            }
             ContentRequest::PathSuffix { suffix, max_size } => {
-                keep |= path.ends_with(suffix) && size <= max_size
+                keep |= path.ends_with(suffix) && size <= *max_size
             }
             ContentRequest::ContentPrefix { prefix, max_size } => {
-                if size <= max_size && size >= prefix.len() as u64 {
+                if size <= *max_size && size >= prefix.len() as u64 {
                     longest_prefix = longest_prefix.max(prefix.len());
                 }
             }
@@ -352,16 +493,16 @@ fn read_wanted<R: Read>(
         // keep more than MAX_KEPT_CONTENT of a file requested by exact path.
         let mut content = Vec::with_capacity(size.min(MAX_KEPT_CONTENT) as usize);
         entry.take(MAX_KEPT_CONTENT).read_to_end(&mut content)?;
-        return Ok(Some(content.into()));
+        return kept(content);
     }
     if longest_prefix == 0 {
         return Ok(None);
     }
     let mut head = vec![0u8; longest_prefix.min(size as usize)];
     entry.read_exact(&mut head)?;
-    let matched = wants.iter().any(|want| match *want {
+    let matched = wants.iter().any(|want| match want {
         ContentRequest::ContentPrefix { prefix, max_size } => {
-            size <= max_size && head.starts_with(prefix)
+            size <= *max_size && head.starts_with(prefix)
         }
         _ => false,
     });
@@ -371,7 +512,7 @@ fn read_wanted<R: Read>(
     let mut content = head;
     content.reserve((size.min(MAX_KEPT_CONTENT) as usize).saturating_sub(content.len()));
     entry.read_to_end(&mut content)?;
-    Ok(Some(content.into()))
+    kept(content)
 }
 
 #[cfg(test)]
@@ -393,7 +534,15 @@ mod tests {
     #[test]
     fn empty_numeric_fields_read_as_zero_like_go_archive_tar() {
         let tar = tar_with(|h| h.set_mode(0o644));
-        let (members, _, _) = walk(&tar[..], &[ContentRequest::Path("/etc/passwd")]).unwrap();
+        let limits = Limits::default();
+        let budget = ImageBudget::new(&limits);
+        let (members, _, _) = walk(
+            &tar[..],
+            &[ContentRequest::Path("/etc/passwd")],
+            &budget,
+            "layer",
+        )
+        .unwrap();
         assert_eq!(
             (members[0].uid, members[0].gid, members[0].mode),
             (0, 0, 0o644)
@@ -413,7 +562,10 @@ mod tests {
         header.as_mut_bytes().copy_from_slice(&tar[..512]);
         header.set_cksum();
         tar[..512].copy_from_slice(header.as_bytes());
-        let error = walk(&tar[..], &[]).unwrap_err().to_string();
+        let limits = Limits::default();
+        let error = walk(&tar[..], &[], &ImageBudget::new(&limits), "layer")
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("etc/passwd: tar header field uid"),
             "{error}"

@@ -90,6 +90,12 @@ pub enum ImageError {
         reference: String,
         available: Vec<String>,
     },
+    /// A bound on untrusted input was reached (`--limit` raises it).
+    #[error("{input}: {error}")]
+    Limit {
+        input: String,
+        error: crate::limits::LimitExceeded,
+    },
     /// A `docker://` image: the registry client's error (names the reference; never a credential).
     #[error(transparent)]
     Registry(Box<crate::load::image::registry::RegistryError>),

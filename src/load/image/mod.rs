@@ -11,11 +11,15 @@
 pub mod apply;
 pub mod config;
 pub mod decode;
+pub mod dir_open;
 pub mod error;
+pub mod linked;
 pub mod registry;
 pub mod resolve;
 pub mod source;
+pub mod spool;
 pub mod store;
+pub mod tar_stream;
 
 use rayon::prelude::*;
 
@@ -23,9 +27,6 @@ pub use error::ImageError;
 pub use store::{BlobLocation, BlobStore, Root};
 
 use crate::model::image::{ContentRequest, Image, Layer};
-
-/// Manifests, indexes and configs larger than this are refused rather than read into memory.
-pub const MAX_DOCUMENT_SIZE: u64 = 16 * 1024 * 1024;
 
 /// How to read an image.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +39,8 @@ pub struct ImageOptions {
     pub progress: bool,
     /// How to reach registries, for `docker://` specs (insecure hosts, credentials, retries).
     pub registry: crate::load::image::registry::RegistrySettings,
+    /// Bounds on every size and count the image chooses (`--limit`).
+    pub limits: crate::limits::Limits,
 }
 
 /// Reads the image named by `spec` (a path, `-`, or `docker-archive:`/`oci:`/`oci-archive:` forms).
@@ -46,7 +49,7 @@ pub fn load(spec: &str, options: &ImageOptions) -> Result<Image, ImageError> {
     if parsed.transport == source::Transport::Registry {
         return crate::load::image::registry::load(spec, &parsed.path, options);
     }
-    let opened = source::open(spec, &parsed)?;
+    let opened = source::open(spec, &parsed, &options.limits)?;
     load_from(spec, &opened, parsed.selector.as_ref(), options)
 }
 
@@ -59,8 +62,18 @@ pub fn load_from(
     options: &ImageOptions,
 ) -> Result<Image, ImageError> {
     let store = opened.store.as_ref();
-    let resolved = resolve::resolve(opened, selector, options.platform.as_deref())?;
-    let config_bytes = resolve::read_verified(store, &resolved.config)?;
+    let limits = &options.limits;
+    let resolved = resolve::resolve(opened, selector, options.platform.as_deref(), limits)?;
+    let limit_error = |error| ImageError::Limit {
+        input: spec.to_string(),
+        error,
+    };
+    limits
+        .check("layers", resolved.layers.len() as u64, || {
+            "the image's layer list".to_string()
+        })
+        .map_err(limit_error)?;
+    let config_bytes = resolve::read_verified(store, &resolved.config, limits)?;
     let parsed = config::parse_config(spec, &resolved.config.location, &config_bytes)?;
     if let Some(wanted) = &options.platform
         && !resolve::platform_matches(&parsed.platform, &resolve::parse_platform(wanted))
@@ -93,12 +106,20 @@ pub fn load_from(
         .progress
         .then(|| progress_bar(store, &resolved.layers));
     // Decode every layer in parallel (each on its own reader), then apply them in order.
+    let budget = decode::ImageBudget::new(limits);
     let decoded = resolved
         .layers
         .par_iter()
         .zip(parsed.diff_ids.par_iter())
         .map(|(layer, diff_id)| {
-            decode::decode_layer(store, layer, diff_id, &options.wants, progress.clone())
+            decode::decode_layer(
+                store,
+                layer,
+                diff_id,
+                &options.wants,
+                progress.clone(),
+                &budget,
+            )
         })
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(progress) = &progress {
@@ -110,22 +131,35 @@ pub fn load_from(
         .iter()
         .filter(|h| !h.empty_layer)
         .map(|h| h.created_by.clone());
-    let mut applier = apply::Applier::default();
+    let mut applier = apply::Applier::new(*limits);
     let mut layers = Vec::with_capacity(decoded.len());
     for ((index, layer), source) in decoded.into_iter().enumerate().zip(&resolved.layers) {
         let mut record = Layer {
             digest: layer.digest.clone(),
             diff_id: layer.diff_id.clone(),
-            media_type: source.media_type.clone().unwrap_or_default(),
+            // A classic `docker save` names no media type: say what the magic bytes found.
+            media_type: source
+                .media_type
+                .clone()
+                .unwrap_or_else(|| layer.compression.docker_media_type().to_string()),
             compression: layer.compression.name().to_string(),
             compressed_size: layer.compressed_size,
             uncompressed_size: layer.uncompressed_size,
             changes: Vec::new(),
             created_by: created_by.next(),
         };
-        record.changes = applier.apply(index, layer);
+        record.changes = applier.apply(index, layer).map_err(limit_error)?;
         layers.push(record);
     }
+    let mut filesystem = applier.finish();
+    linked::fetch_link_targets(
+        store,
+        &resolved.layers,
+        &parsed.diff_ids,
+        &options.wants,
+        &mut filesystem,
+        limits,
+    )?;
 
     Ok(Image {
         source: spec.to_string(),
@@ -137,7 +171,7 @@ pub fn load_from(
         config: parsed.config,
         history: parsed.history,
         layers,
-        filesystem: applier.finish(),
+        filesystem,
     })
 }
 

@@ -12,10 +12,10 @@ use oci_spec::image::{ImageIndex, ImageManifest};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
-use super::MAX_DOCUMENT_SIZE;
 use super::error::ImageError;
 use super::source::{Selector, Source};
 use super::store::{BlobLocation, BlobStore, Root, is_sha256_hex};
+use crate::limits::Limits;
 use crate::model::image::Platform;
 
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -72,13 +72,14 @@ pub fn resolve(
     source: &Source,
     selector: Option<&Selector>,
     platform: Option<&str>,
+    limits: &Limits,
 ) -> Result<Resolved, ImageError> {
     let store = source.store.as_ref();
     match &source.root {
-        Root::DockerManifest(bytes) => resolve_docker(store, bytes, selector),
+        Root::DockerManifest(bytes) => resolve_docker(store, bytes, selector, limits),
         Root::OciIndex(bytes) => {
             let index = parse_index(store, "index.json", bytes, None)?;
-            resolve_oci(store, index, selector, platform)
+            resolve_oci(store, index, selector, platform, limits)
         }
         Root::Manifest {
             media_type,
@@ -89,7 +90,7 @@ pub fn resolve(
             match kind_of(store, &blob, bytes, media_type.as_deref())? {
                 DocumentKind::Index => {
                     let index = parse_index(store, &blob, bytes, None)?;
-                    let mut resolved = resolve_oci(store, index, None, platform)?;
+                    let mut resolved = resolve_oci(store, index, None, platform, limits)?;
                     if let Some(digest) = digest {
                         resolved.index_digests.insert(0, digest.clone());
                     }
@@ -129,14 +130,14 @@ struct DockerLayerSource {
     size: Option<u64>,
 }
 
-/// The digest a docker-archive path implies: `blobs/sha256/<hex>` (Docker 25+), `<hex>.json` (the
-/// classic config, named by its image ID) or `sha256:<hex>` (kaniko's config).
+/// The digest a docker-archive path commits to: only the content-addressed `blobs/sha256/<hex>` of
+/// a Docker 25+ archive's OCI part. A classic `<hex>.json` config or kaniko's `sha256:<hex>` is a
+/// name, not a descriptor: `docker load`, containerd's importer and skopeo read it by path and
+/// compute its digest from the content (go-containerregistry's `mutate` writes a changed config
+/// under its old name), so harden does too.
 fn digest_from_path(path: &str) -> Option<String> {
     let name = path.trim_start_matches("./");
-    let hex = name
-        .strip_prefix("blobs/sha256/")
-        .or_else(|| name.strip_suffix(".json"))
-        .or_else(|| name.strip_prefix("sha256:"))?;
+    let hex = name.strip_prefix("blobs/sha256/")?;
     is_sha256_hex(hex).then(|| format!("sha256:{hex}"))
 }
 
@@ -144,6 +145,7 @@ fn resolve_docker(
     store: &dyn BlobStore,
     bytes: &[u8],
     selector: Option<&Selector>,
+    limits: &Limits,
 ) -> Result<Resolved, ImageError> {
     let input = store.input();
     let entries: Vec<DockerManifestEntry> =
@@ -228,10 +230,24 @@ fn resolve_docker(
             }
         })
         .collect();
-    let config_digest = digest_from_path(&entry.config);
+    // The config's digest from its content (a classic name may be stale), for finding the
+    // manifest of a Docker 25+ archive in its index.json.
+    let config_digest = match digest_from_path(&entry.config) {
+        Some(digest) => Some(digest),
+        None => store
+            .read_small(
+                &BlobLocation::Path(entry.config.clone()),
+                limits.metadata_bytes,
+            )
+            .ok()
+            .map(|bytes| {
+                use sha2::Digest as _;
+                format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)))
+            }),
+    };
     let (manifest_digest, index_digests) = config_digest
         .as_deref()
-        .and_then(|config| docker_manifest_digest(store, config))
+        .and_then(|config| docker_manifest_digest(store, config, limits))
         .unzip();
     Ok(Resolved {
         reference,
@@ -251,18 +267,35 @@ fn resolve_docker(
 /// the `index.json` Docker writes beside `manifest.json`: the manifest whose config is `config`.
 /// Best effort: the classic layout has no `index.json`, and the image itself is read from
 /// `manifest.json` either way, so an unreadable index only leaves the digest unknown.
-fn docker_manifest_digest(store: &dyn BlobStore, config: &str) -> Option<(String, Vec<String>)> {
+fn docker_manifest_digest(
+    store: &dyn BlobStore,
+    config: &str,
+    limits: &Limits,
+) -> Option<(String, Vec<String>)> {
     let bytes = store
-        .read_small(&BlobLocation::Path("index.json".into()), MAX_DOCUMENT_SIZE)
+        .read_small(
+            &BlobLocation::Path("index.json".into()),
+            limits.metadata_bytes,
+        )
         .ok()?;
     let top = parse_index(store, "index.json", &bytes, None).ok()?;
     let mut candidates = Vec::new();
     let mut skipped = None;
+    let mut fan_out = FanOut::new(limits, top.len()).ok()?;
     for descriptor in &top {
-        collect_manifests(store, descriptor, &None, &[], &mut candidates, &mut skipped).ok()?;
+        collect_manifests(
+            store,
+            descriptor,
+            &None,
+            &[],
+            &mut candidates,
+            &mut skipped,
+            &mut fan_out,
+        )
+        .ok()?;
     }
     candidates.into_iter().find_map(|candidate| {
-        let bytes = read_verified(store, &by_digest(&candidate.descriptor)).ok()?;
+        let bytes = read_verified(store, &by_digest(&candidate.descriptor), limits).ok()?;
         let manifest = parse_manifest(store, "manifest", &bytes).ok()?;
         (manifest.config().digest().to_string() == config)
             .then(|| (candidate.descriptor.digest.clone(), candidate.via))
@@ -429,8 +462,40 @@ fn parse_manifest(
 }
 
 /// Reads a small blob and checks it against its descriptor's size and digest.
-pub fn read_verified(store: &dyn BlobStore, source: &LayerSource) -> Result<Vec<u8>, ImageError> {
-    let bytes = store.read_small(&source.location, MAX_DOCUMENT_SIZE)?;
+pub fn read_verified(
+    store: &dyn BlobStore,
+    source: &LayerSource,
+    limits: &Limits,
+) -> Result<Vec<u8>, ImageError> {
+    // A descriptor declaring more than the limit is refused before a byte is read; one that
+    // lies is cut at its declared size (`read_small` reads at most the limit plus one byte).
+    let limit = match source.expected_size {
+        Some(declared) => {
+            limits
+                .check("metadata-bytes", declared, || {
+                    format!("{} (declared size)", source.location)
+                })
+                .map_err(|error| ImageError::Limit {
+                    input: store.input().to_string(),
+                    error,
+                })?;
+            // One byte more than declared, to tell a longer blob from an exact one.
+            declared.saturating_add(1)
+        }
+        None => limits.metadata_bytes,
+    };
+    let bytes = store.read_small(&source.location, limit)?;
+    if let Some(declared) = source.expected_size
+        && bytes.len() as u64 > declared
+    {
+        return Err(ImageError::invalid(
+            store.input(),
+            format!(
+                "{}: longer than the {declared} bytes its descriptor declares",
+                source.location
+            ),
+        ));
+    }
     let input = store.input().to_string();
     if let Some(expected) = source.expected_size
         && expected != bytes.len() as u64
@@ -479,8 +544,13 @@ fn resolve_oci(
     top: Vec<Descriptor>,
     selector: Option<&Selector>,
     platform: Option<&str>,
+    limits: &Limits,
 ) -> Result<Resolved, ImageError> {
     let input = store.input();
+    let mut fan_out = FanOut::new(limits, top.len()).map_err(|error| ImageError::Limit {
+        input: input.to_string(),
+        error,
+    })?;
     let listing = || -> Vec<String> {
         top.iter()
             .enumerate()
@@ -546,6 +616,7 @@ fn resolve_oci(
             &[],
             &mut candidates,
             &mut skipped_type,
+            &mut fan_out,
         )?;
     }
     if candidates.is_empty() {
@@ -561,9 +632,9 @@ fn resolve_oci(
             },
         });
     }
-    let candidate = choose_platform(store, candidates, platform)?;
+    let candidate = choose_platform(store, candidates, platform, limits)?;
     let manifest_source = by_digest(&candidate.descriptor);
-    let bytes = read_verified(store, &manifest_source)?;
+    let bytes = read_verified(store, &manifest_source, limits)?;
     let blob = format!("manifest {}", candidate.descriptor.digest);
     let manifest = parse_manifest(store, &blob, &bytes)?;
     let mut resolved = from_manifest(store, &blob, manifest)?;
@@ -573,6 +644,28 @@ fn resolve_oci(
     Ok(resolved)
 }
 
+/// Counts the descriptors an index and the indexes under it list, against `manifests`: an index
+/// fanning out to a million manifests (or to indexes that each do) is refused as it is read.
+struct FanOut<'l> {
+    limits: &'l Limits,
+    seen: u64,
+}
+
+impl<'l> FanOut<'l> {
+    fn new(limits: &'l Limits, top: usize) -> Result<FanOut<'l>, crate::limits::LimitExceeded> {
+        let mut fan_out = FanOut { limits, seen: 0 };
+        fan_out.add(top, "index.json")?;
+        Ok(fan_out)
+    }
+
+    fn add(&mut self, count: usize, index: &str) -> Result<(), crate::limits::LimitExceeded> {
+        self.seen += count as u64;
+        self.limits.check("manifests", self.seen, || {
+            format!("the manifests listed by {index} and the indexes it leads to")
+        })
+    }
+}
+
 fn collect_manifests(
     store: &dyn BlobStore,
     descriptor: &Descriptor,
@@ -580,6 +673,7 @@ fn collect_manifests(
     via: &[String],
     out: &mut Vec<Candidate>,
     skipped_type: &mut Option<(String, String)>,
+    fan_out: &mut FanOut<'_>,
 ) -> Result<(), ImageError> {
     if descriptor.is_attestation() {
         return Ok(());
@@ -608,12 +702,19 @@ fn collect_manifests(
             ),
         ));
     }
-    let bytes = read_verified(store, &by_digest(descriptor))?;
+    let bytes = read_verified(store, &by_digest(descriptor), fan_out.limits)?;
     let blob = format!("index {}", descriptor.digest);
     let mut via = via.to_vec();
     via.push(descriptor.digest.clone());
-    for child in parse_index(store, &blob, &bytes, Some(&descriptor.media_type))? {
-        collect_manifests(store, &child, name, &via, out, skipped_type)?;
+    let children = parse_index(store, &blob, &bytes, Some(&descriptor.media_type))?;
+    fan_out
+        .add(children.len(), &blob)
+        .map_err(|error| ImageError::Limit {
+            input: store.input().to_string(),
+            error,
+        })?;
+    for child in children {
+        collect_manifests(store, &child, name, &via, out, skipped_type, fan_out)?;
     }
     Ok(())
 }
@@ -653,6 +754,7 @@ fn choose_platform(
     store: &dyn BlobStore,
     candidates: Vec<Candidate>,
     platform: Option<&str>,
+    limits: &Limits,
 ) -> Result<Candidate, ImageError> {
     if candidates.len() == 1 && platform.is_none() {
         return Ok(candidates.into_iter().next().expect("one candidate"));
@@ -662,7 +764,7 @@ fn choose_platform(
     for candidate in &candidates {
         let candidate_platform = match &candidate.descriptor.platform {
             Some(p) => p.clone(),
-            None => platform_from_config(store, &candidate.descriptor)?,
+            None => platform_from_config(store, &candidate.descriptor, limits)?,
         };
         if platform_matches(&candidate_platform, &wanted) {
             return Ok(candidate.clone());
@@ -683,12 +785,13 @@ fn choose_platform(
 fn platform_from_config(
     store: &dyn BlobStore,
     descriptor: &Descriptor,
+    limits: &Limits,
 ) -> Result<Platform, ImageError> {
-    let bytes = read_verified(store, &by_digest(descriptor))?;
+    let bytes = read_verified(store, &by_digest(descriptor), limits)?;
     let blob = format!("manifest {}", descriptor.digest);
     let manifest = parse_manifest(store, &blob, &bytes)?;
     let resolved = from_manifest(store, &blob, manifest)?;
-    let config = read_verified(store, &resolved.config)?;
+    let config = read_verified(store, &resolved.config, limits)?;
     let platform =
         super::config::parse_config(store.input(), &resolved.config.location, &config)?.platform;
     Ok(platform)
@@ -759,10 +862,9 @@ mod tests {
             digest_from_path(&format!("blobs/sha256/{hex}")),
             Some(format!("sha256:{hex}"))
         );
-        assert_eq!(
-            digest_from_path(&format!("{hex}.json")),
-            Some(format!("sha256:{hex}"))
-        );
+        // A classic config name and kaniko's `sha256:` name are names, not descriptors.
+        assert_eq!(digest_from_path(&format!("{hex}.json")), None);
+        assert_eq!(digest_from_path(&format!("sha256:{hex}")), None);
         assert_eq!(digest_from_path(&format!("{hex}/layer.tar")), None);
     }
 }

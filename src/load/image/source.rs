@@ -3,11 +3,13 @@
 //! format by content; undoes whole-archive compression; opens the [`BlobStore`] and its [`Root`].
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::error::ImageError;
+use super::spool::Spool;
 use super::store::{ArchiveStore, BlobStore, DirStore, Root};
+use crate::limits::Limits;
 
 /// How the user named the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +101,7 @@ pub struct Source {
 
 /// Opens the source a spec names. `-` reads standard input: it is spooled to a temporary file
 /// first, because tar members are not seekable in a pipe and manifest.json may come last.
-pub fn open(input: &str, spec: &Spec) -> Result<Source, ImageError> {
+pub fn open(input: &str, spec: &Spec, limits: &Limits) -> Result<Source, ImageError> {
     if spec.transport == Transport::Registry {
         return Err(ImageError::UnsupportedTransport {
             input: input.to_string(),
@@ -107,15 +109,27 @@ pub fn open(input: &str, spec: &Spec) -> Result<Source, ImageError> {
         });
     }
     if spec.path == "-" && spec.transport != Transport::Oci {
-        let mut spool = tempfile::NamedTempFile::new().map_err(|e| ImageError::io(input, e))?;
-        io::copy(&mut io::stdin().lock(), spool.as_file_mut())
+        let mut stdin = io::stdin().lock();
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        (&mut stdin)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)
             .map_err(|e| ImageError::io(input, e))?;
-        return open_file(
-            input,
-            spec,
-            spool.path().to_path_buf().as_path(),
-            Some(spool),
-        );
+        // Refused before a byte is spooled: `yes | harden scan -` ends here, not on a full disk.
+        if let Err(reason) = looks_like_an_archive(&head) {
+            return Err(not_an_image(input, reason));
+        }
+        let mut spool = Spool::new(input)?;
+        spool
+            .fill(
+                &mut io::Cursor::new(head).chain(stdin),
+                limits,
+                "stdin-bytes",
+                "the image read from standard input",
+            )
+            .map_err(|error| spool_error(input, error))?;
+        let path = spool.path().to_path_buf();
+        return open_file(input, spec, &path, Some(spool), limits);
     }
     let path = Path::new(&spec.path);
     let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
@@ -125,7 +139,7 @@ pub fn open(input: &str, spec: &Spec) -> Result<Source, ImageError> {
         _ => ImageError::io(input, e),
     })?;
     if metadata.is_dir() {
-        open_dir(input, spec, path)
+        open_dir(input, spec, path, limits)
     } else {
         if spec.transport == Transport::Oci {
             return Err(ImageError::invalid(
@@ -133,14 +147,81 @@ pub fn open(input: &str, spec: &Spec) -> Result<Source, ImageError> {
                 "oci: names an OCI layout directory; use oci-archive: for a tar",
             ));
         }
-        open_file(input, spec, path, None)
+        open_file(input, spec, path, None, limits)
     }
 }
 
-fn open_dir(input: &str, spec: &Spec, path: &Path) -> Result<Source, ImageError> {
+/// How much of standard input is looked at before anything is spooled.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Whether the first bytes of a stream can begin an image archive: a tar header (a valid
+/// checksum), or gzip or zstd whose first inflated block is one. `head` is the stream's first
+/// [`HEAD_BYTES`] (fewer only when that is all there is).
+pub fn looks_like_an_archive(head: &[u8]) -> Result<(), String> {
+    if head.is_empty() {
+        return Err("the input is empty".to_string());
+    }
+    let mut inflated = Vec::with_capacity(512);
+    let (tar_head, compressed) = match sniff(head) {
+        Magic::Gzip => {
+            let _ = flate2::read::MultiGzDecoder::new(head)
+                .take(512)
+                .read_to_end(&mut inflated);
+            (&inflated[..], Some("gzip"))
+        }
+        Magic::Zstd => {
+            if let Ok(decoder) = zstd::stream::read::Decoder::new(head) {
+                let _ = decoder.take(512).read_to_end(&mut inflated);
+            }
+            (&inflated[..], Some("zstd"))
+        }
+        Magic::Xz | Magic::Bzip2 => {
+            return Err(
+                "xz and bzip2 compressed archives are not supported; decompress it first (or use gzip or zstd)"
+                    .to_string(),
+            );
+        }
+        Magic::Other => (head, None),
+    };
+    if is_tar_header(tar_head) {
+        return Ok(());
+    }
+    Err(match compressed {
+        Some(format) => format!("{format} data whose content does not begin with a tar header"),
+        None => "the first bytes are not a tar header (nor gzip or zstd of one)".to_string(),
+    })
+}
+
+/// A 512-byte ustar/GNU/v7 header with a correct checksum (POSIX ustar "chksum").
+fn is_tar_header(block: &[u8]) -> bool {
+    let Some(block) = block.get(..512) else {
+        return false;
+    };
+    if block.iter().all(|b| *b == 0) {
+        return false;
+    }
+    let sum = block[..148]
+        .iter()
+        .chain(&block[156..])
+        .fold(0u32, |a, b| a + u32::from(*b))
+        + 8 * 32;
+    tar::Header::from_byte_slice(block).cksum().ok() == Some(sum)
+}
+
+fn spool_error(input: &str, error: Result<crate::limits::LimitExceeded, io::Error>) -> ImageError {
+    match error {
+        Ok(limit) => ImageError::Limit {
+            input: input.to_string(),
+            error: limit,
+        },
+        Err(io) => ImageError::io(input, io),
+    }
+}
+
+fn open_dir(input: &str, spec: &Spec, path: &Path, limits: &Limits) -> Result<Source, ImageError> {
     let store = DirStore::new(input, path);
-    let index = store.read_top("index.json")?;
-    let manifest = store.read_top("manifest.json")?;
+    let index = store.read_top("index.json", limits.metadata_bytes)?;
+    let manifest = store.read_top("manifest.json", limits.metadata_bytes)?;
     let root = match (spec.transport, index, manifest) {
         (Transport::DockerArchive, _, Some(manifest)) => Root::DockerManifest(manifest),
         (Transport::DockerArchive, _, None) => {
@@ -188,7 +269,8 @@ fn open_file(
     input: &str,
     spec: &Spec,
     path: &Path,
-    spool: Option<tempfile::NamedTempFile>,
+    spool: Option<Spool>,
+    limits: &Limits,
 ) -> Result<Source, ImageError> {
     let file = File::open(path).map_err(|e| ImageError::io(input, e))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -214,22 +296,30 @@ fn open_file(
     };
     let (path, spool) = match decompressed {
         Some(mut stream) => {
-            let mut tar = tempfile::NamedTempFile::new().map_err(|e| ImageError::io(input, e))?;
-            io::copy(&mut stream, tar.as_file_mut()).map_err(|e| ImageError::Truncated {
-                input: input.to_string(),
-                blob: "the compressed archive".to_string(),
-                detail: e.to_string(),
+            let mut tar = Spool::new(input)?;
+            // The inflated archive holds the (compressed) layers and documents: bounded as an
+            // image is.
+            tar.fill(
+                &mut stream,
+                limits,
+                "image-bytes",
+                "the decompressed archive",
+            )
+            .map_err(|error| match error {
+                Err(e) => ImageError::Truncated {
+                    input: input.to_string(),
+                    blob: "the compressed archive".to_string(),
+                    detail: e.to_string(),
+                },
+                limit => spool_error(input, limit),
             })?;
-            tar.as_file_mut()
-                .flush()
-                .map_err(|e| ImageError::io(input, e))?;
             (tar.path().to_path_buf(), Some(tar))
         }
         None => (path.to_path_buf(), spool),
     };
-    let store = ArchiveStore::open(input, &path, spool)?;
-    let manifest = store.read_top("manifest.json")?;
-    let index = store.read_top("index.json")?;
+    let store = ArchiveStore::open(input, &path, spool, limits)?;
+    let manifest = store.read_top("manifest.json", limits.metadata_bytes)?;
+    let index = store.read_top("index.json", limits.metadata_bytes)?;
     let root = match (spec.transport, manifest, index) {
         (Transport::OciArchive, _, Some(index)) => Root::OciIndex(index),
         (Transport::OciArchive, _, None) => {

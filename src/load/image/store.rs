@@ -122,21 +122,33 @@ impl DirStore {
         }
     }
 
-    fn path_of(&self, location: &BlobLocation) -> Result<PathBuf, ImageError> {
-        let relative = match location {
-            BlobLocation::Digest(digest) => blob_path(&self.input, digest)?,
-            BlobLocation::Path(path) => safe_relative(&self.input, path)?,
-        };
-        Ok(self.root.join(relative))
+    fn relative_of(&self, location: &BlobLocation) -> Result<String, ImageError> {
+        match location {
+            BlobLocation::Digest(digest) => blob_path(&self.input, digest),
+            BlobLocation::Path(path) => safe_relative(&self.input, path),
+        }
     }
 
-    /// Reads a top-level file (`index.json`), `None` when absent.
-    pub fn read_top(&self, name: &str) -> Result<Option<Vec<u8>>, ImageError> {
-        match std::fs::read(self.root.join(name)) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ImageError::io(&format!("{}/{name}", self.input), e)),
+    /// Opens a regular file inside the directory (see `dir_open`: no link out, no FIFO/device).
+    fn open_file(&self, relative: &str, what: &dyn std::fmt::Display) -> Result<File, ImageError> {
+        super::dir_open::open_inside(&self.root, relative).map_err(|refused| match refused {
+            super::dir_open::Refused::NotFound => ImageError::MissingBlob {
+                input: self.input.clone(),
+                blob: what.to_string(),
+            },
+            other => ImageError::invalid(&self.input, format!("{what}: {other}")),
+        })
+    }
+
+    /// Reads a top-level file (`index.json`), `None` when absent; at most `limit` bytes.
+    pub fn read_top(&self, name: &str, limit: u64) -> Result<Option<Vec<u8>>, ImageError> {
+        match self.open_file(name, &name) {
+            Ok(_) => {}
+            Err(ImageError::MissingBlob { .. }) => return Ok(None),
+            Err(other) => return Err(other),
         }
+        self.read_small(&BlobLocation::Path(name.to_string()), limit)
+            .map(Some)
     }
 }
 
@@ -154,20 +166,14 @@ fn safe_relative(input: &str, path: &str) -> Result<String, ImageError> {
 
 impl BlobStore for DirStore {
     fn open(&self, location: &BlobLocation) -> Result<Box<dyn Read + Send + '_>, ImageError> {
-        let path = self.path_of(location)?;
-        match File::open(&path) {
-            Ok(file) => Ok(Box::new(file)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(ImageError::MissingBlob {
-                input: self.input.clone(),
-                blob: location.to_string(),
-            }),
-            Err(e) => Err(ImageError::io(&format!("{}: {location}", self.input), e)),
-        }
+        let relative = self.relative_of(location)?;
+        Ok(Box::new(self.open_file(&relative, location)?))
     }
 
     fn size(&self, location: &BlobLocation) -> Option<u64> {
-        let path = self.path_of(location).ok()?;
-        std::fs::metadata(path).ok().map(|m| m.len())
+        let relative = self.relative_of(location).ok()?;
+        let file = self.open_file(&relative, location).ok()?;
+        file.metadata().ok().map(|m| m.len())
     }
 
     fn input(&self) -> &str {
@@ -190,7 +196,7 @@ pub struct ArchiveStore {
     /// Member names in archive order, for "not an image" messages.
     pub names: Vec<String>,
     /// Keeps a spooled temporary file (stdin, whole-archive gzip) alive as long as the store.
-    _spool: Option<tempfile::NamedTempFile>,
+    _spool: Option<super::spool::Spool>,
 }
 
 /// How many symlinks between archive members to follow (symbolic.tar has `layer.tar` links).
@@ -201,26 +207,43 @@ impl ArchiveStore {
     pub fn open(
         input: &str,
         path: &Path,
-        spool: Option<tempfile::NamedTempFile>,
+        spool: Option<super::spool::Spool>,
+        limits: &crate::limits::Limits,
     ) -> Result<ArchiveStore, ImageError> {
         let file = File::open(path).map_err(|e| ImageError::io(input, e))?;
-        let mut archive = tar::Archive::new(file);
-        let corrupt = |e: io::Error| ImageError::NotAnImage {
-            input: input.to_string(),
-            reason: format!("not a readable tar archive: {e}"),
+        let corrupt = |e: io::Error| match super::tar_stream::as_limit(&e) {
+            Some(limit) => ImageError::Limit {
+                input: input.to_string(),
+                error: limit.clone(),
+            },
+            None => ImageError::NotAnImage {
+                input: input.to_string(),
+                reason: format!("not a readable tar archive: {e}"),
+            },
         };
+        // The bounded reader (`tar_stream`), seeking over member data: a hostile archive's long
+        // names and PAX headers are bounded like a layer's.
+        let mut archive = super::tar_stream::TarStream::seekable(io::BufReader::new(file), limits);
         let mut members = HashMap::new();
         let mut links: Vec<(String, String, bool)> = Vec::new();
         let mut names = Vec::new();
-        for entry in archive.entries_with_seek().map_err(corrupt)? {
-            let entry = entry.map_err(corrupt)?;
-            let name = normalize_member(&String::from_utf8_lossy(&entry.path_bytes()));
-            let kind = entry.header().entry_type();
+        while let Some(entry) = archive.next_member().map_err(corrupt)? {
+            limits
+                .check("entries", names.len() as u64 + 1, || {
+                    "the members of the archive".to_string()
+                })
+                .map_err(|error| ImageError::Limit {
+                    input: input.to_string(),
+                    error,
+                })?;
+            let name = normalize_member(&String::from_utf8_lossy(&entry.path));
+            let kind = entry.header.entry_type();
             match kind {
                 tar::EntryType::Symlink | tar::EntryType::Link => {
                     let target = entry
-                        .link_name_bytes()
-                        .map(|t| String::from_utf8_lossy(&t).into_owned())
+                        .link
+                        .as_deref()
+                        .map(|t| String::from_utf8_lossy(t).into_owned())
                         .unwrap_or_default();
                     links.push((name.clone(), target, kind == tar::EntryType::Symlink));
                 }
@@ -229,8 +252,8 @@ impl ArchiveStore {
                     members.insert(
                         name.clone(),
                         Member {
-                            offset: entry.raw_file_position(),
-                            size: entry.size(),
+                            offset: archive.data_position(),
+                            size: entry.size,
                         },
                     );
                 }
@@ -287,14 +310,13 @@ impl ArchiveStore {
             })
     }
 
-    /// Reads a top-level member (`manifest.json`), `None` when absent.
-    pub fn read_top(&self, name: &str) -> Result<Option<Vec<u8>>, ImageError> {
+    /// Reads a top-level member (`manifest.json`), `None` when absent; at most `limit` bytes.
+    pub fn read_top(&self, name: &str, limit: u64) -> Result<Option<Vec<u8>>, ImageError> {
         if !self.has(name) {
             return Ok(None);
         }
         let location = BlobLocation::Path(name.to_string());
-        self.read_small(&location, super::MAX_DOCUMENT_SIZE)
-            .map(Some)
+        self.read_small(&location, limit).map(Some)
     }
 }
 

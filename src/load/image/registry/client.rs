@@ -33,6 +33,10 @@ const MAX_REDIRECTS: u32 = 10;
 /// How many times a blob stream that breaks mid-way is resumed with a `Range` request.
 const MAX_BLOB_RESUMES: u32 = 5;
 
+/// How long one request may take in all: long enough for a multi-gigabyte layer over a slow
+/// link, short enough that a registry trickling a byte a second does not hold a CI job for hours.
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
 /// How hard to try before giving up.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -68,6 +72,9 @@ pub struct RegistrySettings {
     pub connect_timeout: Option<Duration>,
     /// Longest silence while reading a reply; default 60 s.
     pub read_timeout: Option<Duration>,
+    /// Longest one request may take, its body included (a blob resumed after a broken
+    /// connection included); default [`DEFAULT_TOTAL_TIMEOUT`].
+    pub total_timeout: Option<Duration>,
     /// `--registry-ca FILE`: PEM files whose certificates are the only TLS roots trusted (as with
     /// curl's `--cacert`), for registries behind a private CA. Empty: Mozilla's roots.
     pub ca_files: Vec<std::path::PathBuf>,
@@ -125,6 +132,7 @@ pub struct RegistryClient {
     /// The `Authorization` that last worked (Basic, or a Bearer token from the token server).
     authorization: Mutex<Option<Authorization>>,
     retry: RetryPolicy,
+    total_timeout: Duration,
 }
 
 impl std::fmt::Debug for RegistryClient {
@@ -170,6 +178,7 @@ impl RegistryClient {
                 error,
             })?;
         let roots = root_certificates(&settings.ca_files)?;
+        let total_timeout = settings.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT);
         let config = ureq::Agent::config_builder()
             .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .http_status_as_error(false)
@@ -185,6 +194,7 @@ impl RegistryClient {
             .timeout_recv_response(Some(
                 settings.read_timeout.unwrap_or(Duration::from_secs(60)),
             ))
+            .timeout_global(Some(total_timeout))
             .build();
         Ok(RegistryClient {
             agent: config.into(),
@@ -194,6 +204,7 @@ impl RegistryClient {
             credential,
             authorization: Mutex::new(None),
             retry: settings.retry.clone(),
+            total_timeout,
         })
     }
 
@@ -270,6 +281,7 @@ impl RegistryClient {
             content_length,
             offset: 0,
             resumes: 0,
+            deadline: Instant::now() + self.total_timeout,
         })
     }
 
@@ -678,6 +690,8 @@ pub struct BlobReader {
     content_length: Option<u64>,
     offset: u64,
     resumes: u32,
+    /// A resumed download keeps the first request's deadline: resuming does not reset the clock.
+    deadline: Instant,
 }
 
 impl BlobReader {
@@ -709,7 +723,7 @@ impl Read for BlobReader {
                     return Ok(count);
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(error) if self.resumes < MAX_BLOB_RESUMES => {
+                Err(error) if self.resumes < MAX_BLOB_RESUMES && Instant::now() < self.deadline => {
                     self.resumes += 1;
                     self.body = None;
                     std::thread::sleep(
