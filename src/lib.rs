@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod dates;
+pub mod excerpt;
 pub mod findings;
 pub mod join;
 pub mod limits;

@@ -76,7 +76,7 @@ limits! {
     input_bytes = "input-bytes": 64 * MIB,
     /// Bytes of an image read from standard input and spooled to a temporary file.
     stdin_bytes = "stdin-bytes": 256 * GIB,
-    /// Nesting depth of JSON/YAML values and Dockerfile variable expansions.
+    /// Nesting depth of JSON/YAML values, Dockerfile variable expansions and chains of stages.
     nesting_depth = "nesting-depth": 128,
     /// Bytes one Dockerfile word may grow to by variable expansion.
     expansion_bytes = "expansion-bytes": MIB,

@@ -86,6 +86,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
                 target: request.target.clone(),
                 build_args: request.build_args.clone(),
                 context: request.context.clone(),
+                limits: request.limits,
             },
         )?),
         None => None,
@@ -102,6 +103,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         Some(ecs_load::load(
             &request.task_definitions,
             &settings,
+            &request.limits,
             &mut notes,
         )?)
     };
@@ -124,7 +126,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     );
     sort_findings(&mut findings);
 
-    Ok(Report {
+    let mut report = Report {
         inputs: Inputs {
             image: image.as_ref().map(ImageSummary::of),
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
@@ -136,7 +138,13 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         controls,
         notes,
         ..Report::default()
-    })
+    };
+    // Last, so no stage after it can add an unredacted string.
+    let redactor =
+        crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref())
+            .redactor();
+    crate::report::redaction::redact_report(&mut report, &redactor);
+    Ok(report)
 }
 
 /// Runs every check whose input is present, pairing containers with the image by reference

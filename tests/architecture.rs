@@ -1,5 +1,5 @@
 //! The code's shape, checked (docs/architecture.md): data flows one way through the stages
-//! `findings/dates/limits → model → secrets → load → join → checks → policy → report → scan`,
+//! `findings/dates/limits/excerpt → model → secrets → load → join → checks → policy → report → scan`,
 //! so no file imports (`crate::…`) a later stage than its own, and no two folders import each
 //! other, directly or through others. Test modules (`#[cfg(test)]` to the end of a file) may use
 //! any stage to build their inputs and are not read. Also: rustfmt reaches every file, including
@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// The stages in data-flow order; a file may import its own stage or an earlier one.
 const STAGES: &[&[&str]] = &[
-    &["dates", "limits"],
+    &["dates", "limits", "excerpt"],
     &["findings"],
     &["model"],
     &["secrets"],

@@ -807,6 +807,7 @@ fn only_the_latest_active_revision_is_evaluated() {
     let inventory = harden::load::ecs::load(
         &[dir.path().to_path_buf()],
         &EcsSettings::default(),
+        &Default::default(),
         &mut notes,
     )
     .unwrap();
@@ -844,8 +845,13 @@ fn only_the_latest_active_revision_is_evaluated() {
         evaluate_inactive: true,
         ..EcsSettings::default()
     };
-    let inventory =
-        harden::load::ecs::load(&[dir.path().to_path_buf()], &settings, &mut Vec::new()).unwrap();
+    let inventory = harden::load::ecs::load(
+        &[dir.path().to_path_buf()],
+        &settings,
+        &Default::default(),
+        &mut Vec::new(),
+    )
+    .unwrap();
     assert_eq!(
         statuses(&evaluate(&inventory), "ECS.20"),
         vec![

@@ -68,7 +68,12 @@ pub fn main() -> i32 {
     match run(cli, &matches) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("harden: error: {error:#}");
+            // Errors quote their inputs (tags, member names, stage names, registry bodies): one
+            // sanitizer here, on the whole chain, whatever the source forgot.
+            eprintln!(
+                "harden: error: {}",
+                harden::excerpt::for_terminal(&format!("{error:#}"))
+            );
             EXIT_ERROR
         }
     }
@@ -86,7 +91,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
             ) {
                 Ok(destinations) => destinations,
                 Err(message) => {
-                    eprintln!("harden: error: {message}");
+                    eprintln!("harden: error: {}", harden::excerpt::for_terminal(&message));
                     return Ok(EXIT_ERROR);
                 }
             };

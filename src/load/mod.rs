@@ -4,3 +4,6 @@
 pub mod dockerfile;
 pub mod ecs;
 pub mod image;
+
+mod bounded;
+pub use bounded::{BoundedReadError, read_bounded};

@@ -3,6 +3,7 @@
 pub mod asff;
 pub mod json;
 pub mod junit;
+pub mod redaction;
 pub mod sarif;
 pub mod text;
 

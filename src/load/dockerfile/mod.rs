@@ -21,10 +21,11 @@ pub mod shell;
 pub mod syntax;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::findings::LineSpan;
+use crate::limits::{LimitExceeded, Limits};
 use crate::model::dockerfile::{
     ArgBinding, Base, BuildContext, Dockerfile, Effective, Flag, Heredoc, ImageReference,
     Instruction, Keyword, Resolved, Setting, Stage, User,
@@ -41,6 +42,9 @@ pub struct DockerfileOptions {
     pub build_args: Vec<(String, String)>,
     /// The build context directory (default: the Dockerfile's directory).
     pub context: Option<PathBuf>,
+    /// Bounds on the file (`input-bytes`), its expansions (`expansion-bytes`, `nesting-depth`) and
+    /// its stage chains (`nesting-depth`).
+    pub limits: Limits,
 }
 
 /// Why a Dockerfile cannot be read. Every variant names the file, and the line where there is one.
@@ -62,6 +66,12 @@ pub enum DockerfileError {
         line: u32,
         message: String,
     },
+    #[error("{path}:{line}: {error}")]
+    Limit {
+        path: String,
+        line: u32,
+        error: LimitExceeded,
+    },
     #[error("{path}: --target {target:?} names no stage (stages: {available})")]
     UnknownTarget {
         path: String,
@@ -73,9 +83,16 @@ pub enum DockerfileError {
 /// Reads and resolves a Dockerfile from disk, and looks for the ignore file of its context.
 pub fn load(path: &Path, options: &DockerfileOptions) -> Result<Dockerfile, DockerfileError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| DockerfileError::Read {
-        path: shown.clone(),
-        error,
+    let bytes = crate::load::read_bounded(path, &options.limits).map_err(|error| match error {
+        crate::load::BoundedReadError::Io(error) => DockerfileError::Read {
+            path: shown.clone(),
+            error,
+        },
+        crate::load::BoundedReadError::Limit(error) => DockerfileError::Limit {
+            path: shown.clone(),
+            line: 1,
+            error,
+        },
     })?;
     let mut dockerfile = from_text(&String::from_utf8_lossy(&bytes), &shown, options)?;
     dockerfile.context = inspect_context(path, options.context.as_deref());
@@ -124,11 +141,14 @@ pub fn from_text(
         global_args: Vec::new(),
         scope: Scope::default(),
         notes: RefCell::new(Vec::new()),
+        limits: options.limits,
+        stage_names: HashMap::new(),
     };
     let pragmas = tree.pragmas;
     for raw in tree.instructions {
         resolver.add(raw)?;
     }
+    resolver.finish_stage();
     let Resolver {
         stages,
         global_args,
@@ -211,6 +231,9 @@ struct Resolver<'a> {
     scope: Scope,
     /// What BuildKit's parser accepts but its build would reject, and how it was read instead.
     notes: RefCell<Vec<String>>,
+    limits: Limits,
+    /// Stage names to the first stage of that name: a lookup per FROM, not a scan of the stages.
+    stage_names: HashMap<String, usize>,
 }
 
 impl Resolver<'_> {
@@ -236,12 +259,29 @@ impl Resolver<'_> {
             }
             value
         };
-        match shell::expand_word(word, LexOptions::expanding(self.escape), &tracking) {
+        let options = LexOptions::expanding(self.escape).bounded_by(&self.limits);
+        match shell::expand_word(word, options, &tracking) {
             Ok(expanded) => Ok((expanded, unset.get())),
+            Err(shell::LexError {
+                limit: Some((limit, max)),
+                ..
+            }) => Err(DockerfileError::Limit {
+                path: self.path.to_string(),
+                line,
+                error: LimitExceeded {
+                    limit,
+                    max,
+                    what: "a variable expansion".into(),
+                },
+            }),
             Err(error) => {
                 self.note(
                     line,
-                    format_args!("cannot expand {word:?} ({error}): a build stops there; the word is kept as written"),
+                    format_args!(
+                        "cannot expand {:?} ({error}): a build stops there; the word is kept as written",
+                        // A note quotes the word, which may be megabytes long.
+                        crate::excerpt::excerpt(word, crate::excerpt::EXCERPT_CHARS)
+                    ),
                 );
                 Ok((word.to_string(), false))
             }
@@ -384,8 +424,15 @@ impl Resolver<'_> {
         }
         let current = self.stages.last_mut().expect("a stage exists");
         current.instructions.push(instruction);
-        current.effective = self.scope.effective.clone();
         Ok(())
+    }
+
+    /// Records the scope's settings as the last stage's effective settings. Once per stage, not
+    /// per instruction: copying the whole ENV map after each of 100,000 `ENV` lines is quadratic.
+    fn finish_stage(&mut self) {
+        if let Some(current) = self.stages.last_mut() {
+            current.effective = self.scope.effective.clone();
+        }
     }
 
     /// ARG NAME[=default] ...: a `--build-arg` wins, then the (expanded) default, then, inside a
@@ -421,6 +468,7 @@ impl Resolver<'_> {
     }
 
     fn start_stage(&mut self, mut from: Instruction) -> Result<(), DockerfileError> {
+        self.finish_stage();
         let line = from.lines.start;
         let (image, name) = match from.arguments.as_slice() {
             [image] => (image.clone(), None),
@@ -448,7 +496,7 @@ impl Resolver<'_> {
             }
         };
         if let Some(name) = &name
-            && self.stages.iter().any(|s| s.name.as_ref() == Some(name))
+            && self.stage_names.contains_key(name)
         {
             self.note(
                 line,
@@ -464,11 +512,7 @@ impl Resolver<'_> {
         };
         let lower = resolved.to_ascii_lowercase();
         let index = self.stages.len();
-        let base = if let Some(earlier) = self
-            .stages
-            .iter()
-            .position(|s| s.name.as_deref() == Some(lower.as_str()))
-        {
+        let base = if let Some(&earlier) = self.stage_names.get(&lower) {
             Base::Stage(earlier)
         } else if lower == "scratch" {
             Base::Scratch
@@ -493,6 +537,17 @@ impl Resolver<'_> {
             },
         };
         let mut effective = effective;
+        // Each stage keeps its whole chain, so 20,000 stages each built on the one before cost
+        // 20,000² entries: the chain is bounded like any other nesting.
+        self.limits
+            .check("nesting-depth", effective.chain.len() as u64 + 1, || {
+                format!("the chain of stages built on each other at stage {index}")
+            })
+            .map_err(|error| DockerfileError::Limit {
+                path: self.path.to_string(),
+                line,
+                error,
+            })?;
         effective.chain.push(index);
         let mut words = vec![resolved];
         words.extend(from.arguments.iter().skip(1).cloned());
@@ -501,6 +556,9 @@ impl Resolver<'_> {
             args: BTreeMap::new(),
             effective: effective.clone(),
         };
+        if let Some(name) = &name {
+            self.stage_names.entry(name.clone()).or_insert(index);
+        }
         self.stages.push(Stage {
             index,
             name,

@@ -14,6 +14,12 @@ pub struct LexOptions {
     pub raw_escapes: bool,
     /// Leave `$X` as written when X is unset (`SkipUnsetEnv`).
     pub skip_unset: bool,
+    /// `${..}` nested deeper than this is refused (the `nesting-depth` limit): the lexer recurses
+    /// once per level, so an attacker's `${a:-${b:-...}}` must not reach the stack's end.
+    pub max_depth: u64,
+    /// A word expanded beyond this many bytes is refused (the `expansion-bytes` limit): `ARG`s
+    /// that double each other reach a gigabyte in thirty lines.
+    pub max_bytes: u64,
 }
 
 impl LexOptions {
@@ -23,14 +29,39 @@ impl LexOptions {
             raw_quotes: false,
             raw_escapes: false,
             skip_unset: false,
+            max_depth: crate::limits::Limits::default().nesting_depth,
+            max_bytes: crate::limits::Limits::default().expansion_bytes,
+        }
+    }
+
+    /// The same options bounded by `limits` rather than the defaults.
+    pub fn bounded_by(self, limits: &crate::limits::Limits) -> LexOptions {
+        LexOptions {
+            max_depth: limits.nesting_depth,
+            max_bytes: limits.expansion_bytes,
+            ..self
         }
     }
 }
 
-/// Why a word cannot be expanded (BuildKit's messages).
+/// Why a word cannot be expanded (BuildKit's messages), or which limit it reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct LexError(pub String);
+#[error("{message}")]
+pub struct LexError {
+    pub message: String,
+    /// The limit reached (`nesting-depth`, `expansion-bytes`), when that is the reason: a limit is
+    /// an input error, where a BuildKit error is only a note.
+    pub limit: Option<(&'static str, u64)>,
+}
+
+impl LexError {
+    fn new(message: impl Into<String>) -> LexError {
+        LexError {
+            message: message.into(),
+            limit: None,
+        }
+    }
+}
 
 /// Expands one word (BuildKit `ProcessWord`): the result keeps inner whitespace.
 pub fn expand_word(
@@ -99,6 +130,8 @@ impl Words {
 struct Lexer<'a> {
     chars: Vec<char>,
     position: usize,
+    /// `${` levels open now (bounded by `options.max_depth`).
+    depth: u64,
     options: LexOptions,
     lookup: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -115,6 +148,7 @@ impl<'a> Lexer<'a> {
         Lexer {
             chars: text.chars().collect(),
             position: 0,
+            depth: 0,
             options,
             lookup,
         }
@@ -140,6 +174,7 @@ impl<'a> Lexer<'a> {
         let mut result = String::new();
         let mut words = Words::default();
         while let Some(ch) = self.peek() {
+            self.check_size(&result)?;
             if Some(ch) == stop {
                 self.next();
                 return Ok((result, words.finish()));
@@ -178,12 +213,27 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
+        self.check_size(&result)?;
         if let Some(stop) = stop {
-            return Err(LexError(format!(
+            return Err(LexError::new(format!(
                 "unexpected end of statement while looking for matching {stop}"
             )));
         }
         Ok((result, words.finish()))
+    }
+
+    /// Expansion is checked as it goes, so a bomb stops at the limit rather than after it.
+    fn check_size(&self, result: &str) -> Result<(), LexError> {
+        if result.len() as u64 > self.options.max_bytes {
+            return Err(LexError {
+                message: format!(
+                    "a word expands to more than {} bytes",
+                    self.options.max_bytes
+                ),
+                limit: Some(("expansion-bytes", self.options.max_bytes)),
+            });
+        }
+        Ok(())
     }
 
     fn process_single_quote(&mut self) -> Result<String, LexError> {
@@ -195,9 +245,8 @@ impl<'a> Lexer<'a> {
         loop {
             match self.next() {
                 None => {
-                    return Err(LexError(
-                        "unexpected end of statement while looking for matching single-quote"
-                            .into(),
+                    return Err(LexError::new(
+                        "unexpected end of statement while looking for matching single-quote",
                     ));
                 }
                 Some('\'') => {
@@ -218,11 +267,11 @@ impl<'a> Lexer<'a> {
             result.extend(quote);
         }
         loop {
+            self.check_size(&result)?;
             match self.peek() {
                 None => {
-                    return Err(LexError(
-                        "unexpected end of statement while looking for matching double-quote"
-                            .into(),
+                    return Err(LexError::new(
+                        "unexpected end of statement while looking for matching double-quote",
                     ));
                 }
                 Some('"') => {
@@ -291,13 +340,13 @@ impl<'a> Lexer<'a> {
         }
         self.next(); // `{`
         match self.peek() {
-            None => return Err(LexError("syntax error: missing '}'".into())),
-            Some('{' | '}' | ':') => return Err(LexError("syntax error: bad substitution".into())),
+            None => return Err(LexError::new("syntax error: missing '}'")),
+            Some('{' | '}' | ':') => return Err(LexError::new("syntax error: bad substitution")),
             Some(_) => {}
         }
         let name = self.process_name();
         let Some(mut modifier) = self.next() else {
-            return Err(LexError("syntax error: missing '}'".into()));
+            return Err(LexError::new("syntax error: missing '}'"));
         };
         let mut written = modifier.to_string();
         let value = (self.lookup)(&name);
@@ -313,11 +362,12 @@ impl<'a> Lexer<'a> {
             null_is_unset = true;
             modifier = self
                 .next()
-                .ok_or_else(|| LexError("syntax error: missing '}'".into()))?;
+                .ok_or_else(|| LexError::new("syntax error: missing '}'"))?;
             written.push(modifier);
         }
         let supported = matches!(modifier, '+' | '-' | '?' | '#' | '%');
-        let unsupported = || LexError(format!("unsupported modifier ({written}) in substitution"));
+        let unsupported =
+            || LexError::new(format!("unsupported modifier ({written}) in substitution"));
         let raw_escapes = modifier == '#' || modifier == '%';
         // After `:` BuildKit falls through to reading the word whatever the modifier is, and
         // only then rejects an unknown one: an unset variable left as written (`SkipUnsetEnv`,
@@ -325,9 +375,23 @@ impl<'a> Lexer<'a> {
         if (null_is_unset && raw_escapes) || (!null_is_unset && !supported) {
             return Err(unsupported());
         }
-        let (word, _) = self.process_stop_on(Some('}'), raw_escapes).map_err(|e| {
-            if self.peek().is_none() {
-                LexError("syntax error: missing '}'".into())
+        if self.depth >= self.options.max_depth {
+            return Err(LexError {
+                message: format!(
+                    "variable substitutions nested more than {} deep",
+                    self.options.max_depth
+                ),
+                limit: Some(("nesting-depth", self.options.max_depth)),
+            });
+        }
+        self.depth += 1;
+        let inner = self.process_stop_on(Some('}'), raw_escapes);
+        self.depth -= 1;
+        let (word, _) = inner.map_err(|e| {
+            if e.limit.is_some() {
+                e
+            } else if self.peek().is_none() {
+                LexError::new("syntax error: missing '}'")
             } else {
                 e
             }
@@ -341,7 +405,7 @@ impl<'a> Lexer<'a> {
         let Some(value) = value else {
             return match modifier {
                 '-' => Ok(word),
-                '?' => Err(LexError(format!(
+                '?' => Err(LexError::new(format!(
                     "{name}: {}",
                     if word.is_empty() {
                         "is not allowed to be unset"
@@ -359,7 +423,7 @@ impl<'a> Lexer<'a> {
             '+' if empty => String::new(),
             '+' => word,
             '?' if empty => {
-                return Err(LexError(format!(
+                return Err(LexError::new(format!(
                     "{name}: {}",
                     if word.is_empty() {
                         "is not allowed to be empty"
@@ -418,10 +482,10 @@ mod tests {
     #[test]
     fn splits_raw_words_keeping_quotes() {
         let options = LexOptions {
-            escape: '\\',
             raw_quotes: true,
             raw_escapes: true,
             skip_unset: true,
+            ..LexOptions::expanding('\\')
         };
         let words = expand_words("RUN <<EOF cat <<-\"X Y\" $Z", options, &env).unwrap();
         assert_eq!(words, ["RUN", "<<EOF", "cat", "<<-\"X Y\"", "$Z"]);

@@ -660,10 +660,10 @@ fn health_config(rest: &str) -> Result<(Vec<String>, bool), String> {
 /// BuildKit `heredocsFromLine`: every word of the line of the form `[n]<<[-]NAME`.
 fn heredocs_from_line(line: &str) -> Result<Vec<RawHeredoc>, String> {
     let raw = LexOptions {
-        escape: '\\',
         raw_quotes: true,
         raw_escapes: true,
         skip_unset: true,
+        ..LexOptions::expanding('\\')
     };
     let unset = |_: &str| None;
     let words = shell::expand_words(line, raw, &unset).unwrap_or_default();
@@ -687,13 +687,13 @@ fn heredocs_from_line(line: &str) -> Result<Vec<RawHeredoc>, String> {
             raw_escapes: false,
             ..raw
         };
-        let names = shell::expand_words(rest, cooked, &unset).map_err(|e| e.0)?;
+        let names = shell::expand_words(rest, cooked, &unset).map_err(|e| e.message)?;
         let [name] = names.as_slice() else { continue };
         let quoted = LexOptions {
             raw_quotes: true,
             ..cooked
         };
-        let raw_names = shell::expand_words(rest, quoted, &unset).map_err(|e| e.0)?;
+        let raw_names = shell::expand_words(rest, quoted, &unset).map_err(|e| e.message)?;
         let quotes = |s: &str| s.matches(['\'', '"']).count();
         let expand = raw_names.first().is_some_and(|r| quotes(r) == quotes(name));
         heredocs.push(RawHeredoc {

@@ -14,6 +14,7 @@ mod tree;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::limits::{LimitExceeded, Limits};
 use crate::model::ecs::{EcsInput, EcsInventory, EcsSettings, Evaluation, SourceFormat, Value};
 use tree::LineIndex;
 
@@ -39,6 +40,8 @@ pub enum EcsLoadError {
     },
     #[error("{file}: {message}")]
     Format { file: String, message: String },
+    #[error("{file}: {error}")]
+    Limit { file: String, error: LimitExceeded },
     #[error("{dir}: no .json, .yaml, .yml or .template file in the directory")]
     EmptyDirectory { dir: String },
 }
@@ -67,6 +70,7 @@ pub(crate) struct Loaded {
 pub fn load(
     paths: &[PathBuf],
     settings: &EcsSettings,
+    limits: &Limits,
     notes: &mut Vec<String>,
 ) -> Result<EcsInventory, EcsLoadError> {
     let mut inventory = EcsInventory {
@@ -77,7 +81,7 @@ pub fn load(
         if path.is_dir() {
             let files = directory_files(path)?;
             for file in files {
-                match load_file(&file) {
+                match load_file(&file, limits) {
                     Ok(loaded) => merge(&mut inventory, loaded, notes),
                     // Inside a directory, files that are not ECS inputs (package.json, cdk.json)
                     // are skipped with a note; a file named on the command line must be one.
@@ -88,7 +92,7 @@ pub fn load(
                 }
             }
         } else {
-            merge(&mut inventory, load_file(path)?, notes);
+            merge(&mut inventory, load_file(path, limits)?, notes);
         }
     }
     select_revisions(&mut inventory, notes);
@@ -148,26 +152,53 @@ fn merge(inventory: &mut EcsInventory, loaded: Loaded, notes: &mut Vec<String>) 
 }
 
 /// Reads and parses one file, then hands it to the loader of its format.
-pub(crate) fn load_file(path: &Path) -> Result<Loaded, EcsLoadError> {
+pub(crate) fn load_file(path: &Path, limits: &Limits) -> Result<Loaded, EcsLoadError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| EcsLoadError::Io {
-        file: file.clone(),
-        error,
+    let bytes = crate::load::read_bounded(path, limits).map_err(|error| match error {
+        crate::load::BoundedReadError::Io(error) => EcsLoadError::Io {
+            file: file.clone(),
+            error,
+        },
+        crate::load::BoundedReadError::Limit(error) => EcsLoadError::Limit {
+            file: file.clone(),
+            error,
+        },
     })?;
-    load_text(&file, &text)
+    let text = String::from_utf8(bytes).map_err(|error| EcsLoadError::Io {
+        file: file.clone(),
+        error: std::io::Error::new(std::io::ErrorKind::InvalidData, error.utf8_error()),
+    })?;
+    load_text(&file, &text, limits)
 }
 
 /// Parses text as JSON (when it looks like JSON) or YAML, then detects the format.
 pub fn load_text_inventory(file: &str, text: &str) -> Result<EcsInventory, EcsLoadError> {
     let mut notes = Vec::new();
     let mut inventory = EcsInventory::default();
-    merge(&mut inventory, load_text(file, text)?, &mut notes);
+    merge(
+        &mut inventory,
+        load_text(file, text, &Limits::default())?,
+        &mut notes,
+    );
     select_revisions(&mut inventory, &mut notes);
     link_services(&mut inventory);
     Ok(inventory)
 }
 
-pub(crate) fn load_text(file: &str, text: &str) -> Result<Loaded, EcsLoadError> {
+pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loaded, EcsLoadError> {
+    limits
+        .check("input-bytes", text.len() as u64, || {
+            format!("the file ({} bytes)", text.len())
+        })
+        .and_then(|()| {
+            limits.check("nesting-depth", nesting_depth(text), || {
+                "its nesting of arrays and objects".into()
+            })
+        })
+        .map_err(|error| EcsLoadError::Limit {
+            file: file.to_string(),
+            error,
+        })?;
     let document = parse(file, text)?;
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),
@@ -198,6 +229,66 @@ pub(crate) fn load_text(file: &str, text: &str) -> Result<Loaded, EcsLoadError> 
         other_resources: others,
     });
     Ok(loaded)
+}
+
+/// The deepest nesting of `[`/`{` (JSON, YAML flow) or of block YAML (indentation and `- ` items
+/// on one line), in one linear pass. Checked before any parser runs: serde_json stops at 128 levels,
+/// but the YAML fallback and the tree conversion recurse, and 400,000 levels took the YAML parser
+/// minutes. Counts brackets outside double-quoted strings, which start only where a scalar can
+/// (so a `"` inside a plain scalar hides nothing); brackets in a comment or a single-quoted scalar
+/// can only overcount, which errs on the side of refusing.
+fn nesting_depth(text: &str) -> u64 {
+    let mut deepest = 0u64;
+    let mut open = 0u64;
+    let mut in_string = false;
+    let mut escaped = false;
+    // Indentation is layout in JSON: only YAML's counts.
+    let looks_like_json = text.trim_start().starts_with(['{', '[']);
+    let mut line_start = !looks_like_json;
+    let mut block_depth = 0u64;
+    let bytes = text.as_bytes();
+    let mut previous = b'\n';
+    for (at, &byte) in bytes.iter().enumerate() {
+        let before = std::mem::replace(&mut previous, byte);
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        // Block YAML: leading spaces and `- ` sequence items each open a level at most (a `-`
+        // not followed by a space, as in `---` or `-1`, is content).
+        if line_start {
+            let item = byte == b'-' && matches!(bytes.get(at + 1), Some(b' ') | None);
+            if byte == b' ' || item {
+                block_depth += 1;
+                deepest = deepest.max(open + block_depth / 2);
+                continue;
+            }
+            line_start = false;
+            block_depth = 0;
+        }
+        match byte {
+            b'"' if matches!(
+                before,
+                b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':' | b'-' | b'?'
+            ) =>
+            {
+                in_string = true
+            }
+            b'[' | b'{' => {
+                open += 1;
+                deepest = deepest.max(open);
+            }
+            b']' | b'}' => open = open.saturating_sub(1),
+            b'\n' => line_start = !looks_like_json,
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
@@ -417,5 +508,30 @@ fn link_services(inventory: &mut EcsInventory) {
                 && (wanted == family || wanted == with_revision || wanted == td.resource.name)
                 && td.evaluation == Evaluation::Evaluated
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting_depth;
+
+    #[test]
+    fn nesting_depth_counts_brackets_and_block_levels() {
+        assert_eq!(nesting_depth(r#"{"a": [{"b": "[[[[{{"}]}"#), 3);
+        assert_eq!(
+            nesting_depth("{\n        \"a\": 1\n}"),
+            1,
+            "JSON indentation is layout"
+        );
+        assert_eq!(nesting_depth("a:\n  b:\n    c: 1\n"), 2);
+        assert_eq!(
+            nesting_depth("a: - - - x\n"),
+            0,
+            "items count at line starts only"
+        );
+        assert_eq!(nesting_depth("- - - - x\n"), 4);
+        assert_eq!(nesting_depth("---\na: -1\n"), 0);
+        // A quote inside a plain scalar opens no string that could hide brackets after it.
+        assert_eq!(nesting_depth("a: [x\", [[[1]]]]\n"), 4);
     }
 }

@@ -51,7 +51,10 @@ impl Doc {
             Node::Bool(b) => format!("the boolean {b}"),
             Node::Int(i) => format!("the number {i}"),
             Node::Float(f) => format!("the number {f}"),
-            Node::Str(s) => format!("the string {s:?}"),
+            Node::Str(s) => format!(
+                "the string {:?}",
+                crate::excerpt::excerpt(s, crate::excerpt::EXCERPT_CHARS)
+            ),
             Node::Array(_) => "an array".into(),
             Node::Object(_) => "an object".into(),
             Node::Unknown(why) => format!("an unknown value ({why})"),
@@ -553,8 +556,14 @@ impl JsonScanner<'_> {
                         None => break,
                         Some(b',') => self.bump(),
                         Some(_) => {
+                            let before = self.position;
                             self.value(format!("{path}/{item}"), depth + 1);
                             item += 1;
+                            // A stray `}` (YAML text such as `['}']` read as JSON) is no value:
+                            // step over it, or this loop would never end (found by fuzzing).
+                            if self.position == before {
+                                self.bump();
+                            }
                         }
                     }
                 }

@@ -1,0 +1,440 @@
+//! Hostile text inputs (Dockerfiles, task definitions, stacks): each case runs the real CLI under
+//! `prlimit --as=4GiB` and asserts the exit code, the error text (naming the limit), no panic or
+//! abort, no raw control character on stderr, and the peak memory (VmHWM) of the child. Sizes are
+//! small enough for CI; `HARDEN_HOSTILE_LARGE=1` runs the sizes of the original reports (a 200 MB
+//! task definition, 400,000-deep JSON, 1,000,000-deep substitutions).
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The address-space cap the issue asks every case to hold under.
+const ADDRESS_SPACE: &str = "--as=4294967296";
+/// Peak resident memory any of these cases may reach (a few hundred MiB at most).
+const PEAK_KIB: u64 = 400 * 1024;
+
+fn large() -> bool {
+    std::env::var_os("HARDEN_HOSTILE_LARGE").is_some_and(|v| v == "1")
+}
+
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    peak_kib: u64,
+}
+
+impl Outcome {
+    fn assert_input_error(&self, needle: &str) {
+        assert_eq!(self.code, Some(2), "stderr: {}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}: {}",
+            self.stderr
+        );
+        self.assert_well_behaved();
+    }
+
+    fn assert_report(&self) {
+        assert!(
+            matches!(self.code, Some(0 | 1)),
+            "code {:?}, stderr: {}",
+            self.code,
+            self.stderr
+        );
+        self.assert_well_behaved();
+    }
+
+    fn assert_well_behaved(&self) {
+        // The figure for docs/hostile-input.md (`--nocapture` shows it).
+        eprintln!(
+            "hostile_text: exit {:?}, peak {} KiB, stderr {:?}",
+            self.code,
+            self.peak_kib,
+            self.stderr
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(160)
+                .collect::<String>()
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert!(
+            !self
+                .stderr
+                .chars()
+                .any(|c| c.is_control() && c != '\n' || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "raw control character on stderr: {:?}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.len() < 8 * 1024,
+            "stderr is {} bytes",
+            self.stderr.len()
+        );
+        assert!(
+            self.peak_kib < PEAK_KIB,
+            "peak memory {} KiB",
+            self.peak_kib
+        );
+    }
+}
+
+/// Runs `harden ARGS` under the address-space cap, sampling the child's VmHWM until it exits. A
+/// generous kill deadline guards against a hang only (a killed run fails with code `None`); no
+/// assertion is about time.
+fn harden(args: &[&str]) -> Outcome {
+    let mut child = Command::new("prlimit")
+        .arg(ADDRESS_SPACE)
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_harden"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("prlimit runs (util-linux)");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stdout.read_to_end(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stderr.read_to_end(&mut text);
+        text
+    });
+    let status_path = format!("/proc/{}/status", child.id());
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            if let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Outcome {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+        peak_kib,
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn scan_dockerfile(dir: &Path, text: &str, extra: &[&str]) -> Outcome {
+    let path = write(dir, "Dockerfile", text);
+    let mut args = vec!["scan", "--no-progress", "--dockerfile", &path];
+    args.extend_from_slice(extra);
+    harden(&args)
+}
+
+fn scan_task_definition(dir: &Path, name: &str, text: &str, extra: &[&str]) -> Outcome {
+    let path = write(dir, name, text);
+    let mut args = vec!["scan", "--no-progress", "--task-def", &path];
+    args.extend_from_slice(extra);
+    harden(&args)
+}
+
+#[test]
+fn arg_expansion_bomb_stops_at_expansion_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each ARG doubles the one before: 2^40 bytes if nothing stops it.
+    let mut text = String::from("FROM scratch\nARG A0=0123456789abcdef\n");
+    for level in 1..=40 {
+        let previous = level - 1;
+        text.push_str(&format!("ARG A{level}=$A{previous}$A{previous}\n"));
+    }
+    text.push_str("USER $A40\n");
+    let outcome = scan_dockerfile(dir.path(), &text, &[]);
+    outcome.assert_input_error("expansion-bytes limit");
+    assert!(outcome.stderr.contains("Dockerfile:"), "{}", outcome.stderr);
+
+    // Raised, the same file still stops at the new limit.
+    let outcome = scan_dockerfile(dir.path(), &text, &["--limit", "expansion-bytes=4MiB"]);
+    outcome.assert_input_error("expansion-bytes limit (4 MiB)");
+}
+
+#[test]
+fn many_expansions_of_a_large_value_in_one_quoted_word_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = "v".repeat(64 * 1024);
+    let uses = "$A".repeat(100_000);
+    let text = format!("FROM scratch\nARG A={value}\nUSER \"{uses}\"\n");
+    scan_dockerfile(dir.path(), &text, &[]).assert_input_error("expansion-bytes limit");
+}
+
+fn nested_substitutions(depth: usize, quoted: bool) -> String {
+    let (open, close) = if quoted {
+        ("\"${a:-", "}\"")
+    } else {
+        ("${a:-", "}")
+    };
+    format!(
+        "FROM scratch\nUSER {}x{}\n",
+        open.repeat(depth),
+        close.repeat(depth)
+    )
+}
+
+#[test]
+fn deeply_nested_substitutions_stop_at_nesting_depth() {
+    let depth = if large() { 1_000_000 } else { 100_000 };
+    let dir = tempfile::tempdir().unwrap();
+    for quoted in [false, true] {
+        let outcome = scan_dockerfile(dir.path(), &nested_substitutions(depth, quoted), &[]);
+        outcome.assert_input_error("nesting-depth limit (128)");
+    }
+    // Below the limit the value resolves (the innermost default), as BuildKit resolves it.
+    let outcome = scan_dockerfile(
+        dir.path(),
+        &nested_substitutions(100, true),
+        &["--format", "json"],
+    );
+    outcome.assert_report();
+}
+
+#[test]
+fn chained_stages_stop_at_nesting_depth_and_many_stages_are_linear() {
+    let stages = if large() { 20_000 } else { 5_000 };
+    let dir = tempfile::tempdir().unwrap();
+    let mut chained = String::from("FROM alpine:3.20 AS s0\nENV A=1\n");
+    for stage in 1..stages {
+        chained.push_str(&format!(
+            "FROM s{} AS s{stage}\nENV A{stage}=1\n",
+            stage - 1
+        ));
+    }
+    let outcome = scan_dockerfile(dir.path(), &chained, &[]);
+    outcome.assert_input_error("nesting-depth limit");
+    assert!(outcome.stderr.contains(":257:"), "{}", outcome.stderr);
+
+    // As many stages side by side, each on the image: a report, in linear time and memory.
+    let mut side_by_side = String::new();
+    for stage in 0..stages {
+        side_by_side.push_str(&format!("FROM alpine:3.20 AS s{stage}\nUSER app\n"));
+    }
+    scan_dockerfile(dir.path(), &side_by_side, &[]).assert_report();
+}
+
+#[test]
+fn many_env_lines_in_one_stage_are_linear() {
+    // The resolver used to copy the whole ENV map after every instruction.
+    let lines = if large() { 200_000 } else { 50_000 };
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("FROM alpine:3.20\nUSER app\n");
+    for line in 0..lines {
+        text.push_str(&format!("ENV VARIABLE_{line}=value_{line}\n"));
+    }
+    scan_dockerfile(dir.path(), &text, &["--format", "json"]).assert_report();
+}
+
+#[test]
+fn oversized_dockerfiles_and_task_definitions_are_refused_by_input_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let padding = "# padding\n".repeat(2_000);
+    let dockerfile = format!("FROM alpine:3.20\n{padding}USER app\n");
+    scan_dockerfile(dir.path(), &dockerfile, &["--limit", "input-bytes=16KiB"])
+        .assert_input_error("input-bytes limit (16 KiB)");
+
+    let environment: Vec<String> = (0..if large() { 4_000_000 } else { 20_000 })
+        .map(|i| format!(r#"{{"name":"VARIABLE_{i}","value":"value"}}"#))
+        .collect();
+    let task = format!(
+        r#"{{"family":"web","containerDefinitions":[{{"name":"app","image":"nginx","environment":[{}]}}]}}"#,
+        environment.join(",")
+    );
+    let limit = if large() {
+        "input-bytes"
+    } else {
+        "input-bytes=64KiB"
+    };
+    let extra: Vec<&str> = if large() {
+        // The default (64 MiB) refuses the 200 MB file by itself.
+        Vec::new()
+    } else {
+        vec!["--limit", limit]
+    };
+    scan_task_definition(dir.path(), "td.json", &task, &extra)
+        .assert_input_error("input-bytes limit");
+}
+
+#[test]
+fn deep_json_is_refused_before_any_parser_runs() {
+    let depth = if large() { 400_000 } else { 100_000 };
+    let dir = tempfile::tempdir().unwrap();
+    for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+        let text = format!(
+            "{{\"containerDefinitions\":{}1{}}}",
+            open.repeat(depth),
+            close.repeat(depth)
+        );
+        scan_task_definition(dir.path(), "td.json", &text, &[])
+            .assert_input_error("nesting-depth limit (128)");
+    }
+    // Deep block YAML: `- ` items on one line nest without indentation.
+    let text = format!("containerDefinitions:\n  {}x\n", "- ".repeat(depth));
+    scan_task_definition(dir.path(), "td.yaml", &text, &[])
+        .assert_input_error("nesting-depth limit (128)");
+}
+
+#[test]
+fn invalid_json_valid_yaml_stray_brace_terminates() {
+    // YAML accepts the single-quoted '}', the JSON line scanner read it as a closing brace inside
+    // an array and never moved on.
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{"containerDefinitions": [{"name": '}'}, '}']}"#;
+    assert!(text.len() <= 50);
+    let outcome = scan_task_definition(dir.path(), "td.json", text, &[]);
+    assert!(outcome.code.is_some(), "killed: {}", outcome.stderr);
+    outcome.assert_well_behaved();
+}
+
+#[test]
+fn billion_laughs_yaml_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        let items = vec![previous; 9].join(",");
+        text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+    }
+    text.push_str("containerDefinitions:\n  - name: app\n    image: nginx\n    command: *a9\n");
+    let outcome = scan_task_definition(dir.path(), "td.yaml", &text, &[]);
+    assert_eq!(outcome.code, Some(2), "{}", outcome.stderr);
+    outcome.assert_well_behaved();
+}
+
+#[test]
+fn control_characters_from_inputs_are_escaped_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stage name with ESC and a bidi override, echoed by an unknown --target.
+    let text = "FROM alpine:3.20 AS \u{1b}[2Jevil\u{202e}\nUSER app\n";
+    let outcome = scan_dockerfile(dir.path(), text, &["--target", "missing"]);
+    outcome.assert_input_error("names no stage");
+    assert!(
+        outcome.stderr.contains("\\u{1b}[2jevil"),
+        "{}",
+        outcome.stderr
+    );
+
+    // A task-definition file name with ESC and a bidi override, echoed by a parse error.
+    let name = "td\u{1b}]0;owned\u{7}\u{202e}.json";
+    let outcome = scan_task_definition(dir.path(), name, "{\"family\": ", &[]);
+    outcome.assert_input_error("invalid JSON");
+    assert!(
+        outcome
+            .stderr
+            .contains("td\\u{1b}]0;owned\\u{7}\\u{202e}.json"),
+        "{}",
+        outcome.stderr
+    );
+
+    // 20,000 stage names (1.2 MB) listed by an unknown --target: cut to an excerpt.
+    let stages: String = (0..20_000)
+        .map(|i| format!("FROM alpine:3.20 AS stage-with-a-long-name-{i}\n"))
+        .collect();
+    let outcome = scan_dockerfile(dir.path(), &stages, &["--target", "missing"]);
+    outcome.assert_input_error("names no stage");
+    assert!(
+        outcome.stderr.contains("characters left out"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn limits_on_the_command_line_are_named_in_errors_and_stdout_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = scan_dockerfile(
+        dir.path(),
+        "FROM scratch\nARG A=${B:-${C:-x}}\n",
+        &["--limit", "nesting-depth=1"],
+    );
+    outcome.assert_input_error("--limit nesting-depth=VALUE");
+    assert!(outcome.stdout.is_empty());
+}
+
+#[test]
+fn a_history_line_with_many_secret_assignments_is_redacted_in_linear_time() {
+    // One `PASSWORD=` assignment per distinct value: redaction replaced them one at a time over the
+    // whole line (60,000 × 60,000) and hung.
+    let count = if large() { 60_000 } else { 20_000 };
+    let line: String = (0..count)
+        .map(|i| format!("PASSWORD_{i}=Secret{i:08}Value "))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let image = harden::testkit::ImageSpec::new()
+        .user("app")
+        .history(&format!("/bin/sh -c {line}"), true);
+    let path = dir.path().join("oci");
+    image.write(harden::testkit::Layout::OciDir, &path).unwrap();
+    let report = dir.path().join("report.json");
+    let outcome = harden(&[
+        "scan",
+        "--no-progress",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    outcome.assert_report();
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("IM009"), "the history secret is reported");
+    assert!(
+        !json.contains("Secret00000007Value"),
+        "a value printed whole"
+    );
+}
+
+#[test]
+fn an_image_tag_with_escape_bytes_is_escaped_and_cut_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("evil\u{1b}]0;owned\u{7}\u{202e}{}", "A".repeat(5_000));
+    let path = dir.path().join("oci");
+    harden::testkit::ImageSpec::new()
+        .reference(&tag)
+        .write(harden::testkit::Layout::OciDir, &path)
+        .unwrap();
+    let spec = format!("oci:{}:missing", path.display());
+    let outcome = harden(&["scan", "--no-progress", &spec]);
+    outcome.assert_input_error("no image named \"missing\"");
+    assert!(
+        outcome
+            .stderr
+            .contains("evil\\u{1b}]0;owned\\u{7}\\u{202e}AAA"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("more characters]"),
+        "{}",
+        outcome.stderr
+    );
+}
