@@ -92,11 +92,36 @@ pub fn render(report: &Report, color: bool) -> String {
 
     write_controls(&mut out, &palette, report);
 
+    // Exposures first (EX001, one per service, most severe first): what an attacker on the
+    // internet could reach and what they would get; the severity groups follow without them.
+    let is_exposure = |f: &Finding| f.id == "EX001" && f.suppressed.is_none();
     for severity in Severity::ALL.into_iter().rev() {
         let group: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.severity == severity && f.suppressed.is_none())
+            .filter(|f| f.severity == severity && is_exposure(f))
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{} {} ({})",
+            palette.paint("1", "Exposure"),
+            palette.severity(severity),
+            group.len()
+        );
+        for finding in group {
+            write_finding(&mut out, &palette, finding);
+        }
+        out.push('\n');
+    }
+
+    for severity in Severity::ALL.into_iter().rev() {
+        let group: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity && f.suppressed.is_none() && !is_exposure(f))
             .collect();
         if group.is_empty() {
             continue;
