@@ -4,7 +4,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-const TARGETS: &[&str] = &["image", "dockerfile", "ecs", "td", "cross", "tool"];
+const TARGETS: &[&str] = &[
+    "image",
+    "dockerfile",
+    "ecs",
+    "td",
+    "cross",
+    "exposure",
+    "tool",
+];
 
 fn main() {
     // Read at run time: `env!` would bake in the directory the build script was compiled in, and a

@@ -118,6 +118,11 @@ pub struct Location {
     /// address, a container name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// What names the place independently of its line: a Dockerfile instruction's text (credential
+    /// values redacted), filled in by the policy stage. Fingerprints use it instead of the line, so
+    /// a line inserted above keeps a finding's identity. Not rendered.
+    #[serde(skip)]
+    pub anchor: Option<String>,
 }
 
 impl Location {
@@ -381,8 +386,11 @@ impl fmt::Display for FailOn {
 const VOLATILE_EVIDENCE: &[&str] = &["severity_override"];
 
 /// A finding's identity across runs: SHA-256 over the check ID, the location fields that name the
-/// place (not the message text, not the image archive's path or layer digest, which change on every
-/// rebuild), and the evidence. 32 hex digits.
+/// place, and the evidence. 32 hex digits. Left out because they change without the problem
+/// changing: the message text; the image archive's path and layer digest (every rebuild); how an
+/// input path was spelled (`./x`, `x`, `/abs/x` hash the same: see [`stable_file_key`]); and the line
+/// numbers of a place that has an anchor (a Dockerfile instruction's text) or a JSON pointer, so a
+/// line inserted above a finding keeps its fingerprint.
 pub fn fingerprint(finding: &Finding) -> String {
     let mut hasher = Sha256::new();
     let mut field = |name: &str, value: &str| {
@@ -398,14 +406,16 @@ pub fn fingerprint(finding: &Finding) -> String {
         // The image is named by its archive path or reference, which moves between runs.
         if source != SourceKind::Image {
             if let Some(file) = &location.file {
-                field("file", normalize_path(file));
+                field("file", &stable_file_key(file));
             }
         }
     }
     if let Some(path) = &location.path {
         field("path", path);
     }
-    if let Some(lines) = location.lines {
+    if let Some(anchor) = &location.anchor {
+        field("anchor", anchor);
+    } else if let (Some(lines), None) = (location.lines, &location.pointer) {
         field("lines", &format!("{}-{}", lines.start, lines.end));
     }
     if let Some(pointer) = &location.pointer {
@@ -421,6 +431,53 @@ pub fn fingerprint(finding: &Finding) -> String {
     }
     let digest = hasher.finalize();
     hex::encode(&digest[..16])
+}
+
+/// One fingerprint per finding, in order: [`fingerprint`], with `:2`, `:3`... appended to repeats
+/// so every finding's is unique within the list.
+pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    findings
+        .iter()
+        .map(|finding| {
+            let base = fingerprint(finding);
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                base
+            } else {
+                format!("{base}:{count}")
+            }
+        })
+        .collect()
+}
+
+/// The key an input file is fingerprinted by, the same however its path was spelled: for a file
+/// that exists, its canonical path relative to the enclosing repository root (the nearest
+/// directory holding `.git`), else relative to the current directory, else absolute; for a path
+/// that does not exist (stdin, a test's made-up name), the path without `./` prefixes.
+pub fn stable_file_key(file: &str) -> String {
+    let spelled = normalize_path(file);
+    let Ok(canonical) = std::fs::canonicalize(file) else {
+        return spelled.to_string();
+    };
+    let repository_root = canonical
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())
+        .map(std::path::Path::to_path_buf);
+    let base = repository_root.or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|dir| std::fs::canonicalize(dir).ok())
+    });
+    match base
+        .as_deref()
+        .and_then(|base| canonical.strip_prefix(base).ok())
+    {
+        Some(relative) => relative.to_string_lossy().into_owned(),
+        None => canonical.to_string_lossy().into_owned(),
+    }
 }
 
 pub fn source_name(source: SourceKind) -> &'static str {

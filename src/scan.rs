@@ -23,6 +23,9 @@ pub struct ScanRequest {
     pub progress: bool,
     /// A Dockerfile to analyse (alone or beside the image).
     pub dockerfile: Option<std::path::PathBuf>,
+    /// More Dockerfiles (`--dockerfile` repeated, as pre-commit passes every changed file): each is
+    /// checked on its own; only `dockerfile` is paired with the image.
+    pub more_dockerfiles: Vec<std::path::PathBuf>,
     /// The Dockerfile stage that is built (`--target`; default the last).
     pub target: Option<String>,
     /// `--build-arg KEY=VALUE`, in order.
@@ -45,6 +48,10 @@ pub struct ScanRequest {
     pub limits: crate::limits::Limits,
     /// Values fixes need that only the user can give (`harden fix --log-group`, `[fix]`).
     pub fix: crate::fix::FixOptions,
+    /// `--only`/`--skip`: the checks reported.
+    pub selection: policy::select::Selection,
+    /// `--baseline`: findings recorded there are suppressed; the string names the file.
+    pub baseline: Option<(policy::baseline::Baseline, String)>,
 }
 
 /// Why a scan could not produce a complete report.
@@ -81,20 +88,27 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         }
         None => None,
     };
+    let dockerfile_options = DockerfileOptions {
+        target: request.target.clone(),
+        build_args: request.build_args.clone(),
+        context: request.context.clone(),
+        limits: request.limits,
+    };
     let dockerfile: Option<Dockerfile> = match &request.dockerfile {
-        Some(path) => Some(dockerfile_loader::load(
-            path,
-            &DockerfileOptions {
-                target: request.target.clone(),
-                build_args: request.build_args.clone(),
-                context: request.context.clone(),
-                limits: request.limits,
-            },
-        )?),
+        Some(path) => Some(dockerfile_loader::load(path, &dockerfile_options)?),
         None => None,
     };
+    let more_dockerfiles: Vec<Dockerfile> = request
+        .more_dockerfiles
+        .iter()
+        .map(|path| dockerfile_loader::load(path, &dockerfile_options))
+        .collect::<Result<_, _>>()?;
     // The Dockerfile loader's notes (skipped instructions) come first.
-    let mut notes: Vec<String> = dockerfile.iter().flat_map(|d| d.notes.clone()).collect();
+    let mut notes: Vec<String> = dockerfile
+        .iter()
+        .chain(&more_dockerfiles)
+        .flat_map(|d| d.notes.clone())
+        .collect();
     let ecs: Option<EcsInventory> = if request.task_definitions.is_empty() {
         None
     } else {
@@ -119,13 +133,24 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     );
     // The ECS loader's notes (skipped revisions, unknown values) come first, then the join's.
     notes.extend(join.notes.iter().cloned());
-    let (mut findings, controls) = checks::run(&join.joined());
-    policy::ignore::apply_policy(
-        &mut findings,
-        &request.config,
-        &dockerfile.iter().collect::<Vec<_>>(),
-        Date::today(),
-    );
+    let (mut findings, mut controls) = checks::run(&join.joined());
+    // Each further Dockerfile on its own: its checks, with nothing to pair it with.
+    for more in &more_dockerfiles {
+        let (found, _) = checks::run(&join::join(None, Some(more), None, None).joined());
+        findings.extend(found);
+    }
+    if !more_dockerfiles.is_empty() {
+        let paths: Vec<&str> = more_dockerfiles.iter().map(|d| d.path.as_str()).collect();
+        notes.push(format!(
+            "also analysed, each on its own: {} (only the first --dockerfile is matched with the image)",
+            paths.join(", ")
+        ));
+    }
+    let dockerfiles: Vec<&Dockerfile> = dockerfile.iter().chain(&more_dockerfiles).collect();
+    policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today());
+    request.selection.apply(&mut findings, &mut controls);
+    policy::group::group(&mut findings);
+    policy::anchor::set_anchors(&mut findings, &dockerfiles);
     sort_findings(&mut findings);
     // fix: the edits for what can be fixed, from the inputs' own text.
     let mut sources = crate::fix::Sources::default();
@@ -165,6 +190,17 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref())
             .redactor();
     crate::report::redaction::redact_report(&mut report, &redactor);
+    for more in &more_dockerfiles {
+        let redactor = crate::report::redaction::secret_values(None, Some(more), None).redactor();
+        crate::report::redaction::redact_report(&mut report, &redactor);
+    }
+    // The baseline matches fingerprints of the findings as reported (redacted), as
+    // `--write-baseline` records them.
+    if let Some((baseline, file)) = &request.baseline {
+        let outcome = baseline.apply(&mut report.findings, file);
+        report.notes.push(outcome.describe(file));
+        report.baseline = Some(outcome);
+    }
     Ok(report)
 }
 

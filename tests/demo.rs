@@ -72,11 +72,15 @@ fn demo_bundle_scans_into_every_format() {
 
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    // A finding standing for several checks (one problem, one finding) lists them in `checks`.
     let ids: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["id"].as_str().unwrap())
+        .flat_map(|f| {
+            let grouped = f["evidence"]["checks"].as_str().unwrap_or_default();
+            std::iter::once(f["id"].as_str().unwrap()).chain(grouped.split(", "))
+        })
         .collect();
     // One deliberate problem of each input reaches the combined report, and every cross-source
     // check fires on the joined inputs (issue 5: "the demo bundle shows every cross-source

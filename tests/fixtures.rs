@@ -171,6 +171,17 @@ fn ecs_fixtures() {
     insta::glob!("../fixtures/td", "*/*.{json,yaml,yml}", check_ecs_fixture);
 }
 
+/// Exposure fixtures (EX checks): stacks (CloudFormation templates, Terraform plans) loaded as
+/// `--task-def` loads them, every check run.
+#[test]
+fn exposure_fixtures() {
+    insta::glob!(
+        "../fixtures/exposure",
+        "*/*.{json,yaml,yml}",
+        check_ecs_fixture
+    );
+}
+
 /// One ECS or TD fixture: loaded as `--task-def` loads it, every check run.
 fn check_ecs_fixture(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();

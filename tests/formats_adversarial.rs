@@ -331,6 +331,7 @@ impl Pools {
             path: None,
             resource: None,
             file: None,
+            evidence: Default::default(),
             reason,
             expires: None,
             line,

@@ -376,6 +376,14 @@ fn several_images_need_a_reference_or_an_index() {
     }
     // A bare path is detected by content; the docker manifest.json wins in a Docker 25+ archive.
     assert!(load_err(&docker25.display().to_string()).contains("several images"));
+    // The hint is a spec that works: a bare path takes no selector, so the hint adds the
+    // transport (`oci:DIR:@1`, not `DIR:@1`).
+    for (bare, transport) in [(&oci, "oci"), (&docker, "docker-archive")] {
+        let error = load_err(&bare.display().to_string());
+        let hint = format!("{transport}:{}:@N", bare.display());
+        assert!(error.contains(&hint), "{error}");
+        load_ok(&hint.replace("@N", "@1"));
+    }
 }
 
 #[test]

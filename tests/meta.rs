@@ -24,6 +24,7 @@ fn well_formed(id: &str, target: Target) -> bool {
         Target::Cross => numbered("XC"),
         Target::Tool => numbered("HD"),
         Target::Td => numbered("TD"),
+        Target::Exposure => numbered("EX"),
         Target::Ecs => id
             .strip_prefix("ECS.")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
@@ -107,6 +108,7 @@ pub fn target_dir(target: Target) -> &'static str {
         Target::Ecs => "ecs",
         Target::Td => "td",
         Target::Cross => "cross",
+        Target::Exposure => "exposure",
         Target::Tool => "tool",
     }
 }

@@ -23,6 +23,9 @@ pub enum Target {
     Td,
     /// Several inputs joined (XC checks).
     Cross,
+    /// An ECS service and the stack around it (EX checks): exposure traits combined, and the
+    /// single-resource checks of the traits no other family covers.
+    Exposure,
     /// The tool itself (HD checks): what the ignore stage found about the user's ignores and
     /// overrides. Runs after every other check, once ignores are applied.
     Tool,
@@ -37,6 +40,7 @@ impl Target {
             Target::Ecs => "ecs",
             Target::Td => "td",
             Target::Cross => "cross",
+            Target::Exposure => "exposure",
             Target::Tool => "tool",
         }
     }

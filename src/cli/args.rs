@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgMatches, ValueEnum};
+use harden::findings::Severity;
 use harden::report::{FailOn, Format};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -21,21 +22,45 @@ pub(crate) struct ScanArgs {
     /// Platform to pick from a multi-platform image, `os/arch[/variant]` (default linux/amd64, or the only one).
     #[arg(long)]
     pub(crate) platform: Option<String>,
-    /// Report format: text, json, sarif, asff or junit. Repeatable: each --output takes the nearest
+    /// Report format: text, json, sarif, asff, junit or markdown. Repeatable: each --output takes the nearest
     /// --format before it that no other --output took; a format left without an output goes to
     /// standard output (at most one may).
     #[arg(long, short = 'f', value_enum, action = clap::ArgAction::Append)]
     pub(crate) format: Vec<Format>,
-    /// Write a report to this file. Repeatable. With no --format before it, the format comes from
-    /// the file name: .sarif, .sarif.json, .asff, .asff.json, .xml (JUnit), .json, .txt.
+    /// Write a report to this file (`-`: standard output). Repeatable. With no --format before
+    /// it, the format comes from the file name: .sarif, .sarif.json, .asff, .asff.json, .xml
+    /// (JUnit), .json, .txt, .md.
     #[arg(long, short = 'o', action = clap::ArgAction::Append)]
     pub(crate) output: Vec<PathBuf>,
     /// Exit 1 when an unsuppressed finding is at or above this severity: info, low, medium, high,
     /// critical, or never. Default: the config's `fail-on`, else high.
-    #[arg(long, value_parser = FailOn::parse)]
+    #[arg(long, env = "HARDEN_FAIL_ON", value_parser = FailOn::parse)]
     pub(crate) fail_on: Option<FailOn>,
-    /// The policy file (severity overrides, ignores). Default: ./harden.toml when it exists.
-    #[arg(long)]
+    /// Show only findings at or above this severity (info, low, medium, high, critical). What is
+    /// shown only: the gate is --fail-on.
+    #[arg(long, env = "HARDEN_SEVERITY", value_name = "LEVEL", value_parser = parse_severity)]
+    pub(crate) severity: Option<Severity>,
+    /// Report only these checks: an ID (DF001), a name (root-user) or a family (DF, IM, ECS, TD,
+    /// XC, EX, HD). Repeatable or comma-separated.
+    #[arg(long, env = "HARDEN_ONLY", value_name = "ID", value_delimiter = ',')]
+    pub(crate) only: Vec<String>,
+    /// Leave out these checks (ID, name or family, as --only): they neither show nor fail the run.
+    /// Repeatable or comma-separated.
+    #[arg(long, env = "HARDEN_SKIP", value_name = "ID", value_delimiter = ',')]
+    pub(crate) skip: Vec<String>,
+    /// Report and gate only findings not recorded in this baseline file (see --write-baseline),
+    /// and say how many recorded ones are gone.
+    #[arg(long, env = "HARDEN_BASELINE", value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file, for --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
+    /// Print nothing on standard error but errors: no gate line, notes or progress bars.
+    #[arg(long, short = 'q', env = "HARDEN_QUIET")]
+    pub(crate) quiet: bool,
+    /// The policy file (severity overrides, ignores). Default: harden.toml or .harden.toml in the
+    /// current directory or the nearest parent, up to the repository root (a directory with .git).
+    #[arg(long, env = "HARDEN_CONFIG")]
     pub(crate) config: Option<PathBuf>,
     /// AWS account ID written into ASFF findings (default 000000000000, a placeholder).
     #[arg(long, value_parser = parse_account_id)]
@@ -46,9 +71,10 @@ pub(crate) struct ScanArgs {
     /// Never draw progress bars.
     #[arg(long)]
     pub(crate) no_progress: bool,
-    /// A Dockerfile to analyse, alone or beside the image.
+    /// A Dockerfile to analyse, alone or beside the image (`-`: standard input). Repeatable: each
+    /// is reported on its own; the first is the one matched with the image.
     #[arg(long, value_name = "PATH")]
-    pub(crate) dockerfile: Option<PathBuf>,
+    pub(crate) dockerfile: Vec<PathBuf>,
     /// The Dockerfile stage that is built (default: the last stage).
     #[arg(long, value_name = "STAGE", requires = "dockerfile")]
     pub(crate) target: Option<String>,
@@ -132,6 +158,11 @@ pub(crate) struct FixArgs {
     pub(crate) region: Option<String>,
 }
 
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    Severity::parse(text)
+        .ok_or_else(|| format!("expected info, low, medium, high or critical, not {text:?}"))
+}
+
 fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds.is_finite() && seconds < 1e9 => {
@@ -200,10 +231,9 @@ pub(crate) fn pair_destinations(
                         )
                     })?,
                 };
-                destinations.push(Destination {
-                    format,
-                    file: Some(file.clone()),
-                });
+                // `-o -` is standard output, as in most CLIs.
+                let file = (file.as_os_str() != "-").then(|| file.clone());
+                destinations.push(Destination { format, file });
             }
         }
     }
@@ -216,6 +246,17 @@ pub(crate) fn pair_destinations(
     }
     if let Some(format) = pending.pop() {
         destinations.push(Destination { format, file: None });
+    }
+    let to_stdout: Vec<&str> = destinations
+        .iter()
+        .filter(|d| d.file.is_none())
+        .map(|d| d.format.as_str())
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(format!(
+            "only one report can go to standard output, but {} would (`-o -` or no --output)",
+            to_stdout.join(", ")
+        ));
     }
     if destinations.is_empty() {
         destinations.push(Destination {
@@ -289,6 +330,22 @@ mod tests {
         assert_eq!(
             pair(&[(1, Format::Json)], &[]).unwrap(),
             [to(Format::Json, None)]
+        );
+    }
+
+    #[test]
+    fn dash_is_standard_output_and_only_one_report_may_go_there() {
+        assert_eq!(
+            pair(&[(1, Format::Sarif)], &[(2, "-")]).unwrap(),
+            [to(Format::Sarif, None)]
+        );
+        assert!(pair(&[(1, Format::Sarif), (3, Format::Json)], &[(2, "-")]).is_err());
+        assert!(
+            pair(
+                &[(1, Format::Sarif), (3, Format::Json)],
+                &[(2, "-"), (4, "-")]
+            )
+            .is_err()
         );
     }
 

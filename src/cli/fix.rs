@@ -9,8 +9,8 @@ use harden::scan;
 use super::args::FixArgs;
 use super::{EXIT_CLEAN, print_stdout};
 
-pub(crate) fn fix_command(args: FixArgs) -> anyhow::Result<i32> {
-    let (mut request, _) = super::scan::build_request(args.scan)?;
+pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
+    let (mut request, _) = super::scan::build_request(&mut args.scan)?;
     if args.log_group.is_some() {
         request.fix.log_group = args.log_group;
     }

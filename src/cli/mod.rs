@@ -48,6 +48,13 @@ enum Command {
         /// A check ID (IM001, ECS.5) or name (root-user).
         id: String,
     },
+    /// Print a shell completion script: `harden completions bash > /etc/bash_completion.d/harden`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `harden man > /usr/local/share/man/man1/harden.1`.
+    Man,
     /// List every bound on untrusted input, its default and what it bounds (`--limit NAME=VALUE`
     /// or `[limits]` in harden.toml raises one).
     Limits,
@@ -104,6 +111,18 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
         Command::Fix(args) => fix::fix_command(*args),
         Command::Rules { format } => {
             print_stdout(&rules::rules(format))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "harden", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            print_stdout(&String::from_utf8_lossy(&page))?;
             Ok(EXIT_CLEAN)
         }
         Command::Limits => {

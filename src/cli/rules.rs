@@ -35,19 +35,46 @@ pub(crate) fn rules(format: RulesFormat) -> String {
     match format {
         RulesFormat::Table => {
             let name_width = checks.iter().map(|c| c.name.len()).max().unwrap_or(4);
-            let mut out = format!(
-                "{:<8} {:<9} {:<11} {:<name_width$} {}\n",
-                "ID", "SEVERITY", "TARGET", "NAME", "SUMMARY"
-            );
+            let header = |id: &str, severity: &str, target: &str, name: &str| {
+                format!("{id:<8} {severity:<9} {target:<11} {name:<name_width$} ")
+            };
+            let indent = header("", "", "", "").len();
+            // The summary wraps in the room left of TABLE_WIDTH; when the names leave too little,
+            // it goes on its own lines below, indented.
+            let (summary_indent, summary_width) = if TABLE_WIDTH - indent >= 30 {
+                (indent, TABLE_WIDTH - indent)
+            } else {
+                (SUMMARY_INDENT, TABLE_WIDTH - SUMMARY_INDENT)
+            };
+            let mut out = header("ID", "SEVERITY", "TARGET", "NAME")
+                .trim_end()
+                .to_string();
+            out.push_str(" SUMMARY\n");
             for check in checks {
-                out.push_str(&format!(
-                    "{:<8} {:<9} {:<11} {:<name_width$} {}\n",
+                let row = header(
                     check.id,
                     check.severity.as_str(),
                     check.target.as_str(),
                     check.name,
-                    first_sentence(&check.summary())
-                ));
+                );
+                let lines = wrap(first_sentence(&check.summary()), summary_width);
+                if summary_indent == indent {
+                    out.push_str(&row);
+                } else {
+                    out.push_str(row.trim_end());
+                    out.push('\n');
+                    out.push_str(&" ".repeat(summary_indent));
+                }
+                for (n, line) in lines.iter().enumerate() {
+                    if n > 0 {
+                        out.push_str(&" ".repeat(summary_indent));
+                    }
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                if lines.is_empty() {
+                    out.push('\n');
+                }
             }
             out
         }
@@ -102,6 +129,40 @@ pub(crate) fn rules(format: RulesFormat) -> String {
             out
         }
     }
+}
+
+/// The table fits a 100-column terminal or CI log; `--format json|markdown` are for machines.
+const TABLE_WIDTH: usize = 100;
+/// Where a summary starts when the names leave it too little room beside them.
+const SUMMARY_INDENT: usize = 9;
+
+/// Greedy word wrap to `width` columns (a word longer than that is cut). Hand-written: the one
+/// use does not justify a dependency.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: String = word.to_string();
+        while word.chars().count() > width {
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            lines.push(head);
+        }
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// The summary's first sentence, for the one-line table (`harden explain` has the rest).

@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use harden::load::image::registry::{Credential, CredentialStore, RegistrySettings, Secret};
+use harden::policy::baseline::Baseline;
 use harden::policy::config::Config;
+use harden::policy::select::Selection;
 use harden::report::{AwsTarget, Format, RenderOptions};
 use harden::scan::{self, ScanRequest};
 
@@ -16,15 +18,28 @@ pub(crate) fn scan_command(
     mut args: ScanArgs,
     destinations: &[Destination],
 ) -> anyhow::Result<i32> {
-    let account_id = args.aws_account_id.take();
-    let region = args.aws_region.take();
-    let (request, fail_on) = build_request(args)?;
+    let (request, fail_on) = build_request(&mut args)?;
     let mut report = scan::scan(&request)?;
+    if let Some(path) = &args.write_baseline {
+        Baseline::of(&report.findings).write(path)?;
+    }
+    let gate_line = report.gate_line(fail_on);
+    let exit_code = if gate_line.is_none() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    };
+    if let Some(severity) = args.severity {
+        report.show_at_or_above(severity);
+    }
 
     let aws = AwsTarget {
-        account_id: account_id
+        account_id: args
+            .aws_account_id
             .unwrap_or_else(|| harden::report::DEFAULT_AWS_ACCOUNT_ID.to_string()),
-        region: region.unwrap_or_else(|| harden::report::DEFAULT_AWS_REGION.to_string()),
+        region: args
+            .aws_region
+            .unwrap_or_else(|| harden::report::DEFAULT_AWS_REGION.to_string()),
     };
     if destinations.iter().any(|d| d.format == Format::Asff)
         && aws.account_id == harden::report::DEFAULT_AWS_ACCOUNT_ID
@@ -52,16 +67,25 @@ pub(crate) fn scan_command(
             None => print_stdout(&rendered)?,
         }
     }
-    Ok(if report.exit_code(fail_on) == 0 {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    })
+    if !args.quiet {
+        if let Some(outcome) = &report.baseline {
+            if let Some(path) = &args.baseline {
+                eprintln!("harden: {}", outcome.describe(&path.display().to_string()));
+            }
+        }
+        // Whatever the outputs are (files only, or a format that is not text), a failing run
+        // says why on standard error.
+        if let Some(line) = gate_line {
+            eprintln!("{line}");
+        }
+    }
+    Ok(exit_code)
 }
 
-/// The scan request the flags describe, and the gate (`--fail-on`, else the config's).
+/// The scan request the flags describe (taking the input fields out of `args`), and the gate
+/// (`--fail-on`, else the config's). Shared by `harden scan` and `harden fix`.
 pub(crate) fn build_request(
-    args: ScanArgs,
+    args: &mut ScanArgs,
 ) -> anyhow::Result<(ScanRequest, harden::report::FailOn)> {
     let config = Config::discover(args.config.as_deref())?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
@@ -71,11 +95,12 @@ pub(crate) fn build_request(
         .as_deref()
         .is_some_and(|image| image.starts_with(harden::load::image::registry::TRANSPORT_PREFIX));
     let request = ScanRequest {
-        image: args.image,
-        platform: args.platform,
-        progress: !args.no_progress && std::io::stderr().is_terminal(),
-        dockerfile: args.dockerfile,
-        target: args.target,
+        image: std::mem::take(&mut args.image),
+        platform: std::mem::take(&mut args.platform),
+        progress: !args.no_progress && !args.quiet && std::io::stderr().is_terminal(),
+        dockerfile: args.dockerfile.first().cloned(),
+        more_dockerfiles: args.dockerfile.iter().skip(1).cloned().collect(),
+        target: std::mem::take(&mut args.target),
         build_args: args
             .build_args
             .iter()
@@ -84,23 +109,22 @@ pub(crate) fn build_request(
                 None => (arg.clone(), std::env::var(arg).unwrap_or_default()),
             })
             .collect(),
-        context: args.context,
+        context: std::mem::take(&mut args.context),
         registry: RegistrySettings {
             connect_timeout: args.registry_connect_timeout,
             read_timeout: args.registry_read_timeout,
             total_timeout: args.registry_timeout,
             ..registry_settings(
-                args.insecure_registries,
-                args.registry_ca,
-                args.username,
+                std::mem::take(&mut args.insecure_registries),
+                std::mem::take(&mut args.registry_ca),
+                std::mem::take(&mut args.username),
                 args.password_stdin,
                 request_reads_stdin,
                 from_registry,
             )?
         },
-        task_definitions: args.task_def,
-        required_tags: args
-            .required_tags
+        task_definitions: std::mem::take(&mut args.task_def),
+        required_tags: std::mem::take(&mut args.required_tags)
             .into_iter()
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty())
@@ -115,7 +139,12 @@ pub(crate) fn build_request(
         },
         fix: config.fix.clone(),
         config,
-        container: args.container,
+        container: std::mem::take(&mut args.container),
+        selection: Selection::new(&args.only, &args.skip)?,
+        baseline: match &args.baseline {
+            Some(path) => Some((Baseline::load(path)?, path.display().to_string())),
+            None => None,
+        },
     };
     Ok((request, fail_on))
 }

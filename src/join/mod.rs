@@ -3,12 +3,14 @@
 //! checks read the result, [`Joined`]; nothing here reads or rewrites a finding.
 
 pub mod dockerfile_match;
+pub mod exposure;
 pub mod pairing;
 
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::EcsInventory;
 use crate::model::image::Image;
 use dockerfile_match::DockerfileMatch;
+use exposure::Exposure;
 use pairing::{Pairing, PairingRecord};
 
 /// Everything one scan read, and how the inputs relate, for the checks.
@@ -21,6 +23,8 @@ pub struct Joined<'a> {
     pub pairs: &'a [Pairing<'a>],
     /// Whether the Dockerfile built the image, when both were given.
     pub dockerfile_match: Option<&'a DockerfileMatch>,
+    /// Each ECS service linked to its stack, with its exposure traits (see [`exposure`]).
+    pub exposures: &'a [Exposure<'a>],
 }
 
 /// What the join stage decided, owned; [`Join::joined`] lends it to the checks.
@@ -31,6 +35,7 @@ pub struct Join<'a> {
     pub ecs: Option<&'a EcsInventory>,
     pub pairs: Vec<Pairing<'a>>,
     pub dockerfile_match: Option<DockerfileMatch>,
+    pub exposures: Vec<Exposure<'a>>,
     /// Which container was paired with the image and why, and which were not.
     pub records: Vec<PairingRecord>,
     /// One line per decision, for the report's notes: pairing first, then the Dockerfile match.
@@ -45,6 +50,7 @@ impl<'a> Join<'a> {
             ecs: self.ecs,
             pairs: &self.pairs,
             dockerfile_match: self.dockerfile_match.as_ref(),
+            exposures: &self.exposures,
         }
     }
 }
@@ -66,8 +72,14 @@ pub fn join<'a>(
         }
         _ => None,
     };
+    // No vulnerability source yet: the vulnerability traits are "not assessed" until the
+    // vulnerability hand-off (`--vulns`) passes one here.
+    let exposures = ecs
+        .map(|ecs| exposure::expose(ecs, image, &pairing.pairs, None))
+        .unwrap_or_default();
     Join {
         image,
+        exposures,
         dockerfile,
         ecs,
         pairs: pairing.pairs,

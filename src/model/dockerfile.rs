@@ -31,6 +31,17 @@ pub struct Dockerfile {
     /// Ignore pragmas in comments (`# harden ignore=DF001`, `# hadolint ignore=DL3002`), read by
     /// the lexer; the policy stage applies them.
     pub pragmas: Vec<Pragma>,
+    /// Comments that look meant as a `# harden` pragma but do not parse (`# harden: ignore=DF001`,
+    /// `# harden ignore DF001`): they suppress nothing, and HD004 says so.
+    pub malformed_pragmas: Vec<MalformedPragma>,
+}
+
+/// A comment that names harden and `ignore` but is not a valid pragma.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedPragma {
+    pub line: u32,
+    /// The comment as written (at most 200 characters).
+    pub written: String,
 }
 
 /// Whose pragma a comment is.

@@ -407,6 +407,9 @@ pub struct EcsInventory {
     pub task_sets: Vec<TaskSet>,
     pub clusters: Vec<Cluster>,
     pub capacity_providers: Vec<CapacityProvider>,
+    /// Security groups, load balancers, subnets and IAM roles around the services, and the
+    /// links between them (CloudFormation and Terraform inputs).
+    pub stack: crate::model::stack::Stack,
     pub settings: EcsSettings,
 }
 

@@ -6,4 +6,5 @@ pub mod ecs;
 pub mod image;
 pub mod policy;
 pub mod reference;
+pub mod stack;
 pub mod users;

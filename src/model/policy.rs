@@ -26,6 +26,8 @@ pub struct IgnoreOutcome {
     pub expired: Vec<IgnoreNotice>,
     /// Ignores, overrides and pragmas naming an ID no check has.
     pub unknown: Vec<IgnoreNotice>,
+    /// Comments meant as `# harden` pragmas that do not parse (they suppress nothing).
+    pub malformed: Vec<IgnoreNotice>,
     /// How many findings the policy suppressed.
     pub suppressed: usize,
 }

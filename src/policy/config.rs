@@ -13,6 +13,7 @@
 //! path = "/usr/bin/passwd"     # optional: glob on the path inside the image
 //! resource = "web:*"           # optional: glob on the resource (family:revision, container...)
 //! file = "deploy/td.json"      # optional: glob on the input file
+//! match = { name = "DB_*" }    # optional: globs on the finding's evidence, by key
 //! reason = "passwd needs setuid to change passwords; users have no shell"
 //! expires = "2027-01-01"       # optional: the ignore stops applying on this day
 //! ```
@@ -25,8 +26,10 @@ use serde::Deserialize;
 pub use crate::dates::Date;
 use crate::findings::{FailOn, Severity};
 
-/// The file name looked up in the current directory when `--config` is not given.
+/// The file name looked up when `--config` is not given.
 pub const DEFAULT_FILE_NAME: &str = "harden.toml";
+/// The hidden spelling, looked up after [`DEFAULT_FILE_NAME`] in each directory.
+pub const HIDDEN_FILE_NAME: &str = ".harden.toml";
 
 /// Why a policy file cannot be used. Every variant names the file, and the line when known.
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +38,13 @@ pub enum ConfigError {
     /// would repeat it.
     #[error("cannot read the config file {file}: {error}")]
     Read { file: String, error: std::io::Error },
-    #[error("{file}: not a valid harden config: {message}")]
-    Syntax { file: String, message: String },
+    #[error("{file}{at}: {message} (not a valid harden config)")]
+    Syntax {
+        file: String,
+        /// `:line:column` when known.
+        at: String,
+        message: String,
+    },
     #[error("{file}:{line}: {message}")]
     Invalid {
         file: String,
@@ -66,6 +74,9 @@ pub struct IgnoreRule {
     /// Glob on the input file (`Dockerfile`, `deploy/*.json`); also matches at the end of a longer
     /// path, so `Dockerfile` matches `./app/Dockerfile`.
     pub file: Option<String>,
+    /// `match = { name = "DB_PASSWORD" }`: globs on the finding's evidence; every key must be in
+    /// the evidence and match. Targets one finding of a check (one variable, one package).
+    pub evidence: BTreeMap<String, String>,
     pub reason: String,
     /// The first day on which the ignore no longer applies.
     pub expires: Option<Date>,
@@ -120,21 +131,54 @@ struct RawIgnore {
     path: Option<String>,
     resource: Option<String>,
     file: Option<String>,
+    #[serde(rename = "match", default)]
+    evidence: BTreeMap<String, String>,
     reason: Option<String>,
     expires: Option<toml::Value>,
 }
 
 impl Config {
-    /// Finds the config: `explicit` (from `--config`, must exist), else `harden.toml` in the
-    /// current directory if present, else the empty config.
+    /// Finds the config: `explicit` (from `--config`, must exist), else the nearest
+    /// `harden.toml` or `.harden.toml` (see [`Config::find`]) from the current directory, else
+    /// the empty config.
     pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        match explicit {
-            Some(path) => Config::load(path),
-            None if Path::new(DEFAULT_FILE_NAME).is_file() => {
-                Config::load(Path::new(DEFAULT_FILE_NAME))
+        if let Some(path) = explicit {
+            return Config::load(path);
+        }
+        let found = std::env::current_dir()
+            .ok()
+            .and_then(|dir| Config::find(&dir));
+        match found {
+            Some(path) => {
+                // Named relative to the current directory when it is below it, as the user sees it.
+                let shown = std::env::current_dir()
+                    .ok()
+                    .and_then(|dir| path.strip_prefix(&dir).ok().map(Path::to_path_buf))
+                    .unwrap_or_else(|| path.clone());
+                let mut config = Config::load(&path)?;
+                config.file = Some(shown.display().to_string());
+                Ok(config)
             }
             None => Ok(Config::default()),
         }
+    }
+
+    /// The config file that applies in `start`: `harden.toml`, else `.harden.toml`, in `start`
+    /// or the nearest parent, stopping at the repository root (the first directory holding
+    /// `.git`), as git, ruff and hadolint look for their files.
+    pub fn find(start: &Path) -> Option<std::path::PathBuf> {
+        for dir in start.ancestors() {
+            for name in [DEFAULT_FILE_NAME, HIDDEN_FILE_NAME] {
+                let candidate = dir.join(name);
+                if candidate.is_file() {
+                    return Some(candidate);
+                }
+            }
+            if dir.join(".git").exists() {
+                return None;
+            }
+        }
+        None
     }
 
     /// Reads and parses one config file.
@@ -149,10 +193,7 @@ impl Config {
 
     /// Parses config text; `file` names it in errors and in the findings about it.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            file: file.to_string(),
-            message: e.to_string().trim().replace('\n', " "),
-        })?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
         let line_of = |offset: usize| line_at(text, offset);
         let invalid = |line: u32, message: String| ConfigError::Invalid {
             file: file.to_string(),
@@ -224,6 +265,7 @@ impl Config {
                 path: raw.path,
                 resource: raw.resource,
                 file: raw.file,
+                evidence: raw.evidence,
                 reason: reason.trim().to_string(),
                 expires,
                 line,
@@ -264,6 +306,28 @@ impl Config {
             limits,
             fix: raw.fix,
         })
+    }
+}
+
+/// A TOML error on one line, `file:line:column: message`, without the excerpt of the file that
+/// `toml`'s multi-line rendering adds.
+fn syntax_error(text: &str, file: &str, error: &toml::de::Error) -> ConfigError {
+    let message = error.message().trim().replace('\n', " ");
+    let at = match error.span() {
+        Some(span) => {
+            // A span not on a character boundary (never from `toml`) counts to the end.
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = line_at(text, before.len());
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
+            format!(":{line}:{column}")
+        }
+        None => String::new(),
+    };
+    ConfigError::Syntax {
+        file: file.to_string(),
+        at,
+        message,
     }
 }
 
@@ -322,12 +386,57 @@ mod tests {
     }
 
     #[test]
+    fn an_ignore_can_match_evidence() {
+        let text = "[[ignore]]\nid = \"DF004\"\nmatch = { name = \"DB_PASSWORD\" }\nreason = \"test-only\"\n";
+        let config = Config::parse(text, "h.toml").unwrap();
+        assert_eq!(
+            config.ignores[0].evidence.get("name").map(String::as_str),
+            Some("DB_PASSWORD")
+        );
+        assert!(
+            Config::parse(
+                "[[ignore]]\nid = \"DF004\"\nmatch = 3\nreason = \"r\"\n",
+                "h"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn an_ignore_without_reason_is_an_error_naming_the_line() {
         let error = Config::parse("\n[[ignore]]\nid = \"IM003\"\n", "h.toml").unwrap_err();
         assert_eq!(
             error.to_string(),
             "h.toml:2: [[ignore]] of IM003 needs a `reason`: say why it is acceptable"
         );
+    }
+
+    #[test]
+    fn the_nearest_config_up_to_the_repository_root_is_found() {
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join("repo");
+        let deep = repo.join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(root.path().join("harden.toml"), "").unwrap();
+        // Outside the repository: not found once the walk reaches `.git`.
+        std::fs::create_dir(repo.join(".git")).unwrap();
+        assert_eq!(Config::find(&deep), None);
+        std::fs::write(repo.join(".harden.toml"), "").unwrap();
+        assert_eq!(Config::find(&deep), Some(repo.join(".harden.toml")));
+        std::fs::write(repo.join("a/harden.toml"), "").unwrap();
+        assert_eq!(Config::find(&deep), Some(repo.join("a/harden.toml")));
+        std::fs::write(repo.join("a/.harden.toml"), "").unwrap();
+        assert_eq!(Config::find(&deep), Some(repo.join("a/harden.toml")));
+    }
+
+    #[test]
+    fn a_toml_error_is_one_line_with_line_and_column() {
+        let error = Config::parse("fail-on = \"high\"\n\n[severity\n", "h.toml").unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("h.toml:3:"), "{text}");
+        assert!(!text.contains('\n'), "{text}");
+        let error = Config::parse("fail-on = \"high\"\nbogus = 1\n", "h.toml").unwrap_err();
+        assert!(error.to_string().starts_with("h.toml:2:1: "), "{error}");
     }
 
     #[test]

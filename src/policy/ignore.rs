@@ -112,7 +112,10 @@ pub fn apply_config_ignores(
         };
         let mut matched = 0;
         for finding in findings.iter_mut() {
-            if finding.id != check.id || !rule_matches(rule, &finding.location) {
+            if finding.id != check.id
+                || !rule_matches(rule, &finding.location)
+                || !evidence_matches(rule, finding)
+            {
                 continue;
             }
             matched += 1;
@@ -142,6 +145,16 @@ fn rule_matches(rule: &IgnoreRule, location: &Location) -> bool {
     optional(&rule.path, &location.path, glob_match)
         && optional(&rule.resource, &location.resource, glob_match)
         && optional(&rule.file, &location.file, file_matches)
+}
+
+/// `match = { key = "glob" }`: every key is in the finding's evidence and its value matches.
+fn evidence_matches(rule: &IgnoreRule, finding: &Finding) -> bool {
+    rule.evidence.iter().all(|(key, pattern)| {
+        finding
+            .evidence
+            .get(key)
+            .is_some_and(|value| glob_match(pattern, value))
+    })
 }
 
 /// A file pattern matches the whole path or its tail: `Dockerfile` matches `./app/Dockerfile`.
@@ -219,6 +232,14 @@ fn describe_rule(rule: &IgnoreRule) -> String {
             text.push_str(&format!(" {key} = {value:?}"));
         }
     }
+    if !rule.evidence.is_empty() {
+        let pairs: Vec<String> = rule
+            .evidence
+            .iter()
+            .map(|(key, value)| format!("{key} = {value:?}"))
+            .collect();
+        text.push_str(&format!(" match = {{ {} }}", pairs.join(", ")));
+    }
     text
 }
 
@@ -229,6 +250,21 @@ pub fn apply_pragmas(
     hadolint: HadolintMap,
     outcome: &mut IgnoreOutcome,
 ) {
+    for malformed in &dockerfile.malformed_pragmas {
+        outcome.malformed.push(IgnoreNotice {
+            location: Location::dockerfile(
+                &dockerfile.path,
+                LineSpan {
+                    start: malformed.line,
+                    end: malformed.line,
+                },
+            ),
+            ignore: malformed.written.clone(),
+            id: String::new(),
+            reason: None,
+            expires: None,
+        });
+    }
     let pragmas = &dockerfile.pragmas;
     if pragmas.is_empty() {
         return;

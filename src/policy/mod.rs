@@ -1,8 +1,13 @@
 //! The policy stage, after the checks: severity overrides and ignores from `harden.toml`
 //! ([`config`]), inline pragmas from the Dockerfile model, and the HD checks about the policy
-//! itself ([`ignore`]). Marks findings suppressed, never deletes them, and never re-reads an input.
+//! itself ([`ignore`]); then `--skip`/`--only` ([`select`]), one problem one finding ([`group`]), fingerprint anchors ([`anchor`]) and
+//! the baseline ([`baseline`]). Marks findings suppressed, never deletes them, and never re-reads an input.
 
+pub mod anchor;
+pub mod baseline;
 pub mod config;
+pub mod group;
 pub mod ignore;
+pub mod select;
 
 pub use config::Config;

@@ -244,6 +244,18 @@ impl Context<'_> {
     fn resource_of_finding(&self, finding: &Finding) -> Value {
         let location = &finding.location;
         match location.source {
+            // The EX checks are about a stack resource (the service of an exposure finding,
+            // whose traits are in ProductFields; a security group; a role), named in their
+            // evidence.
+            Some(SourceKind::TaskDefinition) if stack_resource(finding).is_some() => {
+                let (kind, name) = stack_resource(finding).unwrap_or_default();
+                json!({
+                    "Type": kind,
+                    "Id": text(name, 512),
+                    "Partition": "aws",
+                    "Region": self.options.aws.region,
+                })
+            }
             Some(SourceKind::TaskDefinition) => {
                 let name = location
                     .resource
@@ -325,6 +337,20 @@ impl Context<'_> {
         }
         value
     }
+}
+
+/// The ASFF resource type and name of an EX finding's resource, from its evidence.
+fn stack_resource(finding: &Finding) -> Option<(&'static str, &str)> {
+    if !finding.id.starts_with("EX") {
+        return None;
+    }
+    [
+        ("service", "AwsEcsService"),
+        ("security_group", "AwsEc2SecurityGroup"),
+        ("role", "AwsIamRole"),
+    ]
+    .into_iter()
+    .find_map(|(key, kind)| finding.evidence.get(key).map(|name| (kind, name.as_str())))
 }
 
 /// `Types`: the standard the check belongs to, in ASFF's namespace/category/classifier form.

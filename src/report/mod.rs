@@ -3,6 +3,7 @@
 pub mod asff;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod redaction;
 pub mod sarif;
 pub mod text;
@@ -30,6 +31,8 @@ pub enum Format {
     Asff,
     /// JUnit XML, for CI test reports.
     Junit,
+    /// Markdown sized for a pull-request comment or a GitHub job summary.
+    Markdown,
 }
 
 impl Format {
@@ -40,6 +43,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Asff => "asff",
             Format::Junit => "junit",
+            Format::Markdown => "markdown",
         }
     }
 
@@ -56,6 +60,7 @@ impl Format {
             (".xml", Format::Junit),
             (".json", Format::Json),
             (".txt", Format::Text),
+            (".md", Format::Markdown),
         ];
         by_suffix
             .into_iter()
@@ -246,6 +251,9 @@ pub struct Report {
     /// Findings `harden fix` could fix with a value only the user can give, and what it is.
     #[serde(skip)]
     pub unfixed: Vec<String>,
+    /// What `--baseline` found (new, known, gone), when one was given.
+    #[serde(skip)]
+    pub baseline: Option<crate::policy::baseline::BaselineOutcome>,
 }
 
 impl Default for Report {
@@ -258,6 +266,7 @@ impl Default for Report {
             controls: Vec::new(),
             notes: Vec::new(),
             unfixed: Vec::new(),
+            baseline: None,
         }
     }
 }
@@ -276,6 +285,50 @@ impl Report {
     /// above it, else 0.
     pub fn exit_code(&self, fail_on: FailOn) -> i32 {
         i32::from(self.findings.iter().any(|f| fail_on.fails(f)))
+    }
+
+    /// Why the run fails, in one line, when it does under this gate:
+    /// `harden: 6 findings at or above high (2 critical, 4 high); failing`.
+    pub fn gate_line(&self, fail_on: FailOn) -> Option<String> {
+        let FailOn::AtLeast(threshold) = fail_on else {
+            return None;
+        };
+        let failing: Vec<&Finding> = self.findings.iter().filter(|f| fail_on.fails(f)).collect();
+        if failing.is_empty() {
+            return None;
+        }
+        let counts: Vec<String> = Severity::ALL
+            .into_iter()
+            .rev()
+            .filter_map(|severity| {
+                let n = failing.iter().filter(|f| f.severity == severity).count();
+                (n > 0).then(|| format!("{n} {severity}"))
+            })
+            .collect();
+        let noun = if failing.len() == 1 {
+            "finding"
+        } else {
+            "findings"
+        };
+        Some(format!(
+            "harden: {} {noun} at or above {threshold} ({}); failing",
+            failing.len(),
+            counts.join(", ")
+        ))
+    }
+
+    /// Keeps only the findings at or above `severity` (`--severity`, what is shown; the gate is
+    /// decided before), and says in a note how many were left out.
+    pub fn show_at_or_above(&mut self, severity: Severity) {
+        let before = self.findings.len();
+        self.findings.retain(|f| f.severity >= severity);
+        let hidden = before - self.findings.len();
+        if hidden > 0 {
+            self.notes.push(format!(
+                "{hidden} finding{} below {severity} not shown (--severity {severity})",
+                if hidden == 1 { "" } else { "s" }
+            ));
+        }
     }
 
     /// Renders the report in one format with default options (no color, `--fail-on high`).
@@ -297,26 +350,14 @@ impl Report {
             Format::Sarif => sarif::render(self, options),
             Format::Asff => asff::render(self, options),
             Format::Junit => junit::render(self, options),
+            Format::Markdown => markdown::render(self, options),
         }
     }
 
     /// One stable fingerprint per finding, in order: [`fingerprint`], with `:2`, `:3`... appended
     /// to repeats so every finding's is unique within the report.
     pub fn fingerprints(&self) -> Vec<String> {
-        let mut seen: std::collections::HashMap<String, usize> = Default::default();
-        self.findings
-            .iter()
-            .map(|finding| {
-                let base = fingerprint(finding);
-                let count = seen.entry(base.clone()).or_insert(0);
-                *count += 1;
-                if *count == 1 {
-                    base
-                } else {
-                    format!("{base}:{count}")
-                }
-            })
-            .collect()
+        crate::findings::fingerprints(&self.findings)
     }
 }
 

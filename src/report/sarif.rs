@@ -171,6 +171,7 @@ fn target_tag(check: &Check) -> &'static str {
         checks::Target::Ecs => "ecs",
         checks::Target::Td => "ecs",
         checks::Target::Cross => "cross-source",
+        checks::Target::Exposure => "exposure",
         checks::Target::Tool => "harden",
     }
 }

@@ -92,11 +92,36 @@ pub fn render(report: &Report, color: bool) -> String {
 
     write_controls(&mut out, &palette, report);
 
+    // Exposures first (EX001, one per service, most severe first): what an attacker on the
+    // internet could reach and what they would get; the severity groups follow without them.
+    let is_exposure = |f: &Finding| f.id == "EX001" && f.suppressed.is_none();
     for severity in Severity::ALL.into_iter().rev() {
         let group: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.severity == severity && f.suppressed.is_none())
+            .filter(|f| f.severity == severity && is_exposure(f))
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{} {} ({})",
+            palette.paint("1", "Exposure"),
+            palette.severity(severity),
+            group.len()
+        );
+        for finding in group {
+            write_finding(&mut out, &palette, finding);
+        }
+        out.push('\n');
+    }
+
+    for severity in Severity::ALL.into_iter().rev() {
+        let group: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity && f.suppressed.is_none() && !is_exposure(f))
             .collect();
         if group.is_empty() {
             continue;
@@ -177,6 +202,15 @@ fn write_finding(out: &mut String, palette: &Palette, finding: &Finding) {
     let place = shown(&describe(&finding.location)).into_owned();
     if !place.is_empty() {
         let _ = writeln!(out, "      at {place}");
+    }
+    // The other places the same problem shows (a grouped finding's), a few of them.
+    const SHOWN_RELATED: usize = 5;
+    for related in finding.related.iter().take(SHOWN_RELATED) {
+        let _ = writeln!(out, "      also at {}", shown(&describe(related)));
+    }
+    if finding.related.len() > SHOWN_RELATED {
+        let more = finding.related.len() - SHOWN_RELATED;
+        let _ = writeln!(out, "      also at {more} more places (JSON `related`)");
     }
     for (key, value) in &finding.evidence {
         let _ = writeln!(out, "      {}: {}", shown(key), shown(value));
@@ -279,13 +313,16 @@ fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
             shown(&resource.file)
         );
         for control in controls {
-            write_control(out, palette, control);
+            // A failed control is said once: its finding, below, has the place and the fix.
+            let has_finding = control.status == ControlStatus::Failed
+                && report.findings.iter().any(|f| f.id == control.id);
+            write_control(out, palette, control, has_finding);
         }
         out.push('\n');
     }
 }
 
-fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
+fn write_control(out: &mut String, palette: &Palette, control: &ControlResult, has_finding: bool) {
     let status = match control.status {
         ControlStatus::Passed => palette.paint("32", "passed       "),
         ControlStatus::Failed => palette.paint("1;31", "FAILED       "),
@@ -293,6 +330,7 @@ fn write_control(out: &mut String, palette: &Palette, control: &ControlResult) {
         ControlStatus::Indeterminate => palette.paint("33", "indeterminate"),
     };
     let detail = match control.offenders.first() {
+        Some(_) if has_finding => "see the finding below".to_string(),
         Some(offender) => {
             let container = offender
                 .container

@@ -323,13 +323,20 @@ fn registry_errors_name_the_reference_and_tampered_blobs_are_caught() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains(&missing_repository));
 
-    // Without --insecure-registry, harden speaks TLS to the plain-HTTP registry and fails.
+    // Without --insecure-registry, harden speaks TLS to the plain-HTTP registry and fails at
+    // once (one attempt, no retries) with the flag that fixes it.
     let output = harden(
         &["scan", &format!("docker://{authority}/app:1")],
         work.path(),
         None,
     );
     assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("plain HTTP") && error.contains(&format!("--insecure-registry {authority}")),
+        "{error}"
+    );
+    assert!(error.contains("after 1 attempt(s)"), "{error}");
 
     let invalid = harden(&["scan", "docker://Bad/Ref:x:y"], work.path(), None);
     assert_eq!(invalid.status.code(), Some(2));

@@ -66,6 +66,12 @@ pub enum DockerfileError {
         line: u32,
         message: String,
     },
+    #[error("{path}: not a Dockerfile: it is {kind}; pass it {how}")]
+    WrongKind {
+        path: String,
+        kind: &'static str,
+        how: &'static str,
+    },
     #[error("{path}:{line}: {error}")]
     Limit {
         path: String,
@@ -83,17 +89,54 @@ pub enum DockerfileError {
 /// Reads and resolves a Dockerfile from disk, and looks for the ignore file of its context.
 pub fn load(path: &Path, options: &DockerfileOptions) -> Result<Dockerfile, DockerfileError> {
     let shown = path.display().to_string();
-    let bytes = crate::load::read_bounded(path, &options.limits).map_err(|error| match error {
-        crate::load::BoundedReadError::Io(error) => DockerfileError::Read {
+    let limit = |error| DockerfileError::Limit {
+        path: shown.clone(),
+        line: 1,
+        error,
+    };
+    // `-` is standard input, as `docker build -f -` takes it; bounded as a file is.
+    let bytes = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::io::stdin().lock(),
+                options.limits.input_bytes.saturating_add(1),
+            ),
+            &mut bytes,
+        )
+        .map_err(|error| DockerfileError::Read {
             path: shown.clone(),
             error,
-        },
-        crate::load::BoundedReadError::Limit(error) => DockerfileError::Limit {
-            path: shown.clone(),
-            line: 1,
-            error,
-        },
-    })?;
+        })?;
+        let size = bytes.len() as u64;
+        options
+            .limits
+            .check("input-bytes", size, || {
+                format!("standard input ({size} bytes or more)")
+            })
+            .map_err(limit)?;
+        bytes
+    } else {
+        crate::load::read_bounded(path, &options.limits).map_err(|error| match error {
+            crate::load::BoundedReadError::Io(error) => DockerfileError::Read {
+                path: shown.clone(),
+                error,
+            },
+            crate::load::BoundedReadError::Limit(error) => limit(error),
+        })?
+    };
+    // Given to the wrong flag: say what it is and where it goes, not "no FROM".
+    let kind = crate::load::sniff::classify(&bytes[..bytes.len().min(8192)]);
+    if matches!(
+        kind,
+        crate::load::sniff::InputKind::ImageArchive | crate::load::sniff::InputKind::TaskDefinition
+    ) {
+        return Err(DockerfileError::WrongKind {
+            path: shown,
+            kind: kind.describe(),
+            how: kind.how_to_pass(),
+        });
+    }
     let mut dockerfile = from_text(&String::from_utf8_lossy(&bytes), &shown, options)?;
     dockerfile.context = inspect_context(path, options.context.as_deref());
     Ok(dockerfile)
@@ -145,6 +188,7 @@ pub fn from_text(
         stage_names: HashMap::new(),
     };
     let pragmas = tree.pragmas;
+    let malformed_pragmas = tree.malformed_pragmas;
     for raw in tree.instructions {
         resolver.add(raw)?;
     }
@@ -192,6 +236,7 @@ pub fn from_text(
         context: BuildContext::default(),
         notes,
         pragmas,
+        malformed_pragmas,
     })
 }
 

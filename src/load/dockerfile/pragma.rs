@@ -2,7 +2,32 @@
 //! `# hadolint ignore=DL3002`, and their `global` forms. The lexer calls [`parse`] on each comment
 //! line outside an instruction, and binds the pragma to the instruction below it.
 
-use crate::model::dockerfile::{Pragma, PragmaTool};
+use crate::model::dockerfile::{MalformedPragma, Pragma, PragmaTool};
+
+/// A comment meant as a `# harden` pragma that [`parse`] rejects: `harden` as a word (not
+/// `hardening`), then `ignore` after at most a `:`, `-` or `global` (`# harden: ignore=DF001`,
+/// `# harden ignore DF001`, `# harden-ignore=DF001`, `# harden ignore=`). Call it only when
+/// `parse` returned `None`. `# hadolint` comments are hadolint's to judge.
+pub fn malformed(line: &str, number: u32) -> Option<MalformedPragma> {
+    let body = line.trim_start().strip_prefix('#')?.trim_start();
+    let lower = body.to_ascii_lowercase();
+    let rest = lower.strip_prefix("harden")?;
+    if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '-'));
+    let rest = match rest.strip_prefix("global") {
+        Some(after) => after.trim_start_matches(|c: char| c.is_whitespace() || c == ':'),
+        None => rest,
+    };
+    if !rest.starts_with("ignore") {
+        return None;
+    }
+    Some(MalformedPragma {
+        line: number,
+        written: line.trim().chars().take(200).collect(),
+    })
+}
 
 /// Parses one comment line's pragma, if it is one. The reason is kept verbatim but for a leading
 /// `--` (harden's separator) and hadolint's `reason="..."` quoting.
@@ -87,6 +112,29 @@ mod tests {
         assert_eq!(p.written(), "# hadolint global ignore=DL3002");
         let p = parse(r#"# hadolint ignore=DL3008 reason="pinned upstream""#, 1).unwrap();
         assert_eq!(p.reason.as_deref(), Some("pinned upstream"));
+    }
+
+    #[test]
+    fn comments_meant_as_harden_pragmas_are_malformed() {
+        for line in [
+            "# harden: ignore=DF001",
+            "# harden ignore DF001",
+            "# harden-ignore=DF001",
+            "# HARDEN ignore: DF001",
+            "# harden ignore=",
+            "# harden global: ignore=DF001",
+        ] {
+            assert!(parse(line, 1).is_none(), "{line}");
+            assert_eq!(malformed(line, 4).map(|m| m.line), Some(4), "{line}");
+        }
+        for line in [
+            "# hardening: ignore=DF001",
+            "# harden the image",
+            "# hadolint ignore DL3002",
+            "# just a comment",
+        ] {
+            assert!(malformed(line, 1).is_none(), "{line}");
+        }
     }
 
     #[test]

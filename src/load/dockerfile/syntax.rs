@@ -57,6 +57,9 @@ pub struct SyntaxTree {
     /// Ignore pragmas in comment lines between instructions, each bound to the instruction below.
     #[serde(skip)]
     pub pragmas: Vec<crate::model::dockerfile::Pragma>,
+    /// Comments meant as `# harden` pragmas that do not parse.
+    #[serde(skip)]
+    pub malformed_pragmas: Vec<crate::model::dockerfile::MalformedPragma>,
 }
 
 /// A syntax error at a line.
@@ -194,6 +197,7 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
     // Pragmas read so far and, of those, the ones in the comment run right above the next line.
     let mut pragmas: Vec<crate::model::dockerfile::Pragma> = Vec::new();
     let mut pending = 0;
+    let mut malformed_pragmas = Vec::new();
     while let Some(mut raw) = lines.next() {
         if current_line == 0 {
             raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
@@ -207,6 +211,10 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
                 if let Some(pragma) = super::pragma::parse(trim_newline(raw), current_line) {
                     pragmas.push(pragma);
                     pending += 1;
+                } else if let Some(malformed) =
+                    super::pragma::malformed(trim_newline(raw), current_line)
+                {
+                    malformed_pragmas.push(malformed);
                 }
             } else {
                 pending = 0; // a blank line ends the comment run: those pragmas bind to nothing
@@ -289,6 +297,7 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
         instructions,
         warnings,
         pragmas,
+        malformed_pragmas,
     })
 }
 

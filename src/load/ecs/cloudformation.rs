@@ -118,8 +118,10 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
         loaded.inventory.services[service].task_definition_index =
             task_definition_ids.get(&target).copied();
     }
+    loaded.inventory.stack = super::stack::cloudformation(document);
     let inventory = &loaded.inventory;
     if inventory.task_definitions.is_empty()
+        && inventory.stack == Default::default()
         && inventory.services.is_empty()
         && inventory.task_sets.is_empty()
         && inventory.clusters.is_empty()

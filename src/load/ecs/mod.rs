@@ -7,6 +7,7 @@ mod cloudformation;
 mod describe;
 mod extract;
 mod register;
+mod stack;
 mod terraform;
 mod tree;
 
@@ -146,6 +147,7 @@ fn merge(inventory: &mut EcsInventory, loaded: Loaded, notes: &mut Vec<String>) 
     inventory
         .capacity_providers
         .append(&mut new.capacity_providers);
+    inventory.stack.append(&mut new.stack);
     notes.extend(new_notes);
 }
 

@@ -30,10 +30,10 @@ struct Resource<'a> {
 
 /// What a plan's `configuration` says about one resource.
 #[derive(Clone, Copy)]
-struct Config<'a> {
+pub(super) struct Config<'a> {
     /// `expressions` of the resource: one member per argument the configuration sets (blocks
     /// written with `dynamic` are not listed, so only arguments are read from it).
-    expressions: &'a J,
+    pub(super) expressions: &'a J,
     /// `expressions` of the provider configuration the resource uses.
     provider: Option<&'a J>,
 }
@@ -60,7 +60,7 @@ const ARGUMENTS: &[&str] = &[
 
 /// The configuration block of a resource in a plan: `module_address` `module.a[0].module.b` is
 /// `configuration.root_module.module_calls.a.module.module_calls.b.module`.
-fn config<'a>(root: &'a J, change: &J) -> Option<Config<'a>> {
+pub(super) fn config<'a>(root: &'a J, change: &J) -> Option<Config<'a>> {
     let configuration = root.get("configuration")?;
     let mut module = configuration.get("root_module")?;
     if let Some(address) = change.get("module_address").and_then(J::as_str) {
@@ -91,7 +91,7 @@ fn config<'a>(root: &'a J, change: &J) -> Option<Config<'a>> {
 
 /// The module call names in a module address, instance keys dropped:
 /// `module.a[0].module.b["x"]` → `["a", "b"]`.
-fn module_calls(address: &str) -> Vec<String> {
+pub(super) fn module_calls(address: &str) -> Vec<String> {
     let mut plain = String::new();
     let mut depth = 0usize;
     let mut quoted = false;
@@ -248,7 +248,9 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
             }
         }
     }
+    loaded.inventory.stack = super::stack::terraform(document);
     if loaded.inventory.task_definitions.is_empty()
+        && loaded.inventory.stack == Default::default()
         && loaded.inventory.services.is_empty()
         && loaded.inventory.task_sets.is_empty()
         && loaded.inventory.clusters.is_empty()

@@ -82,8 +82,14 @@ pub enum ImageError {
         wanted: String,
         available: Vec<String>,
     },
-    #[error("{input}: the archive holds several images; pick one with {input}:REF or :@N ({})", images.join("; "))]
-    SeveralImages { input: String, images: Vec<String> },
+    #[error("{input}: the archive holds several images; pick one with {base}:REF or {base}:@N ({})", images.join("; "))]
+    SeveralImages {
+        input: String,
+        /// The input with its transport prefix, to which `:REF` or `:@N` is appended (a bare
+        /// path takes no selector).
+        base: String,
+        images: Vec<String>,
+    },
     #[error("{input}: no image named {reference:?} in the archive; it holds: {}", available.join("; "))]
     NoSuchReference {
         input: String,
@@ -120,5 +126,25 @@ impl ImageError {
             input: input.to_string(),
             error,
         }
+    }
+}
+
+/// The spec to which `:REF` or `:@N` is appended to pick one image of `input`: the input itself
+/// when it names its transport, else the transport it was detected as (`oci:DIR`,
+/// `oci-archive:FILE`, `docker-archive:FILE`), since a bare path takes no selector.
+pub fn selector_base(input: &str, oci: bool) -> String {
+    for prefix in ["oci:", "oci-archive:", "docker-archive:"] {
+        if let Some(rest) = input.strip_prefix(prefix) {
+            // Without a selector already given (`oci:dir:latest` matching several).
+            let path = rest.split(':').next().unwrap_or(rest);
+            return format!("{prefix}{path}");
+        }
+    }
+    if !oci {
+        format!("docker-archive:{input}")
+    } else if std::path::Path::new(input).is_dir() {
+        format!("oci:{input}")
+    } else {
+        format!("oci-archive:{input}")
     }
 }

@@ -208,6 +208,7 @@ fn resolve_docker(
             _ => {
                 return Err(ImageError::SeveralImages {
                     input: input.to_string(),
+                    base: crate::load::image::error::selector_base(input, false),
                     images: listing(),
                 });
             }
@@ -602,6 +603,7 @@ fn resolve_oci(
     if names.len() > 1 {
         return Err(ImageError::SeveralImages {
             input: input.to_string(),
+            base: crate::load::image::error::selector_base(input, true),
             images: listing(),
         });
     }

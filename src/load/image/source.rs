@@ -278,6 +278,17 @@ fn open_file(
     if head.is_empty() {
         return Err(not_an_image(input, "the file is empty"));
     }
+    // Given to the wrong flag: say what it is and where it goes, not a tar error quoting it.
+    let kind = crate::load::sniff::classify(head);
+    if matches!(
+        kind,
+        crate::load::sniff::InputKind::Dockerfile | crate::load::sniff::InputKind::TaskDefinition
+    ) {
+        return Err(not_an_image(
+            input,
+            format!("it is {}; pass it {}", kind.describe(), kind.how_to_pass()),
+        ));
+    }
     // `docker load` takes a whole archive compressed with gzip (or zstd); so do we. The tar
     // inside is spooled to a temporary file so its members can be read in place and in parallel.
     let decompressed: Option<Box<dyn Read>> = match sniff(head) {

@@ -145,6 +145,12 @@ impl std::fmt::Debug for RegistryClient {
     }
 }
 
+/// Whether a transport error is rustls reading a plain-HTTP answer to its ClientHello (the
+/// `HTTP/1.1 400` bytes are no TLS record: "received corrupt message of type InvalidContentType").
+fn speaks_plain_http(reason: &str) -> bool {
+    reason.contains("InvalidContentType")
+}
+
 /// One failed attempt, before deciding whether to retry.
 enum Attempt {
     Done(Response<ureq::Body>),
@@ -561,6 +567,13 @@ impl RegistryClient {
                 if reason.contains("invalid peer certificate") {
                     Attempt::Fail(format!(
                         "{reason}: the registry's TLS certificate is not trusted; trust its CA with --registry-ca PEM_FILE"
+                    ))
+                } else if speaks_plain_http(&reason) {
+                    // A TLS handshake answered with plain HTTP fails the same way every time:
+                    // say so at once, with the flag, instead of retrying into rustls' wording.
+                    Attempt::Fail(format!(
+                        "the registry answered in plain HTTP, not TLS; if it is meant to be reached over HTTP, pass --insecure-registry {} ({reason})",
+                        self.base.authority()
                     ))
                 } else {
                     Attempt::Retry {
