@@ -103,6 +103,7 @@ mod tests {
             evidence: Default::default(),
             related: Vec::new(),
             suppressed: None,
+            fix: None,
         };
         finding.with_evidence("name", name);
         finding

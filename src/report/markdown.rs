@@ -151,6 +151,7 @@ mod tests {
             evidence: Default::default(),
             related: Vec::new(),
             suppressed: None,
+            fix: None,
         }
     }
 
