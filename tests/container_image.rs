@@ -3,6 +3,9 @@
 //! binary with buildah (`from scratch`, `copy`, `config --user 65532`, `commit`) and scans it with
 //! harden itself, which must find nothing at or above the default gate.
 
+mod common;
+
+use common::buildah;
 use std::path::Path;
 use std::process::Command;
 
@@ -18,26 +21,6 @@ fn buildah_available() -> bool {
         );
     }
     found
-}
-
-/// buildah with its own storage under `root` (vfs: no mounts, no daemon); returns stdout.
-fn buildah(root: &Path, args: &[&str]) -> String {
-    let output = Command::new("buildah")
-        .arg("--root")
-        .arg(root.join("storage"))
-        .arg("--runroot")
-        .arg(root.join("run"))
-        .args(["--storage-driver", "vfs"])
-        .args(args)
-        .env("BUILDAH_ISOLATION", "chroot")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "buildah {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// The final stage of `Dockerfile`, as the test builds it: every line it copies is checked here so

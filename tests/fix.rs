@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::buildah;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -419,26 +420,6 @@ fn every_task_definition_fixture_is_fixed_into_a_valid_file_that_rescans_clean()
         let checked: usize = stdout.trim().parse().unwrap();
         assert!(checked >= 5, "only {checked} register inputs validated");
     }
-}
-
-/// Runs buildah with its own storage under `root` (vfs, chroot isolation: no daemon, no network).
-fn buildah(root: &Path, args: &[&str]) -> String {
-    let output = Command::new("buildah")
-        .arg("--root")
-        .arg(root.join("storage"))
-        .arg("--runroot")
-        .arg(root.join("run"))
-        .args(["--storage-driver", "vfs"])
-        .args(args)
-        .env("BUILDAH_ISOLATION", "chroot")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "buildah {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 fn available(program: &str) -> bool {

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::buildah;
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -456,26 +457,6 @@ fn umoci_repacked_layers_with_its_own_whiteouts_match_umoci_unpack() {
     assert_eq!(ours["/opt/thing"].kind, "dir");
     assert_eq!(ours["/usr/bin/tool"].mode & 0o7777, 0o755);
     against_umoci("v2", &ours);
-}
-
-/// Runs buildah with its own storage under `root` (vfs: no mounts, no daemon) and returns stdout.
-fn buildah(root: &Path, args: &[&str]) -> String {
-    let output = Command::new("buildah")
-        .arg("--root")
-        .arg(root.join("storage"))
-        .arg("--runroot")
-        .arg(root.join("run"))
-        .args(["--storage-driver", "vfs"])
-        .args(args)
-        .env("BUILDAH_ISOLATION", "chroot")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "buildah {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// An image buildah writes (two commits: files added, then deleted and replaced in a mounted

@@ -300,3 +300,24 @@ pub fn scan_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json::Value {
     );
     serde_json::from_slice(&output.stdout).expect("the JSON report parses")
 }
+
+/// Runs buildah with its own storage under `root` (vfs storage, chroot isolation: no mounts, no
+/// daemon, no network) and returns its stdout.
+pub fn buildah(root: &Path, args: &[&str]) -> String {
+    let output = Command::new("buildah")
+        .arg("--root")
+        .arg(root.join("storage"))
+        .arg("--runroot")
+        .arg(root.join("run"))
+        .args(["--storage-driver", "vfs"])
+        .args(args)
+        .env("BUILDAH_ISOLATION", "chroot")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "buildah {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}

@@ -770,22 +770,13 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     fn resources(&self) -> Vec<TfResource<'a>> {
         let mut out = Vec::new();
-        if let Some(changes) = self.root.get("resource_changes").and_then(J::as_array) {
-            for (i, change) in changes.iter().enumerate() {
-                if change.get("mode").and_then(J::as_str).unwrap_or("managed") != "managed" {
-                    continue;
-                }
-                let actions: Vec<&str> = change
-                    .pointer("/change/actions")
-                    .and_then(J::as_array)
-                    .map(|a| a.iter().filter_map(J::as_str).collect())
-                    .unwrap_or_default();
-                if actions == ["delete"] {
-                    continue;
-                }
-                let Some(after) = change.pointer("/change/after").filter(|a| a.is_object()) else {
-                    continue;
-                };
+        if self
+            .root
+            .get("resource_changes")
+            .and_then(J::as_array)
+            .is_some()
+        {
+            for (i, change, after) in super::terraform::planned_resources(self.root) {
                 let address = change
                     .get("address")
                     .and_then(J::as_str)

@@ -112,13 +112,17 @@ pub(super) fn module_calls(address: &str) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
-    let mut resources = Vec::new();
-    let root = &document.value;
-    if let Some(changes) = root.get("resource_changes").and_then(J::as_array) {
-        for (i, change) in changes.iter().enumerate() {
+/// The managed resources a plan's `resource_changes` creates or keeps (a pure delete is gone after
+/// apply): each change's index, the change, and its planned `after` object.
+pub(crate) fn planned_resources(root: &J) -> impl Iterator<Item = (usize, &J, &J)> {
+    root.get("resource_changes")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, change)| {
             if change.get("mode").and_then(J::as_str).unwrap_or("managed") != "managed" {
-                continue;
+                return None;
             }
             let actions: Vec<&str> = change
                 .pointer("/change/actions")
@@ -126,11 +130,18 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
                 .map(|a| a.iter().filter_map(J::as_str).collect())
                 .unwrap_or_default();
             if actions == ["delete"] {
-                continue;
+                return None;
             }
-            let Some(after) = change.pointer("/change/after").filter(|a| a.is_object()) else {
-                continue;
-            };
+            let after = change.pointer("/change/after").filter(|a| a.is_object())?;
+            Some((i, change, after))
+        })
+}
+
+pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
+    let mut resources = Vec::new();
+    let root = &document.value;
+    if root.get("resource_changes").and_then(J::as_array).is_some() {
+        for (i, change, after) in planned_resources(root) {
             resources.push(Resource {
                 address: text(change.get("address")),
                 kind: text(change.get("type")),
