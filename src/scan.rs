@@ -79,7 +79,12 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         Some(spec) => {
             let options = ImageOptions {
                 platform: request.platform.clone(),
-                wants: checks::content_requests(),
+                // The checks' files, the OS release files and the package databases.
+                wants: checks::content_requests()
+                    .into_iter()
+                    .chain(crate::model::os::OS_FILES.iter().cloned())
+                    .chain(crate::load::packages::DATABASE_FILES.iter().cloned())
+                    .collect(),
                 progress: request.progress,
                 registry: request.registry.clone(),
                 limits: request.limits,
@@ -88,6 +93,8 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         }
         None => None,
     };
+    // The package databases the loader kept, read once, as the image is loaded.
+    let inventory = image.as_ref().map(crate::load::packages::inventory);
     let dockerfile_options = DockerfileOptions {
         target: request.target.clone(),
         build_args: request.build_args.clone(),
@@ -170,10 +177,25 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         &request.fix,
         request.limits.nesting_depth as usize,
     );
+    let image_summary = image.as_ref().map(|image| {
+        let mut summary = ImageSummary::of(image);
+        let today = Date::today();
+        summary.os = image
+            .operating_system()
+            .map(|os| crate::report::base_image::OsSummary::of(&os, today));
+        if summary.os.is_some() {
+            notes.extend(crate::report::base_image::stale_table_note(today));
+        }
+        if let Some(inventory) = inventory {
+            notes.extend(inventory.notes);
+            summary.packages = inventory.packages;
+        }
+        summary
+    });
 
     let mut report = Report {
         inputs: Inputs {
-            image: image.as_ref().map(ImageSummary::of),
+            image: image_summary,
             dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
             task_definitions: ecs.as_ref().map(|e| e.inputs.clone()).unwrap_or_default(),
             pairings: join.records,

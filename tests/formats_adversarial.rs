@@ -378,6 +378,47 @@ impl Pools {
             layers: rng.below(200),
             files: rng.below(100_000),
             user: rng.text(&self.texts),
+            // The OS names come from files inside the image: hostile text too.
+            os: rng
+                .chance(50)
+                .then(|| harden::report::base_image::OsSummary {
+                    id: rng.text(&self.texts),
+                    name: rng.text(&self.texts),
+                    version_id: rng.chance(50).then(|| rng.text(&self.texts)),
+                    pretty_name: rng.chance(50).then(|| rng.text(&self.texts)),
+                    release_cycle: rng.chance(50).then(|| rng.text(&self.texts)),
+                    distroless: rng.chance(50),
+                    source: rng.text(&self.texts),
+                    end_of_life: Default::default(),
+                }),
+            packages: (0..rng.below(3))
+                .map(|_| harden::model::packages::Package {
+                    name: rng.text(&self.texts),
+                    version: rng.text(&self.texts),
+                    architecture: rng.chance(50).then(|| rng.text(&self.texts)),
+                    source_name: rng.chance(50).then(|| rng.text(&self.texts)),
+                    source_version: None,
+                    manager: harden::model::packages::PackageManager::Apk,
+                    database: rng.text(&self.texts),
+                    layer: rng.below(5),
+                })
+                .collect(),
+            details: harden::report::base_image::ImageDetails {
+                compressed_size: rng.below(1 << 30) as u64,
+                uncompressed_size: rng.below(1 << 30) as u64,
+                layers: (0..rng.below(3))
+                    .map(|_| harden::report::base_image::LayerSummary {
+                        digest: rng.text(&self.texts),
+                        compressed_size: 1,
+                        uncompressed_size: 2,
+                        created_by: rng.chance(50).then(|| rng.text(&self.texts)),
+                    })
+                    .collect(),
+                labels: [(rng.text(&self.texts), rng.text(&self.texts))].into(),
+                entrypoint: rng.chance(50).then(|| vec![rng.text(&self.texts)]),
+                cmd: rng.chance(50).then(|| vec![rng.text(&self.texts)]),
+                exposed_ports: vec![rng.text(&self.texts)],
+            },
         })
     }
 

@@ -118,3 +118,25 @@ fn busybox_stored_as_hardlinks_to_bracket_is_recognized() {
         .expect("wget applet");
     assert!(wget.message.contains("busybox applet"));
 }
+
+/// The issue-13 example: dockle's Alpine 3.10 image is named as Alpine 3.10 from its own
+/// os-release, and its release is past its end of life (2021-05-01).
+#[test]
+fn alpine_310_is_identified_and_past_its_end_of_life() {
+    let Some(shared) = common::shared_images_dir() else {
+        return;
+    };
+    let request = ScanRequest {
+        image: Some(shared.join("alpine-310.tar.gz").display().to_string()),
+        ..ScanRequest::default()
+    };
+    let report = scan(&request).unwrap();
+    let os = report.inputs.image.as_ref().unwrap().os.as_ref().unwrap();
+    assert_eq!(os.id, "alpine");
+    assert_eq!(os.release_cycle.as_deref(), Some("3.10"));
+    assert_eq!(os.end_of_life.date.as_deref(), Some("2021-05-01"));
+    let eol = with_id(&report.findings, "IM014");
+    assert_eq!(eol.len(), 1, "{eol:#?}");
+    assert_eq!(eol[0].severity, harden::findings::Severity::High);
+    assert_eq!(eol[0].location.path.as_deref(), Some("/etc/os-release"));
+}

@@ -253,6 +253,8 @@ pub struct Emitter<'a> {
     check: &'static Check,
     findings: &'a mut Vec<Finding>,
     controls: &'a mut Vec<ControlResult>,
+    /// The scan date (UTC), for checks that compare with a calendar (end of life).
+    today: crate::dates::Date,
 }
 
 impl<'a> Emitter<'a> {
@@ -265,7 +267,13 @@ impl<'a> Emitter<'a> {
             check,
             findings,
             controls,
+            today: crate::dates::Date::today(),
         }
+    }
+
+    /// The scan date (UTC). Read once per check, so a check never sees the clock itself.
+    pub fn today(&self) -> crate::dates::Date {
+        self.today
     }
 
     pub fn check(&self) -> &'static Check {

@@ -4,6 +4,7 @@
 pub mod dockerfile;
 pub mod ecs;
 pub mod image;
+pub mod packages;
 pub mod sniff;
 pub mod text;
 

@@ -386,6 +386,9 @@ pub enum ContentRequest {
     FileName { name: &'static str, max_size: u64 },
     /// Any file whose path ends with this suffix (`/.aws/credentials`), at most `max_size` bytes.
     PathSuffix { suffix: &'static str, max_size: u64 },
+    /// Any file under this directory (`/var/lib/dpkg/status.d/`, with the trailing slash), at
+    /// most `max_size` bytes: a database kept as one file per record.
+    Under { dir: &'static str, max_size: u64 },
     /// Any regular file at most `max_size` bytes whose first bytes start with `prefix`
     /// (`-----BEGIN`): sniffed while streaming, kept only on a match.
     ContentPrefix {

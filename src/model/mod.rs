@@ -3,7 +3,11 @@
 
 pub mod dockerfile;
 pub mod ecs;
+pub mod eol;
+pub mod eol_table;
 pub mod image;
+pub mod os;
+pub mod packages;
 pub mod policy;
 pub mod reference;
 pub mod stack;

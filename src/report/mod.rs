@@ -1,6 +1,8 @@
 //! Renders one [`Report`] in every format. Only the CLI writes the rendered text anywhere.
 
 pub mod asff;
+pub mod base_image;
+pub mod cyclonedx;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -33,6 +35,8 @@ pub enum Format {
     Junit,
     /// Markdown sized for a pull-request comment or a GitHub job summary.
     Markdown,
+    /// CycloneDX 1.6 JSON: the image's OS packages as an SBOM.
+    Cyclonedx,
 }
 
 impl Format {
@@ -44,6 +48,7 @@ impl Format {
             Format::Asff => "asff",
             Format::Junit => "junit",
             Format::Markdown => "markdown",
+            Format::Cyclonedx => "cyclonedx",
         }
     }
 
@@ -52,6 +57,7 @@ impl Format {
     pub fn from_file_name(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let by_suffix = [
+            (".cdx.json", Format::Cyclonedx),
             (".sarif.json", Format::Sarif),
             (".sarif", Format::Sarif),
             (".asff.json", Format::Asff),
@@ -154,6 +160,15 @@ pub struct ImageSummary {
     pub files: usize,
     /// The config's `User` as written (empty: root).
     pub user: String,
+    /// The operating system its files name, with its end of life (set by the scan, which knows
+    /// the date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<base_image::OsSummary>,
+    /// The OS packages of the final filesystem (dpkg, apk), sorted by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<crate::model::packages::Package>,
+    /// Sizes, layers, labels, entrypoint/cmd and ports.
+    pub details: base_image::ImageDetails,
 }
 
 impl ImageSummary {
@@ -168,6 +183,9 @@ impl ImageSummary {
             layers: image.layers.len(),
             files: image.filesystem.entries.len(),
             user: image.config.user.clone().unwrap_or_default(),
+            os: None,
+            packages: Vec::new(),
+            details: base_image::ImageDetails::of(image),
         }
     }
 }
@@ -351,6 +369,7 @@ impl Report {
             Format::Asff => asff::render(self, options),
             Format::Junit => junit::render(self, options),
             Format::Markdown => markdown::render(self, options),
+            Format::Cyclonedx => cyclonedx::render(self),
         }
     }
 

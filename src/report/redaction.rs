@@ -127,6 +127,28 @@ pub fn redact_report(report: &mut Report, redactor: &Redactor) {
     for note in &mut report.notes {
         redactor.apply(note);
     }
+    if let Some(image) = &mut report.inputs.image {
+        redact_image_details(&mut image.details, redactor);
+    }
+}
+
+/// The image summary repeats the config's labels, commands and history steps verbatim.
+fn redact_image_details(details: &mut super::base_image::ImageDetails, redactor: &Redactor) {
+    for value in details.labels.values_mut() {
+        redactor.apply(value);
+    }
+    for word in [&mut details.entrypoint, &mut details.cmd]
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        redactor.apply(word);
+    }
+    for layer in &mut details.layers {
+        if let Some(created_by) = &mut layer.created_by {
+            redactor.apply(created_by);
+        }
+    }
 }
 
 fn redact_finding(finding: &mut Finding, redactor: &Redactor) {

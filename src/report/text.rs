@@ -61,6 +61,37 @@ pub fn render(report: &Report, color: bool) -> String {
                 shown(&image.user)
             }
         );
+        let details = &image.details;
+        let _ = writeln!(
+            out,
+            "  size       {} compressed, {} uncompressed",
+            crate::report::base_image::human_size(details.compressed_size),
+            crate::report::base_image::human_size(details.uncompressed_size)
+        );
+        for (label, command) in [("entrypoint", &details.entrypoint), ("cmd", &details.cmd)] {
+            if let Some(command) = command {
+                let _ = writeln!(out, "  {label:<10} {}", shown(&format!("{command:?}")));
+            }
+        }
+        if !details.exposed_ports.is_empty() {
+            let _ = writeln!(
+                out,
+                "  ports      {}",
+                shown(&details.exposed_ports.join(", "))
+            );
+        }
+        if let Some(os) = &image.os {
+            let _ = writeln!(out, "  os         {}", shown(&os.describe()));
+        }
+        if let Some(first) = image.packages.first() {
+            let _ = writeln!(
+                out,
+                "  packages   {} ({} database {})",
+                image.packages.len(),
+                first.manager.as_str(),
+                shown(&first.database)
+            );
+        }
         out.push('\n');
     }
     if let Some(dockerfile) = &report.inputs.dockerfile {

