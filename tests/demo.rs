@@ -113,13 +113,24 @@ fn demo_bundle_scans_into_every_format() {
             .as_str()
             .is_some_and(|d| d.starts_with("sha256:"))
     );
+    // The setuid bit the Dockerfile's `chmod u+s /usr/bin/passwd` adds is one finding on that
+    // line (DF010), with the image file (IM003) as a related place.
     let setuid = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["id"] == "IM003")
+        .find(|f| f["evidence"]["checks"] == "DF010, IM003")
         .unwrap();
-    assert_eq!(setuid["location"]["path"], "/usr/bin/passwd");
+    assert_eq!(setuid["id"], "DF010");
+    assert_eq!(setuid["location"]["source"], "dockerfile");
+    assert!(
+        setuid["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["path"] == "/usr/bin/passwd"),
+        "{setuid}"
+    );
 
     // In ASFF, a cross-source finding names both resources: the task definition and the image.
     let asff_findings: serde_json::Value =
