@@ -470,6 +470,18 @@ fn jsonl_is_one_valid_report_per_image_then_the_task_definitions() {
         .sum();
     assert_eq!(all, combined["findings"].as_array().unwrap().len());
     validate_schema(&serde_json::Value::Null, Some(&text));
+
+    // A run writing only JSON Lines keeps findings, not reports, and gates the same.
+    let gate = |format: &str| {
+        let mut args: Vec<&str> = vec!["scan"];
+        args.extend(three.images.iter().map(String::as_str));
+        args.extend(["--task-def", &three.task_definition, "-f", format]);
+        let output = harden(&args, None);
+        (output.status.code(), stderr(&output))
+    };
+    let (json_code, json_stderr) = gate("json");
+    assert_eq!(json_code, Some(1), "XC001 is high: {json_stderr}");
+    assert_eq!(gate("jsonl"), (json_code, json_stderr));
 }
 
 /// `-f jsonl` lines as a set of canonical JSON texts.

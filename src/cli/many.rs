@@ -165,6 +165,8 @@ pub(crate) fn scan_many_command(
                 images,
                 base: request,
                 jobs: usize::from(many.jobs.unwrap_or(2)),
+                // Only JSON Lines (already written) and the gate: keep findings, not reports.
+                keep_sections: destinations.iter().any(|d| d.format != Format::Jsonl),
             },
             &on_section,
         )?

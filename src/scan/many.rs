@@ -32,6 +32,11 @@ pub struct ManyRequest {
     pub base: ScanRequest,
     /// Images loaded at the same time (each holds its kept file contents in memory); at least 1.
     pub jobs: usize,
+    /// Keep each section whole for the combined report (its `sections`, every image's package
+    /// list and notes). Without, only what the gate, the baseline and the pairing notes need is
+    /// kept once a section is handed to `on_section`: a registry-wide `-f jsonl` run holds
+    /// findings, not reports.
+    pub keep_sections: bool,
 }
 
 /// Scans every image; `on_section` gets each finished section (an image's, a failed image's,
@@ -80,6 +85,11 @@ pub fn scan_many(
             Err(error) => (failed(spec, &error.to_string()), None),
         };
         on_section(&report);
+        let report = if request.keep_sections {
+            report
+        } else {
+            slim(report)
+        };
         if let Ok(mut done) = done.lock() {
             done.push((index, report, outcome));
         }
@@ -139,6 +149,9 @@ pub fn scan_many(
         sections.push(shared_report);
     }
     let mut combined = combine(sections);
+    if !request.keep_sections {
+        combined.sections.clear();
+    }
     if let Some((baseline, file)) = &base.baseline {
         // Marks nothing new (every section was matched already): counts over the whole run.
         let outcome = baseline.apply(&mut combined.findings, file);
@@ -146,6 +159,21 @@ pub fn scan_many(
         combined.baseline = Some(outcome);
     }
     Ok(combined)
+}
+
+/// What is kept of a section already written when sections are not kept: its findings, pairings,
+/// errors and image summary without the package list, details or notes.
+fn slim(mut report: Report) -> Report {
+    if let Some(image) = &mut report.inputs.image {
+        image.packages = Vec::new();
+        image.details = Default::default();
+    }
+    report.notes = Vec::new();
+    report.unfixed = Vec::new();
+    for finding in &mut report.findings {
+        finding.fix = None;
+    }
+    report
 }
 
 /// The section of an image that could not be scanned: no findings, one error.
