@@ -2,7 +2,7 @@
 //! `--shard`, and `-f jsonl` written line by line as each image is done. The scan itself is the
 //! library's (`harden::scan::many`); the other formats are written at the end as for one image.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -130,7 +130,18 @@ pub(crate) fn scan_many_command(
     let streams = Mutex::new(streams);
     let stream_error: Mutex<Option<String>> = Mutex::new(None);
     let severity = args.severity;
+    // One line per finished image on a terminal (a registry-wide run takes a while).
+    let progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
+    let total = images.len();
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let on_section = |section: &Report| {
+        if progress && let Some(what) = progress_line(section) {
+            let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            eprintln!(
+                "harden: [{n}/{total}] {}",
+                harden::excerpt::for_terminal(&what)
+            );
+        }
         let line = match severity {
             Some(severity) => {
                 let mut shown = section.clone();
@@ -180,6 +191,25 @@ pub(crate) fn scan_many_command(
         .cloned()
         .collect();
     super::scan::deliver(report, &args, &rest, fail_on)
+}
+
+/// `IMAGE: 3 findings` or `IMAGE: not scanned: ERROR` for an image's section; `None` for the
+/// shared section.
+fn progress_line(section: &Report) -> Option<String> {
+    if let Some(failure) = section.errors.first() {
+        return Some(format!("not scanned: {}", failure.describe()));
+    }
+    let image = section.inputs.image.as_ref()?;
+    let open = section
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
+    Some(format!(
+        "{}: {open} finding{}",
+        image.source,
+        if open == 1 { "" } else { "s" }
+    ))
 }
 
 /// The lines of `--images-from` (a file, or standard input), bounded like any input file.

@@ -98,9 +98,8 @@ pub(crate) fn deliver(
     // Errors are printed whatever --quiet says: the report is incomplete.
     for failure in &report.errors {
         eprintln!(
-            "harden: error: {}: {}",
-            harden::excerpt::for_terminal(&failure.image),
-            harden::excerpt::for_terminal(&failure.error)
+            "harden: error: {}",
+            harden::excerpt::for_terminal(&failure.describe())
         );
     }
     if !report.errors.is_empty() {

@@ -14,6 +14,18 @@ pub struct ImageFailure {
     pub error: String,
 }
 
+impl ImageFailure {
+    /// One line naming the image and the error: the error alone when it names the image already
+    /// (most image errors start with it).
+    pub fn describe(&self) -> String {
+        if self.error.contains(&self.image) {
+            self.error.clone()
+        } else {
+            format!("{}: {}", self.image, self.error)
+        }
+    }
+}
+
 /// `-f jsonl`: each section of a run of several images (one per image, then the Dockerfiles'
 /// and task definitions'), as one compact JSON report per line; a run of one image is one line.
 /// Every line is a report the JSON schema validates, so shard outputs concatenate.

@@ -117,9 +117,7 @@ pub fn to_value(report: &Report, options: &RenderOptions) -> Value {
     let notifications: Vec<Value> = report
         .errors
         .iter()
-        .map(|failure| {
-            json!({"level": "error", "message": {"text": format!("{}: {}", failure.image, failure.error)}})
-        })
+        .map(|failure| json!({"level": "error", "message": {"text": failure.describe()}}))
         .chain(
             report
                 .notes
