@@ -551,3 +551,51 @@ fn shards_union_to_the_unsharded_run_whatever_the_order() {
     );
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn an_ignore_used_by_one_image_of_several_is_not_unused() {
+    let three = three();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("harden.toml");
+    std::fs::write(
+        &config,
+        "[[ignore]]\nid = \"IM003\"\nfile = \"*/web.tar\"\nreason = \"passwd needs setuid\"\n\n[[ignore]]\nid = \"IM003\"\nfile = \"*/gone.tar\"\nreason = \"stale\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let unused = |report: &serde_json::Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == "HD001")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The oracle: scanned alone, proxy does not use the web ignore, so both are unused there.
+    let alone = common::scan_json(&[three.images[1].as_str(), "--config", config]);
+    assert_eq!(unused(&alone).len(), 2, "{:?}", unused(&alone));
+    // Together, the web ignore is used (by web) and only the stale one is unused, once.
+    let mut args: Vec<&str> = three.images.iter().map(String::as_str).collect();
+    args.extend(["--task-def", &three.task_definition, "--config", config]);
+    let report = common::scan_json(&args);
+    let hd001 = unused(&report);
+    assert_eq!(hd001.len(), 1, "{hd001:?}");
+    assert!(hd001[0].contains("gone.tar"), "{hd001:?}");
+    let im003: Vec<(&str, bool)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "IM003")
+        .map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap(),
+                f.get("suppressed").is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(im003.len(), 3, "{im003:?}");
+    for (file, suppressed) in im003 {
+        assert_eq!(suppressed, file.ends_with("/web.tar"), "{file}");
+    }
+}
