@@ -105,6 +105,7 @@ pub(crate) fn scan_many_command(
         );
     }
     let listed = images.len();
+    let mut images = many::dedupe(images);
     if let Some(shard) = many.shard {
         images = shard.select(images);
         if !args.quiet {

@@ -349,13 +349,21 @@ impl Shard {
 
     /// The images of this shard, in their order; duplicates (by normalized spec) dropped.
     pub fn select(&self, specs: Vec<String>) -> Vec<String> {
-        let mut seen = HashSet::new();
-        specs
+        dedupe(specs)
             .into_iter()
-            .filter(|spec| seen.insert(normalized_spec(spec)))
             .filter(|spec| shard_of(spec, self.count) == self.index)
             .collect()
     }
+}
+
+/// The images in their order, each once: `docker://nginx` and `docker://docker.io/library/nginx`
+/// are one image.
+pub fn dedupe(specs: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    specs
+        .into_iter()
+        .filter(|spec| seen.insert(normalized_spec(spec)))
+        .collect()
 }
 
 #[cfg(test)]
