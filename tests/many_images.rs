@@ -599,3 +599,44 @@ fn an_ignore_used_by_one_image_of_several_is_not_unused() {
         assert_eq!(suppressed, file.ends_with("/web.tar"), "{file}");
     }
 }
+
+#[test]
+fn hostile_image_lists_are_bounded_and_never_echo_control_characters() {
+    let three = three();
+    // More images than the `images` limit: an error naming it, before any is scanned.
+    let list = three.images.join("\n");
+    let output = harden(
+        &["scan", "--images-from", "-", "--limit", "images=2"],
+        Some(&list),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("limit `images`"),
+        "{}",
+        stderr(&output)
+    );
+    // A line with terminal escapes: the error names it with the escapes made visible.
+    let output = harden(
+        &[
+            "scan",
+            "--images-from",
+            "-",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        Some(&format!(
+            "{}\n/tmp/\u{1b}]0;owned\u{7}x.tar\n",
+            three.images[0]
+        )),
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("x.tar"), "{err}");
+    // The JSON report escapes it (serde), and still reports the readable image.
+    let report = json(&output);
+    assert_eq!(report["inputs"]["images"].as_array().unwrap().len(), 1);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1);
+}
