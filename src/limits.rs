@@ -80,6 +80,10 @@ limits! {
     nesting_depth = "nesting-depth": 128,
     /// Bytes one Dockerfile word may grow to by variable expansion.
     expansion_bytes = "expansion-bytes": MIB,
+    /// Tags listed from one registry repository (`--all-tags`), all pages together.
+    tags = "tags": 10_000,
+    /// Images in one run (arguments, `--images-from` lines and listed tags together).
+    images = "images": 100_000,
 }
 
 /// Why a `--limit` or `[limits]` value is not usable.

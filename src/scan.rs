@@ -14,6 +14,8 @@ use crate::model::image::Image;
 use crate::policy::{self, Config};
 use crate::report::{DockerfileSummary, ImageSummary, Inputs, Report};
 
+pub mod many;
+
 /// What to scan. Every input is optional; any subset works.
 #[derive(Debug, Clone, Default)]
 pub struct ScanRequest {
@@ -76,25 +78,67 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         return Err(ScanError::NothingToScan);
     }
     let image = match &request.image {
-        Some(spec) => {
-            let options = ImageOptions {
-                platform: request.platform.clone(),
-                // The checks' files, the OS release files and the package databases.
-                wants: checks::content_requests()
-                    .into_iter()
-                    .chain(crate::model::os::OS_FILES.iter().cloned())
-                    .chain(crate::load::packages::DATABASE_FILES.iter().cloned())
-                    .collect(),
-                progress: request.progress,
-                registry: request.registry.clone(),
-                limits: request.limits,
-            };
-            Some(image::load(spec, &options)?)
-        }
+        Some(spec) => Some(load_image(spec, request)?),
         None => None,
     };
-    // The package databases the loader kept, read once, as the image is loaded.
-    let inventory = image.as_ref().map(crate::load::packages::inventory);
+    let shared = load_shared(request)?;
+    // join → checks → policy, each once.
+    let join = join::join(
+        image.as_ref(),
+        shared.dockerfile.as_ref(),
+        shared.ecs.as_ref(),
+        request.container.as_deref(),
+    );
+    let (findings, controls) = checks::run(&join.joined());
+    let (mut report, _) = finish(
+        request,
+        Section {
+            image: image.as_ref(),
+            shared: &shared,
+            join: &join,
+            findings,
+            controls,
+            with_shared_inputs: true,
+            tool_checks: true,
+        },
+    );
+    // The baseline matches fingerprints of the findings as reported (redacted), as
+    // `--write-baseline` records them.
+    if let Some((baseline, file)) = &request.baseline {
+        let outcome = baseline.apply(&mut report.findings, file);
+        report.notes.push(outcome.describe(file));
+        report.baseline = Some(outcome);
+    }
+    Ok(report)
+}
+
+/// Loads one image with what the checks want from it.
+pub(crate) fn load_image(spec: &str, request: &ScanRequest) -> Result<Image, ImageError> {
+    let options = ImageOptions {
+        platform: request.platform.clone(),
+        // The checks' files, the OS release files and the package databases.
+        wants: checks::content_requests()
+            .into_iter()
+            .chain(crate::model::os::OS_FILES.iter().cloned())
+            .chain(crate::load::packages::DATABASE_FILES.iter().cloned())
+            .collect(),
+        progress: request.progress,
+        registry: request.registry.clone(),
+        limits: request.limits,
+    };
+    image::load(spec, &options)
+}
+
+/// The inputs besides the image, loaded once: Dockerfiles and task definitions, with the
+/// loaders' notes.
+pub(crate) struct Shared {
+    pub(crate) dockerfile: Option<Dockerfile>,
+    pub(crate) more_dockerfiles: Vec<Dockerfile>,
+    pub(crate) ecs: Option<EcsInventory>,
+    pub(crate) notes: Vec<String>,
+}
+
+pub(crate) fn load_shared(request: &ScanRequest) -> Result<Shared, ScanError> {
     let dockerfile_options = DockerfileOptions {
         target: request.target.clone(),
         build_args: request.build_args.clone(),
@@ -130,19 +174,66 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
             &mut notes,
         )?)
     };
+    Ok(Shared {
+        dockerfile,
+        more_dockerfiles,
+        ecs,
+        notes,
+    })
+}
 
-    // join → checks → policy, each once.
-    let join = join::join(
-        image.as_ref(),
-        dockerfile.as_ref(),
-        ecs.as_ref(),
-        request.container.as_deref(),
-    );
+/// One report's worth of a scan after the checks ran: an image (or none) and, when
+/// `with_shared_inputs`, the Dockerfiles and task definitions as reported inputs.
+pub(crate) struct Section<'a> {
+    pub(crate) image: Option<&'a Image>,
+    pub(crate) shared: &'a Shared,
+    pub(crate) join: &'a join::Join<'a>,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) controls: Vec<ControlResult>,
+    /// The section reports the Dockerfiles and task definitions (their summaries, the further
+    /// Dockerfiles' own checks and the loaders' notes).
+    pub(crate) with_shared_inputs: bool,
+    /// Run the HD checks on what the policy found (a run of several images runs them once, on
+    /// every section's outcome together).
+    pub(crate) tool_checks: bool,
+}
+
+/// Policy, fix, summaries and redaction: the stages after the checks, for one section. Returns
+/// the report (without the baseline, which the caller applies) and what the policy found.
+pub(crate) fn finish(
+    request: &ScanRequest,
+    section: Section<'_>,
+) -> (Report, crate::model::policy::IgnoreOutcome) {
+    let Section {
+        image,
+        shared,
+        join,
+        mut findings,
+        mut controls,
+        with_shared_inputs,
+        tool_checks,
+    } = section;
+    // The package databases the loader kept, read once, as the image is loaded.
+    let inventory = image.map(crate::load::packages::inventory);
+    let no_dockerfiles: &[Dockerfile] = &[];
+    let (dockerfile, more_dockerfiles) = if with_shared_inputs {
+        (
+            shared.dockerfile.as_ref(),
+            shared.more_dockerfiles.as_slice(),
+        )
+    } else {
+        (None, no_dockerfiles)
+    };
+    let ecs = shared.ecs.as_ref();
+    let mut notes: Vec<String> = if with_shared_inputs {
+        shared.notes.clone()
+    } else {
+        Vec::new()
+    };
     // The ECS loader's notes (skipped revisions, unknown values) come first, then the join's.
     notes.extend(join.notes.iter().cloned());
-    let (mut findings, mut controls) = checks::run(&join.joined());
     // Each further Dockerfile on its own: its checks, with nothing to pair it with.
-    for more in &more_dockerfiles {
+    for more in more_dockerfiles {
         let (found, _) = checks::run(&join::join(None, Some(more), None, None).joined());
         findings.extend(found);
     }
@@ -153,8 +244,12 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
             paths.join(", ")
         ));
     }
-    let dockerfiles: Vec<&Dockerfile> = dockerfile.iter().chain(&more_dockerfiles).collect();
-    policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today());
+    let dockerfiles: Vec<&Dockerfile> = dockerfile.into_iter().chain(more_dockerfiles).collect();
+    let ignore_outcome = if tool_checks {
+        policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today())
+    } else {
+        policy::ignore::apply_ignores(&mut findings, &request.config, &dockerfiles, Date::today())
+    };
     request.selection.apply(&mut findings, &mut controls);
     policy::group::group(&mut findings);
     policy::anchor::set_anchors(&mut findings, &dockerfiles);
@@ -177,7 +272,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         &request.fix,
         request.limits.nesting_depth as usize,
     );
-    let image_summary = image.as_ref().map(|image| {
+    let image_summary = image.map(|image| {
         let mut summary = ImageSummary::of(image);
         let today = Date::today();
         summary.os = image
@@ -196,10 +291,15 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     let mut report = Report {
         inputs: Inputs {
             image: image_summary,
-            dockerfile: dockerfile.as_ref().map(DockerfileSummary::of),
-            task_definitions: ecs.as_ref().map(|e| e.inputs.clone()).unwrap_or_default(),
-            pairings: join.records,
-            dockerfile_match: join.dockerfile_match,
+            dockerfile: dockerfile.map(DockerfileSummary::of),
+            task_definitions: if with_shared_inputs {
+                ecs.map(|e| e.inputs.clone()).unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            pairings: join.records.clone(),
+            dockerfile_match: join.dockerfile_match.clone(),
+            ..Inputs::default()
         },
         findings,
         controls,
@@ -208,22 +308,13 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         ..Report::default()
     };
     // Last, so no stage after it can add an unredacted string.
-    let redactor =
-        crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref())
-            .redactor();
+    let redactor = crate::report::redaction::secret_values(image, dockerfile, ecs).redactor();
     crate::report::redaction::redact_report(&mut report, &redactor);
-    for more in &more_dockerfiles {
+    for more in more_dockerfiles {
         let redactor = crate::report::redaction::secret_values(None, Some(more), None).redactor();
         crate::report::redaction::redact_report(&mut report, &redactor);
     }
-    // The baseline matches fingerprints of the findings as reported (redacted), as
-    // `--write-baseline` records them.
-    if let Some((baseline, file)) = &request.baseline {
-        let outcome = baseline.apply(&mut report.findings, file);
-        report.notes.push(outcome.describe(file));
-        report.baseline = Some(outcome);
-    }
-    Ok(report)
+    (report, ignore_outcome)
 }
 
 /// Runs every check whose input is present, pairing containers with the image by reference

@@ -17,19 +17,21 @@ pub(crate) enum RulesFormat {
 pub(crate) struct ScanArgs {
     /// The image: a `docker save` tarball (plain or gzip), an OCI layout directory or archive,
     /// `-` for standard input, or `docker-archive:PATH[:ref]`, `oci:DIR[:ref]`, `oci-archive:PATH[:ref]`,
-    /// or `docker://REF` to pull it from a registry (`docker://nginx:1.27`).
-    pub(crate) image: Option<String>,
+    /// or `docker://REF` to pull it from a registry (`docker://nginx:1.27`). `harden scan` takes
+    /// several (each reported on its own; see --images-from); `harden fix` one.
+    #[arg(value_name = "IMAGE")]
+    pub(crate) images: Vec<String>,
     /// Platform to pick from a multi-platform image, `os/arch[/variant]` (default linux/amd64, or the only one).
     #[arg(long)]
     pub(crate) platform: Option<String>,
-    /// Report format: text, json, sarif, asff, junit or markdown. Repeatable: each --output takes the nearest
+    /// Report format: text, json, jsonl, sarif, asff, junit, markdown or cyclonedx. Repeatable: each --output takes the nearest
     /// --format before it that no other --output took; a format left without an output goes to
     /// standard output (at most one may).
     #[arg(long, short = 'f', value_enum, action = clap::ArgAction::Append)]
     pub(crate) format: Vec<Format>,
     /// Write a report to this file (`-`: standard output). Repeatable. With no --format before
     /// it, the format comes from the file name: .sarif, .sarif.json, .asff, .asff.json, .xml
-    /// (JUnit), .json, .txt, .md.
+    /// (JUnit), .json, .jsonl, .txt, .md.
     #[arg(long, short = 'o', action = clap::ArgAction::Append)]
     pub(crate) output: Vec<PathBuf>,
     /// Exit 1 when an unsuppressed finding is at or above this severity: info, low, medium, high,

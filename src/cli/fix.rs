@@ -10,6 +10,11 @@ use super::args::FixArgs;
 use super::{EXIT_CLEAN, print_stdout};
 
 pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
+    if args.scan.images.len() > 1 {
+        anyhow::bail!(
+            "harden fix takes one image (it edits that image's task definition and Dockerfile)"
+        );
+    }
     let (mut request, _) = super::scan::build_request(&mut args.scan)?;
     if args.log_group.is_some() {
         request.fix.log_group = args.log_group;

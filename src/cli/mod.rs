@@ -3,6 +3,7 @@
 
 mod args;
 mod fix;
+mod many;
 mod rules;
 mod scan;
 
@@ -11,7 +12,8 @@ use std::io::Write;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use harden::checks;
 
-use args::{FixArgs, RulesFormat, ScanArgs, indexed, pair_destinations};
+use args::{FixArgs, RulesFormat, indexed, pair_destinations};
+use many::ScanCommand;
 
 /// Exit code: no finding at or above --fail-on.
 pub(crate) const EXIT_CLEAN: i32 = 0;
@@ -34,7 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan an image, a Dockerfile and/or ECS task definitions (`--task-def`).
-    Scan(Box<ScanArgs>),
+    Scan(Box<ScanCommand>),
     /// Fix what can be fixed: print a unified diff of the task definitions and Dockerfile
     /// (`--write` edits them in place, `--output-dir` writes elsewhere).
     Fix(Box<FixArgs>),
@@ -106,7 +108,12 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<i32> {
                     return Ok(EXIT_ERROR);
                 }
             };
-            scan::scan_command(*args, &destinations)
+            let ScanCommand { scan, many } = *args;
+            if many.applies(&scan) {
+                many::scan_many_command(scan, many, &destinations)
+            } else {
+                scan::scan_command(scan, &destinations)
+            }
         }
         Command::Fix(args) => fix::fix_command(*args),
         Command::Rules { format } => {

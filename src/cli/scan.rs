@@ -19,12 +19,26 @@ pub(crate) fn scan_command(
     destinations: &[Destination],
 ) -> anyhow::Result<i32> {
     let (request, fail_on) = build_request(&mut args)?;
-    let mut report = scan::scan(&request)?;
+    let report = scan::scan(&request)?;
+    deliver(report, &args, destinations, fail_on)
+}
+
+/// Writes every report (`destinations`), prints the baseline and gate lines, and gives the exit
+/// code: 2 when an image of the run could not be scanned (each is named on standard error), else
+/// 1 when the gate fails, else 0.
+pub(crate) fn deliver(
+    mut report: harden::report::Report,
+    args: &ScanArgs,
+    destinations: &[Destination],
+    fail_on: harden::report::FailOn,
+) -> anyhow::Result<i32> {
     if let Some(path) = &args.write_baseline {
         Baseline::of(&report.findings).write(path)?;
     }
     let gate_line = report.gate_line(fail_on);
-    let exit_code = if gate_line.is_none() {
+    let exit_code = if !report.errors.is_empty() {
+        super::EXIT_ERROR
+    } else if gate_line.is_none() {
         EXIT_CLEAN
     } else {
         EXIT_FINDINGS
@@ -36,9 +50,11 @@ pub(crate) fn scan_command(
     let aws = AwsTarget {
         account_id: args
             .aws_account_id
+            .clone()
             .unwrap_or_else(|| harden::report::DEFAULT_AWS_ACCOUNT_ID.to_string()),
         region: args
             .aws_region
+            .clone()
             .unwrap_or_else(|| harden::report::DEFAULT_AWS_REGION.to_string()),
     };
     if destinations.iter().any(|d| d.format == Format::Asff)
@@ -79,6 +95,20 @@ pub(crate) fn scan_command(
             eprintln!("{line}");
         }
     }
+    // Errors are printed whatever --quiet says: the report is incomplete.
+    for failure in &report.errors {
+        eprintln!(
+            "harden: error: {}",
+            harden::excerpt::for_terminal(&failure.describe())
+        );
+    }
+    if !report.errors.is_empty() {
+        eprintln!(
+            "harden: error: {} of {} images could not be scanned; the report is incomplete",
+            report.errors.len(),
+            report.errors.len() + report.inputs.images.len()
+        );
+    }
     Ok(exit_code)
 }
 
@@ -89,13 +119,17 @@ pub(crate) fn build_request(
 ) -> anyhow::Result<(ScanRequest, harden::report::FailOn)> {
     let config = Config::discover(args.config.as_deref())?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
-    let request_reads_stdin = args.image.as_deref() == Some("-");
+    let request_reads_stdin = args.images.iter().any(|image| image == "-");
     let from_registry = args
-        .image
-        .as_deref()
-        .is_some_and(|image| image.starts_with(harden::load::image::registry::TRANSPORT_PREFIX));
+        .images
+        .iter()
+        .any(|image| image.starts_with(harden::load::image::registry::TRANSPORT_PREFIX));
     let request = ScanRequest {
-        image: std::mem::take(&mut args.image),
+        // Several images are the caller's (`cli::many`); the request holds one.
+        image: match args.images.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        },
         platform: std::mem::take(&mut args.platform),
         progress: !args.no_progress && !args.quiet && std::io::stderr().is_terminal(),
         dockerfile: args.dockerfile.first().cloned(),

@@ -55,6 +55,25 @@ impl<'a> Join<'a> {
     }
 }
 
+/// The join of one image among several scanned in one run ([`pairing::pair_by_reference`]), with
+/// the task definitions and no Dockerfile (the Dockerfile is checked once, on its own).
+pub fn join_one_of_many<'a>(image: &'a Image, ecs: Option<&'a EcsInventory>) -> Join<'a> {
+    let pairing = pairing::pair_by_reference(image, ecs);
+    let exposures = ecs
+        .map(|ecs| exposure::expose(ecs, Some(image), &pairing.pairs, None))
+        .unwrap_or_default();
+    Join {
+        image: Some(image),
+        exposures,
+        dockerfile: None,
+        ecs,
+        pairs: pairing.pairs,
+        dockerfile_match: None,
+        records: pairing.records,
+        notes: pairing.notes,
+    }
+}
+
 /// Runs the join: `container` is `--container NAME`.
 pub fn join<'a>(
     image: Option<&'a Image>,

@@ -67,7 +67,7 @@ pub fn pair<'a>(
             Some(name) => {
                 (container.name.as_str() == Some(name)).then(|| format!("--container {name}"))
             }
-            None => reference_match(image, scanned.as_ref(), container),
+            None => reference_match(image, scanned.as_ref(), container).map(|(reason, _)| reason),
         };
         match reason {
             Some(reason) => outcome.pairs.push(Pairing {
@@ -136,39 +136,96 @@ pub fn pair<'a>(
     outcome
 }
 
-/// The reason a container's `image` names the scanned image, if it does.
+/// One of several images scanned in one run: the container definitions whose `image` names this
+/// image (by digest, index digest or tag, or another digest of the same repository, for XC005).
+/// Only the paired ones are recorded: whether a container paired with *no* image is known once
+/// every image is done (the scan says so). Each image is paired on its own, so images can be
+/// scanned and reported one at a time.
+pub fn pair_by_reference<'a>(image: &Image, ecs: Option<&'a EcsInventory>) -> PairingOutcome<'a> {
+    let mut outcome = PairingOutcome::default();
+    let Some(ecs) = ecs else {
+        return outcome;
+    };
+    let scanned = image
+        .reference
+        .as_deref()
+        .and_then(|r| Reference::parse(r).ok());
+    for td in ecs.evaluated_task_definitions() {
+        for container in td.container_definitions() {
+            let Some((reason, _)) = reference_match(image, scanned.as_ref(), container) else {
+                continue;
+            };
+            outcome.notes.push(format!(
+                "paired container {} of {} with image {}: {reason}",
+                container.label(),
+                td.resource.name,
+                image.source
+            ));
+            outcome.records.push(PairingRecord {
+                file: td.resource.file.clone(),
+                task_definition: td.resource.name.clone(),
+                container: container.label(),
+                container_image: container.image.as_str().map(str::to_string),
+                image: image.source.clone(),
+                paired: true,
+                reason: reason.clone(),
+            });
+            outcome.pairs.push(Pairing {
+                task_definition: td,
+                container,
+                reason,
+            });
+        }
+    }
+    outcome
+}
+
+/// The reason a container's `image` names the scanned image, if it does, and whether it names it
+/// exactly (by digest or tag) rather than as another digest of the same repository.
 fn reference_match(
     image: &Image,
     scanned: Option<&Reference>,
     container: &Container,
-) -> Option<String> {
+) -> Option<(String, bool)> {
     let written = container.image.as_str()?;
     let wanted = Reference::parse(written).ok()?;
     let same_repository = scanned
         .is_some_and(|scanned| wanted.domain == scanned.domain && wanted.path == scanned.path);
     if let (Some(digest), Some(manifest)) = (&wanted.digest, &image.manifest_digest) {
         if digest == manifest {
-            return Some(format!("digest {digest} is the scanned manifest digest"));
+            return Some((
+                format!("digest {digest} is the scanned manifest digest"),
+                true,
+            ));
         }
         if image.index_digests.contains(digest) {
-            return Some(format!(
-                "digest {digest} is the scanned image's index, whose {} manifest was scanned",
-                image.platform
+            return Some((
+                format!(
+                    "digest {digest} is the scanned image's index, whose {} manifest was scanned",
+                    image.platform
+                ),
+                true,
             ));
         }
         // The same repository at another digest: still the closest image there is, paired so
         // that XC005 reports that what runs is not what was scanned.
         return same_repository.then(|| {
-            format!(
-                "repository {}/{} is the scanned image's, but digest {digest} is not the scanned one (see XC005)",
-                wanted.domain, wanted.path
+            (
+                format!(
+                    "repository {}/{} is the scanned image's, but digest {digest} is not the scanned one (see XC005)",
+                    wanted.domain, wanted.path
+                ),
+                false,
             )
         });
     }
     (same_repository && wanted.tag.is_some() && wanted.tag == scanned?.tag).then(|| {
-        format!(
-            "reference {written} names {}",
-            image.reference.as_deref().unwrap_or_default()
+        (
+            format!(
+                "reference {written} names {}",
+                image.reference.as_deref().unwrap_or_default()
+            ),
+            true,
         )
     })
 }

@@ -33,6 +33,19 @@ pub fn apply_policy(
     dockerfiles: &[&Dockerfile],
     today: Date,
 ) -> IgnoreOutcome {
+    let outcome = apply_ignores(findings, config, dockerfiles, today);
+    run_tool_checks(findings, config, &outcome);
+    outcome
+}
+
+/// The policy without the HD checks: severity overrides, config ignores and pragmas, and what
+/// they found about themselves.
+pub fn apply_ignores(
+    findings: &mut [Finding],
+    config: &Config,
+    dockerfiles: &[&Dockerfile],
+    today: Date,
+) -> IgnoreOutcome {
     let mut outcome = IgnoreOutcome::default();
     apply_severity_overrides(findings, config, &mut outcome);
     apply_config_ignores(findings, config, today, &mut outcome);
@@ -40,19 +53,50 @@ pub fn apply_policy(
         apply_pragmas(findings, dockerfile, &registry_hadolint_map, &mut outcome);
     }
     outcome.suppressed = findings.iter().filter(|f| f.suppressed.is_some()).count();
+    outcome
+}
 
+/// The HD checks on what applying the policy found (appended to `findings`).
+pub fn run_tool_checks(findings: &mut Vec<Finding>, config: &Config, outcome: &IgnoreOutcome) {
     let first_tool_finding = findings.len();
     let mut controls = Vec::new();
     for check in checks::all() {
         if let Run::Tool(run) = check.run {
             let mut emitter = Emitter::new(check, findings, &mut controls);
-            run(&outcome, &mut emitter);
+            run(outcome, &mut emitter);
         }
     }
     // Overrides apply to HD findings as well; unknown IDs were already reported above.
     let mut ignored = IgnoreOutcome::default();
     apply_severity_overrides(&mut findings[first_tool_finding..], config, &mut ignored);
-    outcome
+}
+
+/// What the policy found over several sections of one run (images scanned apart): an ignore is
+/// unused only when no section used it; the rest (expired, unknown, malformed) is the same in
+/// every section, so it is taken once.
+pub fn merge_outcomes(outcomes: &[IgnoreOutcome]) -> IgnoreOutcome {
+    let Some((first, rest)) = outcomes.split_first() else {
+        return IgnoreOutcome::default();
+    };
+    let mut merged = first.clone();
+    merged
+        .unused
+        .retain(|notice| rest.iter().all(|o| o.unused.contains(notice)));
+    for other in rest {
+        for (into, from) in [
+            (&mut merged.expired, &other.expired),
+            (&mut merged.unknown, &other.unknown),
+            (&mut merged.malformed, &other.malformed),
+        ] {
+            for notice in from {
+                if !into.contains(notice) {
+                    into.push(notice.clone());
+                }
+            }
+        }
+        merged.suppressed += other.suppressed;
+    }
+    merged
 }
 
 /// `[severity]`: every finding of the check gets the configured severity; the default is kept in

@@ -265,7 +265,15 @@ impl Context<'_> {
                 self.task_definition_resource(&name, "AwsEcsTaskDefinition")
             }
             Some(SourceKind::Image) => {
-                let image = self.report.inputs.image.as_ref();
+                // The finding's own image (several may be scanned in one run).
+                let image = self
+                    .report
+                    .inputs
+                    .image
+                    .iter()
+                    .chain(&self.report.inputs.images)
+                    .find(|i| Some(&i.source) == location.file.as_ref())
+                    .or(self.report.inputs.image.as_ref());
                 let name = image
                     .and_then(|i| i.reference.clone())
                     .or_else(|| location.file.clone())

@@ -67,7 +67,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     };
 
     // Every check of the image's target is a testcase of the image suite, found or not.
-    if let Some(image) = &report.inputs.image {
+    for image in report.inputs.image.iter().chain(&report.inputs.images) {
         let index = suite_index(&mut suites, &image.source, Some(SourceKind::Image));
         for check in checks::all()
             .into_iter()
@@ -150,11 +150,29 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         body.push_str("  </testsuite>\n");
     }
 
+    // An image of several that could not be scanned: a suite with one errored testcase.
+    for failure in &report.errors {
+        total_tests += 1;
+        let _ = writeln!(
+            body,
+            "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" timestamp=\"{}\">",
+            escape(&format!("image: {}", failure.image)),
+            escape(options.timestamp.trim_end_matches('Z')),
+        );
+        let _ = writeln!(
+            body,
+            "    <testcase name=\"load\" classname=\"{}\">\n      <error message=\"{}\" type=\"ImageError\">{}</error>\n    </testcase>\n  </testsuite>",
+            escape(&failure.image),
+            escape(&failure.error),
+            escape(&failure.error),
+        );
+    }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"harden {}\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"0\" skipped=\"{total_skipped}\">",
-        escape(report.tool.version)
+        "<testsuites name=\"harden {}\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"{}\" skipped=\"{total_skipped}\">",
+        escape(report.tool.version),
+        report.errors.len()
     );
     out.push_str(&body);
     out.push_str("</testsuites>\n");

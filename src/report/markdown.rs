@@ -26,8 +26,15 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     let _ = writeln!(out, "## harden\n\n{verdict}\n");
 
     let mut inputs = Vec::new();
-    if let Some(image) = &report.inputs.image {
+    for image in report.inputs.image.iter().chain(&report.inputs.images) {
         inputs.push(format!("image `{}`", code(&image.source)));
+    }
+    for failure in &report.errors {
+        inputs.push(format!(
+            "image `{}` (**not scanned**: {})",
+            code(&failure.image),
+            code(&failure.error)
+        ));
     }
     if let Some(dockerfile) = &report.inputs.dockerfile {
         inputs.push(format!("Dockerfile `{}`", code(&dockerfile.path)));

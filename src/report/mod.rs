@@ -5,6 +5,7 @@ pub mod base_image;
 pub mod cyclonedx;
 pub mod json;
 pub mod junit;
+pub mod many;
 pub mod markdown;
 pub mod redaction;
 pub mod sarif;
@@ -18,6 +19,7 @@ pub use crate::dates::{rfc3339_utc, unix_now};
 use crate::findings::{ControlResult, Finding, Location, Severity};
 pub use crate::findings::{FailOn, fingerprint, normalize_path, source_name};
 use crate::model::image::Image;
+pub use many::ImageFailure;
 
 /// Version of the JSON report's shape; bumped on any incompatible change (documented in the README).
 pub const SCHEMA_VERSION: &str = "1";
@@ -37,6 +39,9 @@ pub enum Format {
     Markdown,
     /// CycloneDX 1.6 JSON: the image's OS packages as an SBOM.
     Cyclonedx,
+    /// JSON Lines: one complete JSON report per image (then one for the Dockerfiles and task
+    /// definitions), each on one line.
+    Jsonl,
 }
 
 impl Format {
@@ -49,6 +54,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Markdown => "markdown",
             Format::Cyclonedx => "cyclonedx",
+            Format::Jsonl => "jsonl",
         }
     }
 
@@ -65,6 +71,7 @@ impl Format {
             (".junit.xml", Format::Junit),
             (".xml", Format::Junit),
             (".json", Format::Json),
+            (".jsonl", Format::Jsonl),
             (".txt", Format::Text),
             (".md", Format::Markdown),
         ];
@@ -127,6 +134,10 @@ impl Default for RenderOptions {
 pub struct Inputs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageSummary>,
+    /// Several images scanned in one run: each one's summary, in the order given (`image` is
+    /// then absent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<DockerfileSummary>,
     /// The `--task-def` files read, with their detected format.
@@ -272,6 +283,14 @@ pub struct Report {
     /// What `--baseline` found (new, known, gone), when one was given.
     #[serde(skip)]
     pub baseline: Option<crate::policy::baseline::BaselineOutcome>,
+    /// Images of a run of several that could not be scanned: the report is then incomplete
+    /// (exit 2), and says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ImageFailure>,
+    /// A run of several images: each image's own report, in order, then the Dockerfiles' and
+    /// task definitions' (`-f jsonl` writes one per line). Empty for a run of one image.
+    #[serde(skip)]
+    pub sections: Vec<Report>,
 }
 
 impl Default for Report {
@@ -285,6 +304,8 @@ impl Default for Report {
             notes: Vec::new(),
             unfixed: Vec::new(),
             baseline: None,
+            errors: Vec::new(),
+            sections: Vec::new(),
         }
     }
 }
@@ -338,6 +359,9 @@ impl Report {
     /// Keeps only the findings at or above `severity` (`--severity`, what is shown; the gate is
     /// decided before), and says in a note how many were left out.
     pub fn show_at_or_above(&mut self, severity: Severity) {
+        for section in &mut self.sections {
+            section.show_at_or_above(severity);
+        }
         let before = self.findings.len();
         self.findings.retain(|f| f.severity >= severity);
         let hidden = before - self.findings.len();
@@ -370,6 +394,7 @@ impl Report {
             Format::Junit => junit::render(self, options),
             Format::Markdown => markdown::render(self, options),
             Format::Cyclonedx => cyclonedx::render(self),
+            Format::Jsonl => many::render_jsonl(self),
         }
     }
 

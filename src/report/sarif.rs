@@ -57,11 +57,23 @@ pub fn to_value(report: &Report, options: &RenderOptions) -> Value {
         .or_else(|| std::env::current_dir().ok());
     let working_dir = working_dir.as_deref();
 
+    // One base id per image: `IMAGEROOT`, and with several images `IMAGEROOT`, `IMAGEROOT-2`...
+    let images: Vec<&super::ImageSummary> = report
+        .inputs
+        .image
+        .iter()
+        .chain(&report.inputs.images)
+        .collect();
+    let roots: Vec<(String, String)> = images
+        .iter()
+        .enumerate()
+        .map(|(index, image)| (image.source.clone(), image_root(index)))
+        .collect();
     let results: Vec<Value> = report
         .findings
         .iter()
         .zip(&fingerprints)
-        .map(|(finding, fingerprint)| result(finding, fingerprint, &rules, working_dir))
+        .map(|(finding, fingerprint)| result(finding, fingerprint, &rules, working_dir, &roots))
         .collect();
 
     let mut original_uri_base_ids = Map::new();
@@ -74,18 +86,23 @@ pub fn to_value(report: &Report, options: &RenderOptions) -> Value {
             }),
         );
     }
-    let image_description = match &report.inputs.image {
-        Some(image) => format!(
+    for (index, image) in images.iter().enumerate() {
+        let description = format!(
             "The root of the merged filesystem of the image {} (config {}).",
             image.reference.as_deref().unwrap_or(&image.source),
             image.config_digest
-        ),
-        None => "The root of the scanned image's merged filesystem.".to_string(),
-    };
-    original_uri_base_ids.insert(
-        IMAGE_ROOT.to_string(),
-        json!({"description": {"text": image_description}}),
-    );
+        );
+        original_uri_base_ids.insert(
+            image_root(index),
+            json!({"description": {"text": description}}),
+        );
+    }
+    if images.is_empty() {
+        original_uri_base_ids.insert(
+            IMAGE_ROOT.to_string(),
+            json!({"description": {"text": "The root of the scanned image's merged filesystem."}}),
+        );
+    }
 
     let exit_code = report.exit_code(options.fail_on);
     let mut invocation = json!({
@@ -97,15 +114,28 @@ pub fn to_value(report: &Report, options: &RenderOptions) -> Value {
             format!("findings at or above --fail-on {}", options.fail_on)
         },
     });
-    if !report.notes.is_empty() {
-        invocation["toolExecutionNotifications"] = report
-            .notes
-            .iter()
-            .map(|note| json!({"level": "note", "message": {"text": note}}))
-            .collect();
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|failure| json!({"level": "error", "message": {"text": failure.describe()}}))
+        .chain(
+            report
+                .notes
+                .iter()
+                .map(|note| json!({"level": "note", "message": {"text": note}})),
+        )
+        .collect();
+    if !report.errors.is_empty() {
+        // Some images could not be scanned: the run is incomplete (exit 2).
+        invocation["executionSuccessful"] = json!(false);
+        invocation["exitCode"] = json!(2);
+        invocation["exitCodeDescription"] = json!("some images could not be scanned");
+    }
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = json!(notifications);
     }
 
-    json!({
+    let mut value = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
@@ -121,7 +151,37 @@ pub fn to_value(report: &Report, options: &RenderOptions) -> Value {
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
-    })
+    });
+    // Several images: one artifact per image, its description naming it and its digests.
+    if !report.inputs.images.is_empty() {
+        value["runs"][0]["artifacts"] = images
+            .iter()
+            .enumerate()
+            .map(|(index, image)| {
+                json!({
+                    "location": {"uri": "", "uriBaseId": image_root(index)},
+                    "roles": ["analysisTarget"],
+                    "description": {"text": format!(
+                        "image {}{}, platform {}, config {}",
+                        image.source,
+                        image.reference.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+                        image.platform,
+                        image.config_digest
+                    )},
+                })
+            })
+            .collect();
+    }
+    value
+}
+
+/// The SARIF base id of the `index`th image: `IMAGEROOT`, then `IMAGEROOT-2`, `IMAGEROOT-3`...
+fn image_root(index: usize) -> String {
+    if index == 0 {
+        IMAGE_ROOT.to_string()
+    } else {
+        format!("{IMAGE_ROOT}-{}", index + 1)
+    }
 }
 
 /// A check as a SARIF `reportingDescriptor`.
@@ -214,13 +274,14 @@ fn result(
     fingerprint: &str,
     rules: &[&'static Check],
     working_dir: Option<&Path>,
+    roots: &[(String, String)],
 ) -> Value {
     let mut value = json!({
         "ruleId": finding.id,
         "level": level(finding.severity),
         "kind": "fail",
         "message": {"text": message(finding)},
-        "locations": [location(&finding.location, working_dir, 0)],
+        "locations": [location(&finding.location, working_dir, 0, roots)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     });
     if let Some(index) = rules.iter().position(|c| c.id == finding.id) {
@@ -231,7 +292,7 @@ fn result(
             .related
             .iter()
             .enumerate()
-            .map(|(index, related)| location(related, working_dir, index + 1))
+            .map(|(index, related)| location(related, working_dir, index + 1, roots))
             .collect();
     }
     let mut properties = json!({"severity": finding.severity.as_str()});
@@ -318,14 +379,23 @@ fn message(finding: &Finding) -> String {
 
 /// A SARIF `location`: always a physical location (GitHub needs `artifactLocation.uri`), plus a
 /// logical one naming the resource, pointer or image path.
-fn location(location: &Location, working_dir: Option<&Path>, id: usize) -> Value {
+fn location(
+    location: &Location,
+    working_dir: Option<&Path>,
+    id: usize,
+    roots: &[(String, String)],
+) -> Value {
     let mut physical = Map::new();
     let mut logical: Vec<Value> = Vec::new();
     match (location.source, &location.path) {
         (Some(SourceKind::Image), Some(path)) => {
+            let root = roots
+                .iter()
+                .find(|(source, _)| Some(source.as_str()) == location.file.as_deref())
+                .map_or(IMAGE_ROOT, |(_, root)| root.as_str());
             physical.insert(
                 "artifactLocation".into(),
-                json!({"uri": encode_path(path.trim_start_matches('/')), "uriBaseId": IMAGE_ROOT}),
+                json!({"uri": encode_path(path.trim_start_matches('/')), "uriBaseId": root}),
             );
             let image = location.file.as_deref().unwrap_or("image");
             let mut name = format!("{image}:{path}");

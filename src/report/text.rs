@@ -35,7 +35,16 @@ impl Palette {
 pub fn render(report: &Report, color: bool) -> String {
     let palette = Palette { color };
     let mut out = String::new();
-    if let Some(image) = &report.inputs.image {
+    for failure in &report.errors {
+        let _ = writeln!(
+            out,
+            "{} {}\n  {}\n",
+            palette.paint("1;31", "Image not scanned"),
+            shown(&failure.image),
+            shown(&failure.error)
+        );
+    }
+    for image in report.inputs.image.iter().chain(&report.inputs.images) {
         let _ = writeln!(
             out,
             "{} {}",

@@ -5,6 +5,7 @@
 mod harness;
 mod http;
 mod scan;
+mod tags;
 
 use std::io::Read;
 use std::sync::Arc;

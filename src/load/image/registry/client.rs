@@ -27,7 +27,7 @@ use crate::model::reference::{Reference, hostname_of};
 /// A manifest or index larger than this is refused (distribution's own limit is 4 MiB).
 const MANIFEST_SIZE_LIMIT: u64 = 4 << 20;
 /// Token server replies and error bodies are small.
-const SMALL_BODY_LIMIT: u64 = 1 << 20;
+pub(super) const SMALL_BODY_LIMIT: u64 = 1 << 20;
 /// More redirects than this is a loop.
 const MAX_REDIRECTS: u32 = 10;
 /// How many times a blob stream that breaks mid-way is resumed with a `Range` request.
@@ -218,6 +218,11 @@ impl RegistryClient {
         &self.reference
     }
 
+    /// `scheme://host[:port]/`, where the registry's API is.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
     /// Fetches a manifest or index by tag or digest, verifying its digest.
     pub fn fetch_manifest(&self, tag_or_digest: &str) -> Result<FetchedManifest, RegistryError> {
         let path = format!("v2/{}/manifests/{tag_or_digest}", self.reference.path);
@@ -320,7 +325,7 @@ impl RegistryClient {
     /// GET `path` on the registry: authenticates on 401, follows redirects (sending credentials
     /// only to the registry itself), retries transient failures, and turns error statuses into
     /// errors that name the reference.
-    fn fetch(
+    pub(super) fn fetch(
         &self,
         path: &str,
         accept: Option<&str>,
@@ -770,7 +775,7 @@ impl Read for BlobReader {
     }
 }
 
-fn header(response: &Response<ureq::Body>, name: &str) -> Option<String> {
+pub(super) fn header(response: &Response<ureq::Body>, name: &str) -> Option<String> {
     response
         .headers()
         .get(name)

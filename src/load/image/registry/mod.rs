@@ -8,6 +8,7 @@ pub mod auth;
 pub mod client;
 pub mod credentials;
 pub mod store;
+pub mod tags;
 pub mod url;
 
 use std::sync::Arc;

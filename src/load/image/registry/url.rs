@@ -60,6 +60,11 @@ impl Url {
         &self.authority
     }
 
+    /// The path and query (`/v2/app/tags/list?n=100`), to request on the same origin.
+    pub fn path_and_query(&self) -> &str {
+        &self.path_and_query
+    }
+
     /// The full URL, query included, to send a request to.
     pub fn as_str(&self) -> String {
         format!(

@@ -1,0 +1,431 @@
+//! Several images in one run (`harden scan IMAGE... --task-def TD`, `--images-from`, `--all-tags`):
+//! the Dockerfiles and task definitions are loaded and checked once; each image is loaded, joined
+//! with the task definitions (each container definition pairs with the image its `image` names),
+//! checked, put through the policy and reported on its own, at most `jobs` images at a time, and
+//! handed to the caller as soon as it is done (`-f jsonl` streams them). An image that cannot be
+//! loaded becomes an error section; the others are still reported.
+//!
+//! What each section holds: an image's section has that image's findings and the cross-source
+//! findings of the containers paired with it; the last section ("shared") has the Dockerfiles',
+//! the task definitions' and the ECS controls, the containers paired with no image, and the HD
+//! checks on the policy as applied to every section together (an ignore is unused only when no
+//! section used it). A finding is in one section only.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::{ScanError, ScanRequest, Section, finish, load_image, load_shared, sort_findings};
+use crate::checks;
+use crate::findings::{Finding, Location};
+use crate::join;
+use crate::model::policy::IgnoreOutcome;
+use crate::report::{ImageFailure, Report};
+
+/// What to scan: the images (specs as `harden scan` takes them) and the rest of the request
+/// (`base.image` is ignored).
+#[derive(Debug, Clone, Default)]
+pub struct ManyRequest {
+    pub images: Vec<String>,
+    pub base: ScanRequest,
+    /// Images loaded at the same time (each holds its kept file contents in memory); at least 1.
+    pub jobs: usize,
+    /// Keep each section whole for the combined report (its `sections`, every image's package
+    /// list and notes). Without, only what the gate, the baseline and the pairing notes need is
+    /// kept once a section is handed to `on_section`: a registry-wide `-f jsonl` run holds
+    /// findings, not reports.
+    pub keep_sections: bool,
+}
+
+/// Scans every image; `on_section` gets each finished section (an image's, a failed image's,
+/// then the shared one) as soon as it is done, from whichever thread finished it. Returns the
+/// combined report: its `sections` in input order (shared last), its findings all of theirs.
+/// Fails (exit 2) only when an input every section needs (a Dockerfile, a task definition)
+/// cannot be read; an image that cannot be read is an entry in `errors`.
+pub fn scan_many(
+    request: &ManyRequest,
+    on_section: &(dyn Fn(&Report) + Sync),
+) -> Result<Report, ScanError> {
+    let base = &request.base;
+    if request.images.is_empty() && base.dockerfile.is_none() && base.task_definitions.is_empty() {
+        return Err(ScanError::NothingToScan);
+    }
+    let shared = load_shared(base)?;
+    let shared_join = join::join(None, shared.dockerfile.as_ref(), shared.ecs.as_ref(), None);
+    let (shared_findings, shared_controls) = checks::run(&shared_join.joined());
+    let key = |f: &Finding| (f.id, f.location.clone(), f.message.clone());
+    let already: HashSet<(&str, Location, String)> = shared_findings.iter().map(key).collect();
+
+    let done: Mutex<Vec<(usize, Report, Option<IgnoreOutcome>)>> = Mutex::new(Vec::new());
+    let scan_one = |index: usize, spec: &String| {
+        let (report, outcome) = match load_image(spec, base) {
+            Ok(image) => {
+                let image_join = join::join_one_of_many(&image, shared.ecs.as_ref());
+                let (mut findings, _controls) = checks::run(&image_join.joined());
+                // The task definitions' and the Dockerfiles' own findings are the shared
+                // section's; the image's controls are the task definitions' (shared) too.
+                findings.retain(|f| !already.contains(&key(f)));
+                let (mut report, outcome) = finish(
+                    base,
+                    Section {
+                        image: Some(&image),
+                        shared: &shared,
+                        join: &image_join,
+                        findings,
+                        controls: Vec::new(),
+                        with_shared_inputs: false,
+                        tool_checks: false,
+                    },
+                );
+                apply_baseline(base, &mut report);
+                (report, Some(outcome))
+            }
+            Err(error) => (failed(spec, &error.to_string()), None),
+        };
+        on_section(&report);
+        let report = if request.keep_sections {
+            report
+        } else {
+            slim(report)
+        };
+        if let Ok(mut done) = done.lock() {
+            done.push((index, report, outcome));
+        }
+    };
+    let jobs = request.jobs.max(1);
+    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool.install(|| {
+            request
+                .images
+                .par_iter()
+                .enumerate()
+                .with_max_len(1)
+                .for_each(|(index, spec)| scan_one(index, spec));
+        }),
+        Err(_) => {
+            for (index, spec) in request.images.iter().enumerate() {
+                scan_one(index, spec);
+            }
+        }
+    }
+    let mut done = done.into_inner().unwrap_or_default();
+    done.sort_by_key(|(index, _, _)| *index);
+
+    // The shared section, last: it knows which containers no image paired with, and what the
+    // policy found over every section.
+    let (mut shared_report, shared_outcome) = finish(
+        base,
+        Section {
+            image: None,
+            shared: &shared,
+            join: &shared_join,
+            findings: shared_findings,
+            controls: shared_controls,
+            with_shared_inputs: true,
+            tool_checks: false,
+        },
+    );
+    unpaired_containers(&shared, &done, &mut shared_report);
+    let mut outcomes: Vec<IgnoreOutcome> = done.iter().filter_map(|(_, _, o)| o.clone()).collect();
+    outcomes.push(shared_outcome);
+    let merged = crate::policy::ignore::merge_outcomes(&outcomes);
+    crate::policy::ignore::run_tool_checks(&mut shared_report.findings, &base.config, &merged);
+    base.selection
+        .apply(&mut shared_report.findings, &mut Vec::new());
+    sort_findings(&mut shared_report.findings);
+    apply_baseline(base, &mut shared_report);
+    let has_shared = shared.dockerfile.is_some()
+        || !shared.more_dockerfiles.is_empty()
+        || shared.ecs.is_some()
+        || !shared_report.findings.is_empty();
+    if has_shared {
+        on_section(&shared_report);
+    }
+
+    let mut sections: Vec<Report> = done.into_iter().map(|(_, report, _)| report).collect();
+    if has_shared {
+        sections.push(shared_report);
+    }
+    let mut combined = combine(sections);
+    if !request.keep_sections {
+        combined.sections.clear();
+    }
+    if let Some((baseline, file)) = &base.baseline {
+        // Marks nothing new (every section was matched already): counts over the whole run.
+        let outcome = baseline.apply(&mut combined.findings, file);
+        combined.notes.push(outcome.describe(file));
+        combined.baseline = Some(outcome);
+    }
+    Ok(combined)
+}
+
+/// What is kept of a section already written when sections are not kept: its findings, pairings,
+/// errors and image summary without the package list, details or notes.
+fn slim(mut report: Report) -> Report {
+    if let Some(image) = &mut report.inputs.image {
+        image.packages = Vec::new();
+        image.details = Default::default();
+    }
+    report.notes = Vec::new();
+    report.unfixed = Vec::new();
+    for finding in &mut report.findings {
+        finding.fix = None;
+    }
+    report
+}
+
+/// The section of an image that could not be scanned: no findings, one error.
+fn failed(spec: &str, error: &str) -> Report {
+    Report {
+        errors: vec![ImageFailure {
+            image: spec.to_string(),
+            error: error.to_string(),
+        }],
+        ..Report::default()
+    }
+}
+
+fn apply_baseline(request: &ScanRequest, report: &mut Report) {
+    if let Some((baseline, file)) = &request.baseline {
+        let outcome = baseline.apply(&mut report.findings, file);
+        report.baseline = Some(outcome);
+    }
+}
+
+/// Records and notes, in the shared section, for the container definitions no image paired with.
+fn unpaired_containers(
+    shared: &super::Shared,
+    done: &[(usize, Report, Option<IgnoreOutcome>)],
+    report: &mut Report,
+) {
+    let Some(ecs) = &shared.ecs else {
+        return;
+    };
+    let paired: HashSet<(&str, &str, &str)> = done
+        .iter()
+        .flat_map(|(_, r, _)| &r.inputs.pairings)
+        .map(|r| {
+            (
+                r.file.as_str(),
+                r.task_definition.as_str(),
+                r.container.as_str(),
+            )
+        })
+        .collect();
+    let scanned = done.iter().filter(|(_, r, _)| r.errors.is_empty()).count();
+    for td in ecs.evaluated_task_definitions() {
+        for container in td.container_definitions() {
+            let label = container.label();
+            if paired.contains(&(
+                td.resource.file.as_str(),
+                td.resource.name.as_str(),
+                label.as_str(),
+            )) {
+                continue;
+            }
+            report.notes.push(format!(
+                "container {label} of {} (image {}) is not paired with any of the {scanned} scanned images: cross-source checks skip it",
+                td.resource.name,
+                container.image.as_str().unwrap_or("unknown"),
+            ));
+            report.inputs.pairings.push(join::pairing::PairingRecord {
+                file: td.resource.file.clone(),
+                task_definition: td.resource.name.clone(),
+                container: label,
+                container_image: container.image.as_str().map(str::to_string),
+                image: String::new(),
+                paired: false,
+                reason: "its image reference names none of the scanned images".to_string(),
+            });
+        }
+    }
+}
+
+/// One report of every section: `inputs.images` lists the images, `errors` the images that
+/// failed, the findings are all of the sections' (each names its image in its location), the
+/// notes of an image's section are prefixed with the image.
+pub fn combine(sections: Vec<Report>) -> Report {
+    let mut combined = Report::default();
+    for section in &sections {
+        if let Some(image) = &section.inputs.image {
+            combined.inputs.images.push(image.clone());
+            combined.notes.extend(
+                section
+                    .notes
+                    .iter()
+                    .map(|note| format!("{}: {note}", image.source)),
+            );
+        } else {
+            combined.inputs.dockerfile = section.inputs.dockerfile.clone();
+            combined
+                .inputs
+                .task_definitions
+                .extend(section.inputs.task_definitions.iter().cloned());
+            combined.inputs.dockerfile_match = section.inputs.dockerfile_match.clone();
+            combined.notes.extend(section.notes.iter().cloned());
+        }
+        combined
+            .inputs
+            .pairings
+            .extend(section.inputs.pairings.iter().cloned());
+        combined.findings.extend(section.findings.iter().cloned());
+        combined.controls.extend(section.controls.iter().cloned());
+        combined.unfixed.extend(section.unfixed.iter().cloned());
+        combined.errors.extend(section.errors.iter().cloned());
+    }
+    sort_findings(&mut combined.findings);
+    combined.sections = sections;
+    combined
+}
+
+/// Reads an image list (`--images-from`): one image per line as `harden scan` takes it; blank
+/// lines and lines starting with `#` are skipped, surrounding spaces trimmed. JSON (as `aws ecr
+/// list-images` prints) is refused with the command that makes a list: its entries carry no
+/// repository name.
+pub fn parse_image_list(text: &str, origin: &str) -> Result<Vec<String>, String> {
+    if text.trim_start().starts_with(['{', '[']) {
+        return Err(format!(
+            "{origin}: looks like JSON; --images-from takes one image per line (for `aws ecr list-images`, whose entries carry no repository name, see docs/scale.md)"
+        ));
+    }
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+/// The normalized form of an image spec, which shards hash: `docker://` references fully
+/// qualified (`docker://nginx` and `docker://docker.io/library/nginx:latest` are one image),
+/// anything else as written.
+pub fn normalized_spec(spec: &str) -> String {
+    let spec = spec.trim();
+    match spec.strip_prefix(crate::load::image::registry::TRANSPORT_PREFIX) {
+        Some(rest) => match crate::model::reference::Reference::parse(rest) {
+            Ok(reference) => format!(
+                "{}{reference}",
+                crate::load::image::registry::TRANSPORT_PREFIX
+            ),
+            Err(_) => spec.to_string(),
+        },
+        None => spec.to_string(),
+    }
+}
+
+/// Which shard (0-based, of `count`) an image belongs to: the SHA-256 of its normalized spec,
+/// as a big-endian number, modulo `count`. Depends on the image alone, never on its position,
+/// so workers given the same list in any order split it the same way.
+pub fn shard_of(spec: &str, count: u64) -> u64 {
+    let digest = Sha256::digest(normalized_spec(spec).as_bytes());
+    // u128 of the first 16 bytes: the modulo bias is nil for any count a user gives.
+    let mut head = [0u8; 16];
+    head.copy_from_slice(&digest[..16]);
+    (u128::from_be_bytes(head) % u128::from(count.max(1))) as u64
+}
+
+/// `--shard I/N`: index and count, `0 <= I < N` (`JOB_COMPLETION_INDEX` is 0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || {
+            format!("expected I/N with 0 <= I < N (as JOB_COMPLETION_INDEX, 0-based), not {text:?}")
+        };
+        let (index, count) = text.trim().split_once('/').ok_or_else(bad)?;
+        let index: u64 = index.trim().parse().map_err(|_| bad())?;
+        let count: u64 = count.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The images of this shard, in their order; duplicates (by normalized spec) dropped.
+    pub fn select(&self, specs: Vec<String>) -> Vec<String> {
+        dedupe(specs)
+            .into_iter()
+            .filter(|spec| shard_of(spec, self.count) == self.index)
+            .collect()
+    }
+}
+
+/// The images in their order, each once: `docker://nginx` and `docker://docker.io/library/nginx`
+/// are one image.
+pub fn dedupe(specs: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    specs
+        .into_iter()
+        .filter(|spec| seen.insert(normalized_spec(spec)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_list_whatever_its_order() {
+        let specs: Vec<String> = (0..200)
+            .map(|i| format!("docker://r.example/app:{i}"))
+            .collect();
+        let mut reversed = specs.clone();
+        reversed.reverse();
+        let mut union = Vec::new();
+        for index in 0..7 {
+            let shard = Shard { index, count: 7 };
+            let mut forward = shard.select(specs.clone());
+            let mut backward = shard.select(reversed.clone());
+            forward.sort();
+            backward.sort();
+            assert_eq!(forward, backward);
+            assert!(!forward.is_empty());
+            union.extend(forward);
+        }
+        union.sort();
+        let mut all = specs;
+        all.sort();
+        assert_eq!(union, all);
+    }
+
+    #[test]
+    fn the_same_image_spelled_two_ways_is_one_image_in_one_shard() {
+        assert_eq!(
+            normalized_spec("docker://nginx"),
+            normalized_spec("docker://docker.io/library/nginx:latest")
+        );
+        let shard = Shard { index: 0, count: 1 };
+        assert_eq!(
+            shard
+                .select(vec![
+                    "docker://nginx".into(),
+                    "docker://docker.io/library/nginx".into()
+                ])
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!(Shard::parse("0/3"), Ok(Shard { index: 0, count: 3 }));
+        assert!(Shard::parse("3/3").is_err());
+        assert!(Shard::parse("1/0").is_err());
+        assert!(Shard::parse("-1/2").is_err());
+        assert!(Shard::parse("1").is_err());
+    }
+
+    #[test]
+    fn image_lists_skip_comments_and_blank_lines_and_refuse_json() {
+        let list =
+            parse_image_list("# registry review\n\n  a.tar \ndocker://x/y:1\n", "f").unwrap();
+        assert_eq!(list, ["a.tar", "docker://x/y:1"]);
+        assert!(parse_image_list(r#"{"imageIds": []}"#, "f").is_err());
+    }
+}
