@@ -62,6 +62,9 @@ pub fn render(report: &Report, color: bool) -> String {
             }
         );
         let details = &image.details;
+        if let Some(created) = &details.created {
+            let _ = writeln!(out, "  created    {}", shown(created));
+        }
         let _ = writeln!(
             out,
             "  size       {} compressed, {} uncompressed",
@@ -78,6 +81,23 @@ pub fn render(report: &Report, color: bool) -> String {
                 out,
                 "  ports      {}",
                 shown(&details.exposed_ports.join(", "))
+            );
+        }
+        for attestation in &details.attestations {
+            let what = match &attestation.note {
+                Some(note) => note.clone(),
+                None if attestation.predicate_types.is_empty() => "no predicate type".into(),
+                None => format!(
+                    "{} ({})",
+                    attestation.kinds().join(", "),
+                    attestation.predicate_types.join(", ")
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "  attested   {}: {}",
+                shown(&attestation.digest),
+                shown(&what)
             );
         }
         if let Some(os) = &image.os {

@@ -159,6 +159,7 @@ pub fn sample_report(dir: &Path) -> Report {
                     layer: 0,
                 }],
                 details: harden::report::base_image::ImageDetails {
+                    created: None,
                     compressed_size: 1000,
                     uncompressed_size: 3000,
                     layers: vec![harden::report::base_image::LayerSummary {
@@ -171,6 +172,7 @@ pub fn sample_report(dir: &Path) -> Report {
                     entrypoint: Some(vec!["/app".into()]),
                     cmd: None,
                     exposed_ports: vec!["8080/tcp".into()],
+                    attestations: Vec::new(),
                 },
             }),
             ..Inputs::default()
