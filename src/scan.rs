@@ -205,6 +205,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         controls,
         notes,
         unfixed,
+        profile: request.config.profile.unwrap_or_default(),
         ..Report::default()
     };
     // Last, so no stage after it can add an unredacted string.
