@@ -208,7 +208,7 @@ fn an_attestation_whose_manifest_is_missing_is_listed_with_why_and_the_scan_goes
     let layout = dir.path().join("oci");
     multi_platform_with(&layout, |layout, subjects| {
         let descriptor = attestation(layout, &subjects[0], &[PROVENANCE]);
-        // A copy that kept the index entry but not the blob (`skopeo copy` without --all does).
+        // A copy that kept the index but not every manifest it lists.
         std::fs::remove_file(blob_path(layout, descriptor["digest"].as_str().unwrap())).unwrap();
         vec![descriptor]
     });
