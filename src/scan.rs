@@ -305,6 +305,7 @@ pub(crate) fn finish(
         controls,
         notes,
         unfixed,
+        profile: request.config.profile.unwrap_or_default(),
         ..Report::default()
     };
     // Last, so no stage after it can add an unredacted string.

@@ -74,7 +74,7 @@ fn syft_purls(source: &str) -> Option<BTreeSet<String>> {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|a| matches!(a["type"].as_str(), Some("deb" | "apk")))
+            .filter(|a| matches!(a["type"].as_str(), Some("deb" | "apk" | "rpm")))
             .map(|a| a["purl"].as_str().unwrap().to_string())
             .collect(),
     )
@@ -146,6 +146,26 @@ fn shared_alpine_sbom_purls_match_syft() {
         "pkg:apk/alpine/ssl_client@1.30.1-r3?arch=x86_64&distro=alpine-3.10.4&upstream=busybox"
     ));
     if let Some(theirs) = syft_purls(&format!("docker-archive:{}", tar.display())) {
+        assert_eq!(ours, theirs);
+    }
+}
+
+#[test]
+fn rpm_sbom_purls_match_syft() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(layout) = common::rpm_image(dir.path()) else {
+        return;
+    };
+    let sbom = harden_sbom(&format!("oci:{}", layout.display()));
+    if let Some(errors) = schema_errors(&sbom, dir.path()) {
+        assert_eq!(errors, None, "CycloneDX 1.6 strict schema");
+    }
+    let ours = purls(&sbom);
+    assert!(
+        ours.contains("pkg:rpm/redhat/hello-harden@1.2.3-4.el9?arch=noarch&distro=rhel-9.4&epoch=2&upstream=hello-harden-1.2.3-4.el9.src.rpm"),
+        "{ours:#?}"
+    );
+    if let Some(theirs) = syft_purls(&format!("oci-dir:{}", layout.display())) {
         assert_eq!(ours, theirs);
     }
 }

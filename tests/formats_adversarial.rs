@@ -404,6 +404,7 @@ impl Pools {
                 })
                 .collect(),
             details: harden::report::base_image::ImageDetails {
+                created: rng.chance(50).then(|| rng.text(&self.texts)),
                 compressed_size: rng.below(1 << 30) as u64,
                 uncompressed_size: rng.below(1 << 30) as u64,
                 layers: (0..rng.below(3))
@@ -418,6 +419,14 @@ impl Pools {
                 entrypoint: rng.chance(50).then(|| vec![rng.text(&self.texts)]),
                 cmd: rng.chance(50).then(|| vec![rng.text(&self.texts)]),
                 exposed_ports: vec![rng.text(&self.texts)],
+                // Predicate types and notes come from the image's index: hostile text too.
+                attestations: (0..rng.below(2))
+                    .map(|_| harden::model::image::Attestation {
+                        digest: rng.text(&self.texts),
+                        predicate_types: vec![rng.text(&self.texts)],
+                        note: rng.chance(50).then(|| rng.text(&self.texts)),
+                    })
+                    .collect(),
             },
         })
     }

@@ -191,3 +191,74 @@ fn agrees_with_syft_on_the_shared_alpine_image() {
     assert_eq!(ours.len(), 14);
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn rpm_sqlite_database_written_by_rpm_agrees_with_syft_with_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(layout) = common::rpm_image(dir.path()) else {
+        return;
+    };
+    let found = packages_of(&format!("oci:{}", layout.display()));
+    let summary: Vec<(&str, &str, Option<&str>, usize)> = found
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.version.as_str(),
+                p.architecture.as_deref(),
+                p.layer,
+            )
+        })
+        .collect();
+    let arch = std::env::consts::ARCH;
+    // The imported signing key: `gpg-pubkey`, version the key id, no arch, layer 0.
+    assert!(
+        matches!(summary[0], ("gpg-pubkey", _, None, 0)),
+        "{summary:?}"
+    );
+    // Versions as rpm writes EVR (`rpm -q --qf '%{EVR}'`): the epoch only when the header has one.
+    assert_eq!(
+        summary[1..],
+        [
+            ("hello-harden", "2:1.2.3-4.el9", Some("noarch"), 0),
+            ("late", "3.0-1.el9", Some(arch), 1),
+            ("libexample", "0:0.9-1.el9", Some(arch), 0),
+            ("tool", "5.1.8-6.el9+git", Some(arch), 0),
+        ]
+    );
+    assert!(found.iter().all(|p| p.manager == PackageManager::Rpm));
+    assert_eq!(found[1].source_name.as_deref(), Some("hello-harden"));
+    assert_eq!(found[1].source_version.as_deref(), Some("1.2.3-4.el9"));
+    let Some(syft) = syft() else { return };
+    let theirs = syft_packages(&syft, &format!("oci-dir:{}", layout.display()));
+    assert_eq!(harden_set(&found), theirs);
+}
+
+#[test]
+fn a_hostile_rpm_database_is_a_note_not_an_error() {
+    for (name, bytes) in [
+        ("garbage", b"SQLite format 3\0".repeat(64)),
+        ("not sqlite", b"Berkeley? no".to_vec()),
+    ] {
+        let spec = ImageSpec::new().layer(LayerSpec::gzip().file(
+            "/var/lib/rpm/rpmdb.sqlite",
+            0o644,
+            bytes,
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let request = ScanRequest {
+            image: Some(write_oci(&spec, dir.path())),
+            ..ScanRequest::default()
+        };
+        let report = scan(&request).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(report.inputs.image.unwrap().packages.is_empty(), "{name}");
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("/var/lib/rpm/rpmdb.sqlite was not read")),
+            "{name}: {:?}",
+            report.notes
+        );
+    }
+}

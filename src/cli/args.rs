@@ -42,6 +42,11 @@ pub(crate) struct ScanArgs {
     /// shown only: the gate is --fail-on.
     #[arg(long, env = "HARDEN_SEVERITY", value_name = "LEVEL", value_parser = parse_severity)]
     pub(crate) severity: Option<Severity>,
+    /// What the image is for: app (default) or base-image (checks that only matter for the
+    /// final application image, root user and missing HEALTHCHECK, at most info; the text report
+    /// lists the OS with its end of life and every package). Default: the config's `profile`.
+    #[arg(long, env = "HARDEN_PROFILE", value_enum)]
+    pub(crate) profile: Option<harden::policy::profile::Profile>,
     /// Report only these checks: an ID (DF001), a name (root-user) or a family (DF, IM, ECS, TD,
     /// XC, EX, HD). Repeatable or comma-separated.
     #[arg(long, env = "HARDEN_ONLY", value_name = "ID", value_delimiter = ',')]

@@ -117,7 +117,10 @@ pub(crate) fn deliver(
 pub(crate) fn build_request(
     args: &mut ScanArgs,
 ) -> anyhow::Result<(ScanRequest, harden::report::FailOn)> {
-    let config = Config::discover(args.config.as_deref())?;
+    let mut config = Config::discover(args.config.as_deref())?;
+    if let Some(profile) = args.profile {
+        config.profile = Some(profile);
+    }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
     let request_reads_stdin = args.images.iter().any(|image| image == "-");
     let from_registry = args

@@ -374,6 +374,49 @@ pub struct Image {
     pub history: Vec<HistoryEntry>,
     pub layers: Vec<Layer>,
     pub filesystem: FileTree,
+    /// The config's `created` (RFC 3339, as written), when it has one.
+    pub created: Option<String>,
+    /// BuildKit attestation manifests (provenance, SBOM) the index attaches to this image.
+    pub attestations: Vec<Attestation>,
+}
+
+/// A BuildKit attestation manifest attached to the image in its index: an entry annotated
+/// `vnd.docker.reference.type: attestation-manifest` whose `vnd.docker.reference.digest` is this
+/// image's manifest (docs.docker.com/build/metadata/attestations/attestation-storage/).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Attestation {
+    /// The attestation manifest's digest.
+    pub digest: String,
+    /// Each attestation blob's `in-toto.io/predicate-type` annotation
+    /// (`https://slsa.dev/provenance/v0.2`, `https://spdx.dev/Document`), in manifest order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub predicate_types: Vec<String>,
+    /// Why the attestation manifest was not read (absent from the source, not a manifest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Attestation {
+    /// `provenance`, `sbom` or `other`, from the predicate types.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = Vec::new();
+        for kind in self.predicate_types.iter().map(|t| {
+            if t.starts_with("https://slsa.dev/provenance") {
+                "provenance"
+            } else if t.starts_with("https://spdx.dev/Document")
+                || t.starts_with("https://cyclonedx.org/bom")
+            {
+                "sbom"
+            } else {
+                "other"
+            }
+        }) {
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        kinds
+    }
 }
 
 /// A file whose contents a check needs; the loader keeps contents only for matching files, so memory

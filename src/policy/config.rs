@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! fail-on = "medium"
+//! profile = "base-image"      # optional: what the scan is for (`app`, the default, or `base-image`)
 //!
 //! [severity]
 //! IM012 = "info"
@@ -90,6 +91,8 @@ pub struct Config {
     /// The file as found or given; `None` when there is none.
     pub file: Option<String>,
     pub fail_on: Option<FailOn>,
+    /// `profile = "base-image"`: what the scan is for (`--profile` overrides it).
+    pub profile: Option<super::profile::Profile>,
     pub severity: Vec<SeverityOverride>,
     pub ignores: Vec<IgnoreRule>,
     /// `[limits]`: bounds on untrusted input (`--limit` overrides each).
@@ -114,6 +117,7 @@ pub struct FixSettings {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     fail_on: Option<toml::Spanned<String>>,
+    profile: Option<toml::Spanned<String>>,
     #[serde(default)]
     severity: BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
@@ -205,6 +209,20 @@ impl Config {
             Some(value) => Some(FailOn::parse(value.get_ref()).map_err(|message| {
                 invalid(line_of(value.span().start), format!("fail-on: {message}"))
             })?),
+            None => None,
+        };
+        let profile = match raw.profile {
+            Some(value) => Some(super::profile::Profile::parse(value.get_ref()).ok_or_else(
+                || {
+                    invalid(
+                        line_of(value.span().start),
+                        format!(
+                            "profile: expected \"app\" or \"base-image\", not {:?}",
+                            value.get_ref()
+                        ),
+                    )
+                },
+            )?),
             None => None,
         };
 
@@ -301,6 +319,7 @@ impl Config {
         Ok(Config {
             file: Some(file.to_string()),
             fail_on,
+            profile,
             severity,
             ignores,
             limits,

@@ -47,6 +47,8 @@ pub fn apply_ignores(
     today: Date,
 ) -> IgnoreOutcome {
     let mut outcome = IgnoreOutcome::default();
+    // The profile first, so a `[severity]` entry wins over it.
+    config.profile.unwrap_or_default().apply(findings);
     apply_severity_overrides(findings, config, &mut outcome);
     apply_config_ignores(findings, config, today, &mut outcome);
     for dockerfile in dockerfiles {

@@ -146,6 +146,9 @@ pub struct LayerSummary {
 /// What a reviewer of a base image reads first: sizes, layers, labels, what it runs and exposes.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImageDetails {
+    /// The config's `created` (RFC 3339, as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
     pub compressed_size: u64,
     pub uncompressed_size: u64,
     pub layers: Vec<LayerSummary>,
@@ -157,11 +160,15 @@ pub struct ImageDetails {
     pub cmd: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exposed_ports: Vec<String>,
+    /// BuildKit provenance and SBOM attestations the index attaches to the image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attestations: Vec<crate::model::image::Attestation>,
 }
 
 impl ImageDetails {
     pub fn of(image: &crate::model::image::Image) -> ImageDetails {
         ImageDetails {
+            created: image.created.clone(),
             compressed_size: image.layers.iter().map(|l| l.compressed_size).sum(),
             uncompressed_size: image.layers.iter().map(|l| l.uncompressed_size).sum(),
             layers: image
@@ -178,6 +185,7 @@ impl ImageDetails {
             entrypoint: image.config.entrypoint.clone(),
             cmd: image.config.cmd.clone(),
             exposed_ports: image.config.exposed_ports.clone(),
+            attestations: image.attestations.clone(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! CycloneDX 1.6 JSON (`-f cyclonedx`): the image's OS packages as an SBOM, for grype, trivy and
 //! dependency-track. One `library` component per package with its purl written as the purl
-//! spec's deb/apk types and syft write it (qualifiers in key order, `+` and `@` percent-encoded:
+//! spec's deb/apk/rpm types and syft write it (qualifiers in key order, `+` and `@` percent-encoded:
 //! `pkg:deb/debian/bash@5.2.15-2%2Bb8?arch=amd64&distro=debian-12&upstream=bash%405.2.15-2`), the
 //! OS as an `operating-system` component, and the image as the metadata component. No timestamp
 //! or serial number: the same image gives the same bytes.
@@ -120,32 +120,58 @@ fn property(name: &str, value: &str) -> Value {
     json!({"name": name, "value": value})
 }
 
-/// The package URL of an OS package, as the purl spec's `deb`/`apk` types and syft write it:
-/// namespace the os-release ID, qualifiers `arch`, `distro` (`ID-VERSION_ID`) and `upstream`
-/// (the source package, with `@version` when dpkg writes one; for apk only when the origin
-/// differs from the name), in key order.
+/// The package URL of an OS package, as the purl spec's `deb`/`apk`/`rpm` types and syft write it:
+/// namespace the os-release ID (for rpm, syft's vendor names: `rhel` is `redhat`, `opensuse-*` is
+/// `opensuse`; no OS, no namespace), qualifiers in key order: `arch`, `distro`
+/// (`ID-VERSION_ID`), rpm's `epoch` (the version is then `version-release` without it), and
+/// `upstream` (dpkg's source package with `@version` when dpkg writes one; apk's origin when it
+/// differs from the name; rpm's source rpm file name).
 pub fn purl(package: &Package, os: Option<&OsSummary>) -> String {
     let (kind, default_namespace) = match package.manager {
         PackageManager::Dpkg => ("deb", "debian"),
         PackageManager::Apk => ("apk", "alpine"),
-        PackageManager::Rpm => ("rpm", "redhat"),
+        PackageManager::Rpm => ("rpm", ""),
     };
-    let namespace = os.map(|o| o.id.as_str()).unwrap_or(default_namespace);
-    let mut text = format!(
-        "pkg:{kind}/{}/{}@{}",
-        encode(namespace),
-        encode(&package.name),
-        encode(&package.version)
-    );
+    let namespace = match (package.manager, os.map(|o| o.id.as_str())) {
+        (PackageManager::Rpm, Some("rhel" | "hummingbird")) => "redhat",
+        (PackageManager::Rpm, Some(id)) if id.starts_with("opensuse") => "opensuse",
+        (_, Some(id)) => id,
+        (_, None) => default_namespace,
+    };
+    // rpm: `2:1.2.3-4.el9` is version `1.2.3-4.el9` with qualifier `epoch=2`.
+    let (epoch, version) = match package.manager {
+        PackageManager::Rpm => match package.version.split_once(':') {
+            Some((epoch, rest))
+                if !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                (Some(epoch), rest)
+            }
+            _ => (None, package.version.as_str()),
+        },
+        _ => (None, package.version.as_str()),
+    };
+    let mut text = format!("pkg:{kind}/");
+    if !namespace.is_empty() {
+        text.push_str(&encode(namespace));
+        text.push('/');
+    }
+    text.push_str(&format!("{}@{}", encode(&package.name), encode(version)));
     let mut qualifiers: Vec<(&str, String)> = Vec::new();
     if let Some(arch) = &package.architecture {
         qualifiers.push(("arch", arch.clone()));
     }
-    if let Some(version) = os.and_then(|o| o.version_id.as_deref()) {
-        qualifiers.push(("distro", format!("{namespace}-{version}")));
+    if let (Some(os), Some(version)) = (os, os.and_then(|o| o.version_id.as_deref())) {
+        qualifiers.push(("distro", format!("{}-{version}", os.id)));
+    }
+    if let Some(epoch) = epoch {
+        qualifiers.push(("epoch", epoch.to_string()));
     }
     let upstream = match (package.manager, &package.source_name) {
         (PackageManager::Apk, Some(origin)) if *origin == package.name => None,
+        (PackageManager::Rpm, Some(source)) => Some(match &package.source_version {
+            Some(version) => format!("{source}-{version}.src.rpm"),
+            None => source.clone(),
+        }),
         (_, Some(source)) => Some(match &package.source_version {
             Some(version) => format!("{source}@{version}"),
             None => source.clone(),
@@ -216,6 +242,34 @@ mod tests {
         assert_eq!(
             purl(&gpp, Some(&debian_12())),
             "pkg:deb/debian/g%2B%2B@4:12.2.0-3?arch=amd64&distro=debian-12&upstream=gcc-defaults%401.203"
+        );
+    }
+
+    #[test]
+    fn rpm_purls_name_the_vendor_and_carry_the_epoch_as_a_qualifier() {
+        let rhel = OsSummary {
+            id: "rhel".into(),
+            version_id: Some("9.4".into()),
+            ..OsSummary::default()
+        };
+        let mut bash = package(PackageManager::Rpm, "bash", "5.1.8-6.el9");
+        bash.architecture = Some("x86_64".into());
+        bash.source_name = Some("bash".into());
+        bash.source_version = Some("5.1.8-6.el9".into());
+        // The brief's example, as syft writes it.
+        assert_eq!(
+            purl(&bash, Some(&rhel)),
+            "pkg:rpm/redhat/bash@5.1.8-6.el9?arch=x86_64&distro=rhel-9.4&upstream=bash-5.1.8-6.el9.src.rpm"
+        );
+        let mut shadow = package(PackageManager::Rpm, "shadow-utils", "2:4.9-8.el9");
+        shadow.architecture = Some("x86_64".into());
+        assert_eq!(
+            purl(&shadow, Some(&rhel)),
+            "pkg:rpm/redhat/shadow-utils@4.9-8.el9?arch=x86_64&distro=rhel-9.4&epoch=2"
+        );
+        assert_eq!(
+            purl(&shadow, None),
+            "pkg:rpm/shadow-utils@4.9-8.el9?arch=x86_64&epoch=2"
         );
     }
 }

@@ -271,6 +271,9 @@ impl Default for Tool {
 pub struct Report {
     pub schema_version: &'static str,
     pub tool: Tool,
+    /// What the scan was for (`--profile`); absent for the default, `app`.
+    #[serde(skip_serializing_if = "is_app")]
+    pub profile: crate::policy::profile::Profile,
     pub inputs: Inputs,
     pub findings: Vec<Finding>,
     pub controls: Vec<ControlResult>,
@@ -293,11 +296,16 @@ pub struct Report {
     pub sections: Vec<Report>,
 }
 
+fn is_app(profile: &crate::policy::profile::Profile) -> bool {
+    *profile == crate::policy::profile::Profile::App
+}
+
 impl Default for Report {
     fn default() -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
+            profile: crate::policy::profile::Profile::App,
             inputs: Inputs::default(),
             findings: Vec::new(),
             controls: Vec::new(),

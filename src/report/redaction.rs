@@ -149,6 +149,18 @@ fn redact_image_details(details: &mut super::base_image::ImageDetails, redactor:
             redactor.apply(created_by);
         }
     }
+    if let Some(created) = &mut details.created {
+        redactor.apply(created);
+    }
+    for attestation in &mut details.attestations {
+        for text in attestation
+            .predicate_types
+            .iter_mut()
+            .chain(attestation.note.as_mut())
+        {
+            redactor.apply(text);
+        }
+    }
 }
 
 fn redact_finding(finding: &mut Finding, redactor: &Redactor) {

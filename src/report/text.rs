@@ -71,6 +71,9 @@ pub fn render(report: &Report, color: bool) -> String {
             }
         );
         let details = &image.details;
+        if let Some(created) = &details.created {
+            let _ = writeln!(out, "  created    {}", shown(created));
+        }
         let _ = writeln!(
             out,
             "  size       {} compressed, {} uncompressed",
@@ -89,6 +92,23 @@ pub fn render(report: &Report, color: bool) -> String {
                 shown(&details.exposed_ports.join(", "))
             );
         }
+        for attestation in &details.attestations {
+            let what = match &attestation.note {
+                Some(note) => note.clone(),
+                None if attestation.predicate_types.is_empty() => "no predicate type".into(),
+                None => format!(
+                    "{} ({})",
+                    attestation.kinds().join(", "),
+                    attestation.predicate_types.join(", ")
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "  attested   {}: {}",
+                shown(&attestation.digest),
+                shown(&what)
+            );
+        }
         if let Some(os) = &image.os {
             let _ = writeln!(out, "  os         {}", shown(&os.describe()));
         }
@@ -102,6 +122,9 @@ pub fn render(report: &Report, color: bool) -> String {
             );
         }
         out.push('\n');
+        if report.profile == crate::policy::profile::Profile::BaseImage {
+            write_base_image_sections(&mut out, &palette, image);
+        }
     }
     if let Some(dockerfile) = &report.inputs.dockerfile {
         let _ = writeln!(
@@ -301,6 +324,67 @@ pub fn describe(location: &Location) -> String {
         parts.push(pointer.clone());
     }
     parts.join(" ")
+}
+
+/// `--profile base-image`: the operating system with its end of life, and every package with the
+/// layer that installed it (what a reviewer adopting a base image reads).
+fn write_base_image_sections(out: &mut String, palette: &Palette, image: &super::ImageSummary) {
+    let _ = writeln!(out, "{}", palette.paint("1", "Operating system"));
+    match &image.os {
+        Some(os) => {
+            let eol = &os.end_of_life;
+            let _ = writeln!(out, "  release    {}", shown(&os.describe()));
+            if let Some(cycle) = &os.release_cycle {
+                let _ = writeln!(out, "  cycle      {}", shown(cycle));
+            }
+            if let Some(date) = &eol.date {
+                let _ = writeln!(out, "  security   until {}", shown(date));
+            }
+            if let Some(date) = &eol.paid_extended_support_until {
+                let _ = writeln!(out, "  extended   paid support until {}", shown(date));
+            }
+            let _ = writeln!(
+                out,
+                "  read from  {}; end-of-life table: {}, as of {}",
+                shown(&os.source),
+                eol.table_source,
+                eol.table_as_of
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  not identified (no os-release or older release file)"
+            );
+        }
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{} ({})",
+        palette.paint("1", "Packages"),
+        image.packages.len()
+    );
+    let width = |f: fn(&crate::model::packages::Package) -> usize| {
+        image.packages.iter().map(f).max().unwrap_or(0).min(40)
+    };
+    let name_width = width(|p| p.name.chars().count());
+    let version_width = width(|p| p.version.chars().count());
+    for package in &image.packages {
+        let _ = writeln!(
+            out,
+            "  {:<name_width$}  {:<version_width$}  {:<8}  layer {}  {}",
+            shown(&package.name),
+            shown(&package.version),
+            shown(package.architecture.as_deref().unwrap_or("-")),
+            package.layer,
+            package.manager.as_str()
+        );
+    }
+    if image.packages.is_empty() {
+        let _ = writeln!(out, "  none found (no dpkg, apk or rpm database read)");
+    }
+    out.push('\n');
 }
 
 fn write_task_definition_inputs(out: &mut String, palette: &Palette, report: &Report) {

@@ -159,6 +159,7 @@ pub fn sample_report(dir: &Path) -> Report {
                     layer: 0,
                 }],
                 details: harden::report::base_image::ImageDetails {
+                    created: None,
                     compressed_size: 1000,
                     uncompressed_size: 3000,
                     layers: vec![harden::report::base_image::LayerSummary {
@@ -171,6 +172,7 @@ pub fn sample_report(dir: &Path) -> Report {
                     entrypoint: Some(vec!["/app".into()]),
                     cmd: None,
                     exposed_ports: vec!["8080/tcp".into()],
+                    attestations: Vec::new(),
                 },
             }),
             ..Inputs::default()
@@ -357,4 +359,144 @@ pub fn buildah(root: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A program on `PATH`, or (outside CI only) `None` with a note.
+pub fn on_path(program: &str, install_hint: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|candidate| candidate.is_file())
+    });
+    tool_or_skip(program, found, install_hint)
+}
+
+/// `Name`, `Epoch`, `Version`, `Release`, `BuildArch` of an rpm spec.
+pub type RpmPackage = (
+    &'static str,
+    Option<u32>,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+/// The rpm packages [`rpm_image`] installs: (spec name, `Name`, `Epoch`, `Version`, `Release`,
+/// `BuildArch`). One with an epoch, one noarch, one with `+` in its release (percent-encoded in
+/// a purl), one installed by a later layer.
+pub const RPM_PACKAGES: &[RpmPackage] = &[
+    ("hello-harden", Some(2), "1.2.3", "4.el9", Some("noarch")),
+    ("tool", None, "5.1.8", "6.el9+git", None),
+    ("libexample", Some(0), "0.9", "1.el9", None),
+    ("late", None, "3.0", "1.el9", None),
+];
+
+fn run_ok(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+/// An OCI image whose rpm database is written by the real rpm (Debian's `rpm` package, 4.18,
+/// SQLite backend): packages built by rpmbuild from [`RPM_PACKAGES`]' specs, the first three
+/// installed (`rpm -i --justdb`) in layer 0 with a RHEL 9.4 os-release, plus a signing key
+/// imported with `rpm --import` (a `gpg-pubkey` entry with no arch, as every RHEL image has),
+/// and the last in layer 1. `None` (outside CI) without rpmbuild or gpg.
+pub fn rpm_image(dir: &Path) -> Option<PathBuf> {
+    use harden::testkit::{ImageSpec, LayerSpec, Layout};
+    on_path("rpmbuild", "apt-get install rpm (.ci/run installs it)")?;
+    on_path("gpg", "apt-get install gpg (.ci/run installs it)")?;
+    let top = dir.join("rpmbuild");
+    let mut built = Vec::new();
+    for (name, epoch, version, release, arch) in RPM_PACKAGES {
+        let spec = dir.join(format!("{name}.spec"));
+        let mut text = format!(
+            "Name: {name}\nVersion: {version}\nRelease: {release}\nSummary: test package\nLicense: MIT\n"
+        );
+        if let Some(epoch) = epoch {
+            text.push_str(&format!("Epoch: {epoch}\n"));
+        }
+        if let Some(arch) = arch {
+            text.push_str(&format!("BuildArch: {arch}\n"));
+        }
+        text.push_str("%description\ntest package\n%files\n");
+        std::fs::write(&spec, text).unwrap();
+        run_ok(
+            Command::new("rpmbuild")
+                .arg("-bb")
+                .arg("--define")
+                .arg(format!("_topdir {}", top.display()))
+                .arg(&spec),
+        );
+        let rpms = top.join("RPMS");
+        let file = std::fs::read_dir(&rpms)
+            .unwrap()
+            .flat_map(|arch| std::fs::read_dir(arch.unwrap().path()).unwrap())
+            .map(|entry| entry.unwrap().path())
+            .find(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("{name}-{version}-"))
+            })
+            .expect("rpmbuild wrote the package");
+        built.push(file);
+    }
+    let root = dir.join("root");
+    let rpm = |args: &[&std::ffi::OsStr]| {
+        run_ok(
+            Command::new("rpm")
+                .arg("--root")
+                .arg(&root)
+                .args(["--dbpath", "/var/lib/rpm"])
+                .args(args),
+        )
+    };
+    rpm(&["--initdb".as_ref()]);
+    let gnupg = dir.join("gnupg");
+    std::fs::create_dir(&gnupg).unwrap();
+    let gpg = |args: &[&str]| {
+        run_ok(
+            Command::new("gpg")
+                .env("GNUPGHOME", &gnupg)
+                .args(["--batch", "--passphrase", ""])
+                .args(args),
+        )
+    };
+    gpg(&[
+        "--quick-gen-key",
+        "harden test <test@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    let key = dir.join("key.asc");
+    std::fs::write(&key, gpg(&["--armor", "--export", "test@example.com"])).unwrap();
+    rpm(&["--import".as_ref(), key.as_os_str()]);
+    let install = |files: &[PathBuf]| {
+        let mut args: Vec<&std::ffi::OsStr> =
+            ["-i", "--justdb", "--nodeps", "--ignorearch", "--ignoreos"]
+                .iter()
+                .map(|a| a.as_ref())
+                .collect();
+        args.extend(files.iter().map(|f| f.as_os_str()));
+        rpm(&args);
+        std::fs::read(root.join("var/lib/rpm/rpmdb.sqlite")).unwrap()
+    };
+    let first = install(&built[..3]);
+    let second = install(&built[3..]);
+    let os_release = "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"9.4 (Plow)\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"9.4\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 9.4 (Plow)\"\n";
+    let spec = ImageSpec::new()
+        .layer(
+            LayerSpec::gzip()
+                .file("/etc/os-release", 0o644, os_release)
+                .file("/var/lib/rpm/rpmdb.sqlite", 0o644, first),
+        )
+        .layer(LayerSpec::gzip().file("/var/lib/rpm/rpmdb.sqlite", 0o644, second));
+    let layout = dir.join("oci");
+    spec.write(Layout::OciDir, &layout).unwrap();
+    Some(layout)
 }

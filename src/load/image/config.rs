@@ -25,6 +25,9 @@ struct ConfigFile {
     rootfs: Option<RootFs>,
     #[serde(default)]
     history: Option<Vec<History>>,
+    /// Any JSON value: a config whose `created` is not a string still loads (it is then unknown).
+    #[serde(default)]
+    created: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +75,8 @@ pub struct ParsedConfig {
     pub config: ImageConfig,
     pub history: Vec<HistoryEntry>,
     pub diff_ids: Vec<String>,
+    /// `created`, as written (RFC 3339), cut to 64 characters.
+    pub created: Option<String>,
 }
 
 pub fn parse_config(
@@ -126,5 +131,10 @@ pub fn parse_config(
         config,
         history,
         diff_ids,
+        created: file
+            .created
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .map(|c| c.chars().take(64).collect()),
     })
 }

@@ -172,6 +172,8 @@ pub fn load_from(
         history: parsed.history,
         layers,
         filesystem,
+        created: parsed.created,
+        attestations: resolved.attestations,
     })
 }
 

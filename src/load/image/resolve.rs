@@ -16,7 +16,7 @@ use super::error::ImageError;
 use super::source::{Selector, Source};
 use super::store::{BlobLocation, BlobStore, Root, is_sha256_hex};
 use crate::limits::Limits;
-use crate::model::image::Platform;
+use crate::model::image::{Attestation, Platform};
 
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -41,6 +41,14 @@ const LAYER_TYPES: &[&str] = &[
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 ];
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// BuildKit's attestation storage (docs.docker.com/build/metadata/attestations/attestation-storage/):
+/// an index entry with these annotations is an attestation manifest for the manifest named by
+/// digest, and each of its layers an in-toto statement annotated with its predicate type.
+const REFERENCE_TYPE: &str = "vnd.docker.reference.type";
+const REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
+const PREDICATE_TYPE: &str = "in-toto.io/predicate-type";
+/// At most this many characters of a predicate type are kept (they are shown in reports).
+const MAX_PREDICATE_CHARS: usize = 256;
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
 /// Indexes nested deeper than this are refused (a loop of indexes would never end).
 const MAX_INDEX_DEPTH: usize = 8;
@@ -65,6 +73,8 @@ pub struct Resolved {
     pub index_digests: Vec<String>,
     pub config: LayerSource,
     pub layers: Vec<LayerSource>,
+    /// BuildKit attestation manifests the index attaches to the chosen manifest.
+    pub attestations: Vec<Attestation>,
 }
 
 /// Chooses the image of `source` the selector and platform name.
@@ -254,6 +264,7 @@ fn resolve_docker(
         reference,
         manifest_digest,
         index_digests: index_digests.unwrap_or_default(),
+        attestations: Vec::new(),
         config: LayerSource {
             location: BlobLocation::Path(entry.config.clone()),
             expected_digest: digest_from_path(&entry.config),
@@ -282,6 +293,7 @@ fn docker_manifest_digest(
     let top = parse_index(store, "index.json", &bytes, None).ok()?;
     let mut candidates = Vec::new();
     let mut skipped = None;
+    let mut attestations = Vec::new();
     let mut fan_out = FanOut::new(limits, top.len()).ok()?;
     for descriptor in &top {
         collect_manifests(
@@ -289,8 +301,11 @@ fn docker_manifest_digest(
             descriptor,
             &None,
             &[],
-            &mut candidates,
-            &mut skipped,
+            &mut Found {
+                candidates: &mut candidates,
+                attestations: &mut attestations,
+                skipped_type: &mut skipped,
+            },
             &mut fan_out,
         )
         .ok()?;
@@ -366,8 +381,13 @@ impl Descriptor {
     /// BuildKit's provenance/SBOM manifests sit in the index as `unknown/unknown` images.
     fn is_attestation(&self) -> bool {
         self.annotations
-            .get("vnd.docker.reference.type")
+            .get(REFERENCE_TYPE)
             .is_some_and(|t| t == "attestation-manifest")
+    }
+
+    /// The manifest an attestation manifest is about (`vnd.docker.reference.digest`).
+    fn attests(&self) -> Option<&str> {
+        self.annotations.get(REFERENCE_DIGEST).map(String::as_str)
     }
 }
 
@@ -609,6 +629,7 @@ fn resolve_oci(
     }
     let mut candidates = Vec::new();
     let mut skipped_type = None;
+    let mut attached = Vec::new();
     for descriptor in chosen {
         let name = descriptor.name().map(str::to_string);
         collect_manifests(
@@ -616,8 +637,11 @@ fn resolve_oci(
             descriptor,
             &name,
             &[],
-            &mut candidates,
-            &mut skipped_type,
+            &mut Found {
+                candidates: &mut candidates,
+                attestations: &mut attached,
+                skipped_type: &mut skipped_type,
+            },
             &mut fan_out,
         )?;
     }
@@ -640,10 +664,47 @@ fn resolve_oci(
     let blob = format!("manifest {}", candidate.descriptor.digest);
     let manifest = parse_manifest(store, &blob, &bytes)?;
     let mut resolved = from_manifest(store, &blob, manifest)?;
+    resolved.attestations = attached
+        .iter()
+        .filter(|a| a.attests() == Some(candidate.descriptor.digest.as_str()))
+        .map(|a| read_attestation(store, a, limits))
+        .collect();
     resolved.manifest_digest = Some(candidate.descriptor.digest.clone());
     resolved.index_digests = candidate.via;
     resolved.reference = candidate.name;
     Ok(resolved)
+}
+
+/// Lists one attestation manifest's predicate types. An attestation is metadata about the image,
+/// not the image: one that cannot be read (a copy that left its blob behind, a manifest that does
+/// not parse) is listed with why, never an error.
+fn read_attestation(
+    store: &dyn BlobStore,
+    descriptor: &Descriptor,
+    limits: &Limits,
+) -> Attestation {
+    let mut attestation = Attestation {
+        digest: descriptor.digest.clone(),
+        ..Attestation::default()
+    };
+    let manifest = read_verified(store, &by_digest(descriptor), limits).and_then(|bytes| {
+        let blob = format!("attestation manifest {}", descriptor.digest);
+        parse_manifest(store, &blob, &bytes)
+    });
+    match manifest {
+        Ok(manifest) => {
+            attestation.predicate_types = manifest
+                .layers()
+                .iter()
+                .filter_map(|layer| layer.annotations().as_ref()?.get(PREDICATE_TYPE))
+                .map(|t| crate::excerpt::excerpt(t, MAX_PREDICATE_CHARS))
+                .collect();
+        }
+        Err(error) => {
+            attestation.note = Some(format!("not read: {error}"));
+        }
+    }
+    attestation
 }
 
 /// Counts the descriptors an index and the indexes under it list, against `manifests`: an index
@@ -668,20 +729,28 @@ impl<'l> FanOut<'l> {
     }
 }
 
+/// What walking an index found: image manifests, attestation manifests, and the first entry of a
+/// type harden does not read.
+struct Found<'a> {
+    candidates: &'a mut Vec<Candidate>,
+    attestations: &'a mut Vec<Descriptor>,
+    skipped_type: &'a mut Option<(String, String)>,
+}
+
 fn collect_manifests(
     store: &dyn BlobStore,
     descriptor: &Descriptor,
     name: &Option<String>,
     via: &[String],
-    out: &mut Vec<Candidate>,
-    skipped_type: &mut Option<(String, String)>,
+    found: &mut Found<'_>,
     fan_out: &mut FanOut<'_>,
 ) -> Result<(), ImageError> {
     if descriptor.is_attestation() {
+        found.attestations.push(descriptor.clone());
         return Ok(());
     }
     if descriptor.is_manifest() {
-        out.push(Candidate {
+        found.candidates.push(Candidate {
             descriptor: descriptor.clone(),
             name: name.clone(),
             via: via.to_vec(),
@@ -689,7 +758,7 @@ fn collect_manifests(
         return Ok(());
     }
     if !descriptor.is_index() {
-        skipped_type.get_or_insert((
+        found.skipped_type.get_or_insert((
             format!("blob {}", descriptor.digest),
             descriptor.media_type.clone(),
         ));
@@ -716,7 +785,7 @@ fn collect_manifests(
             error,
         })?;
     for child in children {
-        collect_manifests(store, &child, name, &via, out, skipped_type, fan_out)?;
+        collect_manifests(store, &child, name, &via, found, fan_out)?;
     }
     Ok(())
 }
@@ -831,6 +900,7 @@ fn from_manifest(
         index_digests: Vec::new(),
         config: by_digest(&config),
         layers,
+        attestations: Vec::new(),
     })
 }
 

@@ -1,14 +1,15 @@
 //! Reads the package databases the image loader kept ([`DATABASE_FILES`]) into the model's
-//! [`PackageInventory`]: dpkg (`status` and distroless's `status.d/`) and apk. Each package is
-//! attributed to the layer whose change last wrote its database entry, by replaying every
-//! layer's copy of the database in order. rpm databases are detected and named in a note, not
-//! read yet.
+//! [`PackageInventory`]: dpkg (`status` and distroless's `status.d/`), apk, and rpm's SQLite
+//! `rpmdb.sqlite`. Each package is attributed to the layer whose change last wrote its database
+//! entry, by replaying every layer's copy of the database in order. rpm's older BerkeleyDB
+//! `Packages` and ndb `Packages.db` are detected and named in a note, not read.
 //!
 //! Hostile-input safe: every database is at most the loader's kept-content cap, parsing is one
 //! linear pass per layer copy, and nothing here panics on any bytes.
 
 mod apk;
 mod dpkg;
+mod rpm;
 
 use std::collections::BTreeMap;
 
@@ -28,12 +29,21 @@ pub const DATABASE_FILES: &[ContentRequest] = &[
         max_size: 16 * 1024 * 1024,
     },
     ContentRequest::Path(APK_INSTALLED),
+    ContentRequest::Path(RPM_SQLITE[0]),
+    ContentRequest::Path(RPM_SQLITE[1]),
 ];
 
-/// rpm databases: present in an image, named in a note (not read by this version).
-const RPM_DATABASES: &[&str] = &[
-    "/var/lib/rpm/rpmdb.sqlite",
+/// rpm's SQLite database: `/usr/lib/sysimage/rpm` on current Fedora and openSUSE (where
+/// `/var/lib/rpm` links to it), `/var/lib/rpm` on RHEL/UBI 9 and Amazon Linux 2023.
+const RPM_SQLITE: [&str; 2] = [
     "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+    "/var/lib/rpm/rpmdb.sqlite",
+];
+
+/// rpm's older databases (BerkeleyDB `Packages`: RHEL/CentOS 7 and 8, Amazon Linux 2; ndb
+/// `Packages.db`: SLES 15 and older openSUSE): present in an image, named in a note. No
+/// well-kept Rust crate reads either format.
+const RPM_OLD_DATABASES: &[&str] = &[
     "/var/lib/rpm/Packages",
     "/usr/lib/sysimage/rpm/Packages",
     "/var/lib/rpm/Packages.db",
@@ -53,7 +63,7 @@ pub fn inventory(image: &Image) -> PackageInventory {
     let mut inventory = PackageInventory::default();
     let tree = &image.filesystem;
     if tree.get(DPKG_STATUS).is_some() {
-        replay(image, DPKG_STATUS, dpkg::parse, &mut inventory);
+        replay(image, DPKG_STATUS, &text(dpkg::parse), &mut inventory);
     }
     for (path, entry) in tree.entries.range::<str, _>((
         std::ops::Bound::Excluded(DPKG_STATUS_D),
@@ -79,12 +89,19 @@ pub fn inventory(image: &Image) -> PackageInventory {
         }
     }
     if tree.get(APK_INSTALLED).is_some() {
-        replay(image, APK_INSTALLED, apk::parse, &mut inventory);
+        replay(image, APK_INSTALLED, &text(apk::parse), &mut inventory);
     }
-    for path in RPM_DATABASES {
+    // One rpm database: where `/var/lib/rpm` is a link to the other, only one path is a file.
+    if let Some(path) = RPM_SQLITE
+        .into_iter()
+        .find(|path| tree.get(path).is_some_and(|e| e.is_file()))
+    {
+        replay(image, path, &rpm::parse, &mut inventory);
+    }
+    for path in RPM_OLD_DATABASES {
         if tree.get(path).is_some() {
             inventory.notes.push(format!(
-                "rpm database {path} found but not read: this version of harden reads dpkg and apk databases only, so rpm packages are missing from the inventory"
+                "rpm database {path} found but not read: harden reads rpm's SQLite database (rpmdb.sqlite) only, not the BerkeleyDB or ndb format of older releases, so rpm packages are missing from the inventory"
             ));
         }
     }
@@ -126,31 +143,43 @@ fn step<'a>(changes: &'a [LayerChange], path: &str) -> Step<'a> {
     result
 }
 
+/// A database parser: one copy's bytes and its path in, its records out, with what could not be
+/// read in the notes.
+type Parser = dyn Fn(&[u8], &str, &mut Vec<String>) -> Vec<Record>;
+
+/// A text database's parser (dpkg, apk) as a [`Parser`].
+fn text(
+    parse: fn(&str, &str) -> Vec<Record>,
+) -> impl Fn(&[u8], &str, &mut Vec<String>) -> Vec<Record> {
+    move |bytes, path, _notes| parse(&String::from_utf8_lossy(bytes), path)
+}
+
 /// Replays every layer's copy of one database, so each package of the final copy carries the
 /// layer that last changed its entry.
-fn replay(
-    image: &Image,
-    path: &str,
-    parse: fn(&str, &str) -> Vec<Record>,
-    inventory: &mut PackageInventory,
-) {
+fn replay(image: &Image, path: &str, parse: &Parser, inventory: &mut PackageInventory) {
     // Per package: its entry text and the layer that wrote that text.
     let mut current: BTreeMap<(String, String), (String, usize, Package)> = BTreeMap::new();
     let mut unreadable = false;
+    // What the last copy read could not read (an earlier copy's problems are gone with it).
+    let mut notes = Vec::new();
     for (index, layer) in image.layers.iter().enumerate() {
         match step(&layer.changes, path) {
             Step::Unchanged => {}
-            Step::Removed => current.clear(),
+            Step::Removed => {
+                current.clear();
+                notes.clear();
+            }
             Step::Wrote(None) => {
                 // Not a regular file with kept contents (a link, or over the size cap).
                 current.clear();
+                notes.clear();
                 unreadable = true;
             }
             Step::Wrote(Some(bytes)) => {
                 unreadable = false;
-                let text = String::from_utf8_lossy(bytes);
+                notes.clear();
                 let mut next = BTreeMap::new();
-                for record in parse(&text, path) {
+                for record in parse(bytes, path, &mut notes) {
                     let layer = match current.get(&record.key) {
                         Some((text, layer, _)) if *text == record.text => *layer,
                         _ => index,
@@ -166,6 +195,7 @@ fn replay(
             "{path} was not read: not a regular file, or larger than the 64 MiB kept for one file"
         ));
     }
+    inventory.notes.extend(notes);
     for (_, (_, layer, mut package)) in current {
         package.layer = layer;
         inventory.packages.push(package);
