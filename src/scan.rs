@@ -208,14 +208,18 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         ..Report::default()
     };
     // Last, so no stage after it can add an unredacted string.
-    let redactor =
-        crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref())
-            .redactor();
-    crate::report::redaction::redact_report(&mut report, &redactor);
+    let mut values =
+        crate::report::redaction::secret_values(image.as_ref(), dockerfile.as_ref(), ecs.as_ref());
     for more in &more_dockerfiles {
-        let redactor = crate::report::redaction::secret_values(None, Some(more), None).redactor();
-        crate::report::redaction::redact_report(&mut report, &redactor);
+        values.extend(crate::report::redaction::secret_values(
+            None,
+            Some(more),
+            None,
+        ));
     }
+    let redactor = values.redactor();
+    crate::report::redaction::redact_report(&mut report, &redactor);
+    report.redactor = redactor;
     // The baseline matches fingerprints of the findings as reported (redacted), as
     // `--write-baseline` records them.
     if let Some((baseline, file)) = &request.baseline {

@@ -22,6 +22,7 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
 
     let mut diffs = String::new();
     let mut changed = 0usize;
+    let mut hides_secrets = false;
     for (file, edits) in &selection.edits {
         let old = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("cannot read {file} again to fix it: {e}"))?;
@@ -51,7 +52,9 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
             std::fs::write(&target, &new)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
         } else {
-            diffs.push_str(&harden::fix::diff(file, &old, &new, &fixes));
+            let (diff, hidden) = harden::fix::diff(file, &old, &new, &fixes, &report.redactor);
+            diffs.push_str(&diff);
+            hides_secrets |= hidden;
         }
     }
     if !diffs.is_empty() {
@@ -76,6 +79,11 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
         eprintln!(
             "harden fix: {} fix(es) overlap another's edits; run harden fix again on the result",
             selection.deferred
+        );
+    }
+    if hides_secrets {
+        eprintln!(
+            "harden fix: the diff hides secret values of the input, so git apply refuses the hunks that show them; --write or --output-dir writes the real text"
         );
     }
     for why in &report.unfixed {

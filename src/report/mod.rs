@@ -272,6 +272,10 @@ pub struct Report {
     /// What `--baseline` found (new, known, gone), when one was given.
     #[serde(skip)]
     pub baseline: Option<crate::policy::baseline::BaselineOutcome>,
+    /// What replaced the inputs' secret values in this report; `harden fix` passes its diff
+    /// through it too.
+    #[serde(skip)]
+    pub redactor: crate::secrets::Redactor,
 }
 
 impl Default for Report {
@@ -285,6 +289,7 @@ impl Default for Report {
             notes: Vec::new(),
             unfixed: Vec::new(),
             baseline: None,
+            redactor: crate::secrets::Redactor::default(),
         }
     }
 }
