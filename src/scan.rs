@@ -154,6 +154,9 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         ));
     }
     let dockerfiles: Vec<&Dockerfile> = dockerfile.iter().chain(&more_dockerfiles).collect();
+    if let Some(ecs) = &ecs {
+        policy::peer::apply_peer_skips(&mut findings, &ecs.peer_skips, Date::today());
+    }
     policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today());
     request.selection.apply(&mut findings, &mut controls);
     policy::group::group(&mut findings);
