@@ -768,3 +768,68 @@ fn the_printed_diff_never_shows_a_secret_and_write_keeps_it() {
     assert!(task.contains(in_task), "{task}");
     assert!(!task.contains("privileged"), "{task}");
 }
+
+/// A fix whose edit carries a secret of the input (XC003 copies the image's HEALTHCHECK, with its
+/// `curl -u admin:...` password, into the task definition): the SARIF and JSON reports do not
+/// offer it, since its replacement text would print the secret; the diff's hunk header (the
+/// fix's description) and its added line show it redacted; `--write` writes the real command.
+#[test]
+fn a_fix_carrying_a_secret_is_applied_but_never_printed() {
+    use harden::testkit::{ImageSpec, LayerSpec, Layout};
+    let secret = "Zx5a4b3c2d1e0f9a8b7cQ9";
+    let dir = tempfile::tempdir().unwrap();
+    let image = ImageSpec::new()
+        .user("1000")
+        .reference("app:1")
+        .healthcheck(&[
+            "CMD-SHELL",
+            &format!("curl -fsS -u admin:{secret} http://localhost/health"),
+        ])
+        .layer(
+            LayerSpec::gzip()
+                .file("/bin/sh", 0o755, "x")
+                .file("/usr/bin/curl", 0o755, "x"),
+        );
+    image
+        .write(Layout::OciDir, &dir.path().join("oci"))
+        .unwrap();
+    std::fs::write(
+        dir.path().join("td.json"),
+        "{\"family\": \"web\", \"containerDefinitions\": [{\"name\": \"app\", \"image\": \"app:1\", \"essential\": true}]}\n",
+    )
+    .unwrap();
+    let shows = |text: &str| (0..=secret.len() - 12).any(|i| text.contains(&secret[i..i + 12]));
+    let inputs = ["oci", "--task-def", "td.json", "--no-progress"];
+
+    let mut scan = vec!["scan", "--fail-on", "never"];
+    scan.extend(inputs);
+    scan.extend(["-f", "sarif", "-o", "r.sarif", "-f", "json", "-o", "r.json"]);
+    let output = harden(&scan, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    for report in ["r.sarif", "r.json"] {
+        let text = std::fs::read_to_string(dir.path().join(report)).unwrap();
+        assert!(text.contains("XC003"), "{report}: XC003 not reported");
+        assert!(!shows(&text), "{report} shows the secret: {text}");
+    }
+
+    let mut fix = vec!["fix"];
+    fix.extend(inputs);
+    let output = harden(&fix, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let diff = String::from_utf8(output.stdout).unwrap();
+    assert!(diff.contains("XC003 (safe)"), "{diff}");
+    assert!(diff.contains("\"healthCheck\""), "{diff}");
+    assert!(!shows(&diff), "the diff shows the secret: {diff}");
+    assert!(!shows(&String::from_utf8(output.stderr).unwrap()));
+
+    fix.push("--write");
+    let output = harden(&fix, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let task = std::fs::read_to_string(dir.path().join("td.json")).unwrap();
+    assert!(
+        task.contains(&format!(
+            "curl -fsS -u admin:{secret} http://localhost/health"
+        )),
+        "{task}"
+    );
+}

@@ -17,7 +17,13 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
     if args.region.is_some() {
         request.fix.region = args.region;
     }
-    let report = scan::scan(&request)?;
+    let mut report = scan::scan(&request)?;
+    // The report left out the fixes that would print a secret; applying them is what fix is for.
+    for (index, fix) in std::mem::take(&mut report.unredacted_fixes) {
+        if let Some(finding) = report.findings.get_mut(index) {
+            finding.fix = Some(fix);
+        }
+    }
     let selection = harden::fix::select(&report.findings, args.unsafe_fixes);
 
     let mut diffs = String::new();

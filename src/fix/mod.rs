@@ -227,6 +227,7 @@ pub fn diff(
                 fix.applicability.as_str(),
                 fix.description
             );
+            let label = redactor.redact(&label).into_owned();
             if touches && !labels.contains(&label) {
                 labels.push(label);
             }

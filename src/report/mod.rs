@@ -276,6 +276,10 @@ pub struct Report {
     /// through it too.
     #[serde(skip)]
     pub redactor: crate::secrets::Redactor,
+    /// The fixes taken out of `findings` because their edits would print a secret value (by
+    /// index into `findings`): `harden fix` puts them back before it applies fixes.
+    #[serde(skip)]
+    pub unredacted_fixes: Vec<(usize, crate::findings::Fix)>,
 }
 
 impl Default for Report {
@@ -290,6 +294,7 @@ impl Default for Report {
             unfixed: Vec::new(),
             baseline: None,
             redactor: crate::secrets::Redactor::default(),
+            unredacted_fixes: Vec::new(),
         }
     }
 }
