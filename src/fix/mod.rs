@@ -34,6 +34,7 @@ pub fn compute(
 ) -> Vec<String> {
     let mut unfixed = Vec::new();
     let mut documents = task_definition::Documents::new(sources, max_depth);
+    let mut dockerfile_cache = dockerfile::Cache::default();
     for finding in findings.iter_mut() {
         if finding.suppressed.is_some() {
             continue;
@@ -43,7 +44,9 @@ pub fn compute(
                 task_definition::fix(joined, finding, &mut documents, options)
             }
             Some(crate::findings::SourceKind::Dockerfile)
-            | Some(crate::findings::SourceKind::Image) => dockerfile::fix(joined, finding, sources),
+            | Some(crate::findings::SourceKind::Image) => {
+                dockerfile::fix(joined, finding, sources, &mut dockerfile_cache)
+            }
             _ => Outcome::NotFixable,
         };
         match outcome {
@@ -67,6 +70,7 @@ pub fn compute(
 }
 
 /// What the fix of one finding came to.
+#[derive(Clone)]
 pub enum Outcome {
     Fixed(crate::findings::Fix),
     /// The finding could be fixed with something the user must supply or do; says what.
