@@ -245,6 +245,9 @@ pub(crate) fn finish(
         ));
     }
     let dockerfiles: Vec<&Dockerfile> = dockerfile.into_iter().chain(more_dockerfiles).collect();
+    if let Some(ecs) = ecs {
+        policy::peer::apply_peer_skips(&mut findings, &ecs.peer_skips, Date::today());
+    }
     let ignore_outcome = if tool_checks {
         policy::ignore::apply_policy(&mut findings, &request.config, &dockerfiles, Date::today())
     } else {
@@ -309,12 +312,17 @@ pub(crate) fn finish(
         ..Report::default()
     };
     // Last, so no stage after it can add an unredacted string.
-    let redactor = crate::report::redaction::secret_values(image, dockerfile, ecs).redactor();
-    crate::report::redaction::redact_report(&mut report, &redactor);
+    let mut values = crate::report::redaction::secret_values(image, dockerfile, ecs);
     for more in more_dockerfiles {
-        let redactor = crate::report::redaction::secret_values(None, Some(more), None).redactor();
-        crate::report::redaction::redact_report(&mut report, &redactor);
+        values.extend(crate::report::redaction::secret_values(
+            None,
+            Some(more),
+            None,
+        ));
     }
+    let redactor = values.redactor();
+    crate::report::redaction::redact_report(&mut report, &redactor);
+    report.redactor = redactor;
     (report, ignore_outcome)
 }
 

@@ -54,6 +54,26 @@ const INTENDED_DISAGREEMENTS: &[(&str, &str)] = &[
         "hadolint accepts any explicit tag; harden asks for a digest pin (at low severity)",
     ),
     (
+        "DF008/fail-copy-from-image.Dockerfile",
+        "hadolint DL3006/DL3007 look at FROM only; an image COPY --from or a mount reads is as unpinned",
+    ),
+    (
+        "DF016/fail-index-of-own-stage.Dockerfile",
+        "hadolint DL3022 counts the current stage among the earlier ones; BuildKit: circular dependency",
+    ),
+    (
+        "DF016/fail-mount-later-stage.Dockerfile",
+        "hadolint checks COPY --from only; BuildKit refuses a mount from a later stage as well",
+    ),
+    (
+        "DF016/pass-image-name.Dockerfile",
+        "hadolint DL3022 wants a ':' in an image name; BuildKit reads any name no stage has as an image",
+    ),
+    (
+        "DF016/pass-name-any-case.Dockerfile",
+        "hadolint matches stage names case-sensitively; BuildKit's findStateByName lower-cases them",
+    ),
+    (
         "DF008/fail-arg-unset-base.Dockerfile",
         "hadolint skips a FROM that is only a variable; harden says the Dockerfile pins no base (low)",
     ),

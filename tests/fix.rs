@@ -102,9 +102,20 @@ fn the_default_prints_a_diff_and_touches_nothing() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("--unsafe-fixes"), "{stderr}");
 
-    // The diff is a patch git applies.
+    // The diff is a patch git applies where it shows no secret: the Dockerfile's hunks. The task
+    // definition's show API_TOKEN's value redacted (a context line), so git refuses that part,
+    // and the summary says why.
+    assert!(stderr.contains("hides secret values"), "{stderr}");
+    let dockerfile_part = &diff[..diff
+        .find("--- a/taskdef.json")
+        .expect("a taskdef.json part")];
+    assert!(!dockerfile_part.contains("ghp_"), "{dockerfile_part}");
+    assert!(
+        !diff.contains("a1B2c3D4e5F6"),
+        "the demo's token shows: {diff}"
+    );
     if Command::new("git").arg("--version").output().is_ok() {
-        std::fs::write(dir.path().join("fix.patch"), &diff).unwrap();
+        std::fs::write(dir.path().join("fix.patch"), dockerfile_part).unwrap();
         let applied = Command::new("git")
             .args(["apply", "--unsafe-paths", "-p1", "fix.patch"])
             .current_dir(dir.path())
@@ -651,5 +662,174 @@ fn a_dockerfile_without_a_user_gets_one_created_for_its_base_as_a_review_fix() {
     assert!(
         !after.iter().any(|(id, _)| id == "DF001" || id == "DF006"),
         "{after:?}"
+    );
+}
+
+/// The printed diff hides the inputs' secrets as the report does: a credential in a context line
+/// (the Dockerfile's ENV beside the fixed EXPOSE) and one in a removed line (the task
+/// definition's environment entry TD007 moves to `secrets`) never show whole, nor any 12-character
+/// part; `--write` still writes the real text.
+#[test]
+fn the_printed_diff_never_shows_a_secret_and_write_keeps_it() {
+    let in_dockerfile = "Zx6c1f0e9b27a4d58e31Q9";
+    let in_task = "Zx0b93e77a1c5d24f6a8Q9";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM alpine:3.20\nENV DB_PASSWORD={in_dockerfile}\nEXPOSE 8080 22\nUSER 1000\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("td.json"),
+        format!(
+            r#"{{
+  "family": "app",
+  "containerDefinitions": [
+    {{
+      "name": "app",
+      "image": "alpine:3.20",
+      "privileged": true,
+      "environment": [
+        {{"name": "DB_PASSWORD", "value": "{in_task}"}}
+      ]
+    }}
+  ]
+}}
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("harden.toml"),
+        "[fix.secrets]\nDB_PASSWORD = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db\"\n",
+    )
+    .unwrap();
+    let inputs = [
+        "--dockerfile",
+        "Dockerfile",
+        "--task-def",
+        "td.json",
+        "--no-progress",
+    ];
+    let mut fix = vec!["fix"];
+    fix.extend(inputs);
+    let shows_no_secret = |text: &str, what: &str| {
+        for secret in [in_dockerfile, in_task] {
+            for i in 0..=secret.len() - 12 {
+                assert!(
+                    !text.contains(&secret[i..i + 12]),
+                    "{what} shows {}: {text}",
+                    &secret[i..i + 12]
+                );
+            }
+        }
+    };
+    // Safe fixes: both secrets are context lines.
+    let output = harden(&fix, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let diff = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(diff.contains("-EXPOSE 8080 22"), "{diff}");
+    assert!(diff.contains(" ENV DB_PASSWORD="), "{diff}");
+    assert!(diff.contains("-      \"privileged\": true,"), "{diff}");
+    assert!(
+        diff.contains("         {\"name\": \"DB_PASSWORD\""),
+        "{diff}"
+    );
+    shows_no_secret(&diff, "diff");
+    shows_no_secret(&stderr, "stderr");
+    assert!(stderr.contains("hides secret values"), "{stderr}");
+    // Review fixes too: the secrets are on removed lines (DF004 and TD007 take them out).
+    let mut unsafe_fixes = fix.clone();
+    unsafe_fixes.push("--unsafe-fixes");
+    let output = harden(&unsafe_fixes, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let diff = String::from_utf8(output.stdout).unwrap();
+    assert!(diff.contains("-ENV DB_PASSWORD="), "{diff}");
+    assert!(
+        diff.contains("-        {\"name\": \"DB_PASSWORD\""),
+        "{diff}"
+    );
+    assert!(diff.contains("secretsmanager"), "{diff}");
+    shows_no_secret(&diff, "diff with --unsafe-fixes");
+
+    // --write writes the real text: the safe fixes keep both secrets, whole.
+    let mut write = fix.clone();
+    write.push("--write");
+    let output = harden(&write, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains(&format!("ENV DB_PASSWORD={in_dockerfile}\n")),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("22"), "{dockerfile}");
+    let task = std::fs::read_to_string(dir.path().join("td.json")).unwrap();
+    assert!(task.contains(in_task), "{task}");
+    assert!(!task.contains("privileged"), "{task}");
+}
+
+/// A fix whose edit carries a secret of the input (XC003 copies the image's HEALTHCHECK, with its
+/// `curl -u admin:...` password, into the task definition): the SARIF and JSON reports do not
+/// offer it, since its replacement text would print the secret; the diff's hunk header (the
+/// fix's description) and its added line show it redacted; `--write` writes the real command.
+#[test]
+fn a_fix_carrying_a_secret_is_applied_but_never_printed() {
+    use harden::testkit::{ImageSpec, LayerSpec, Layout};
+    let secret = "Zx5a4b3c2d1e0f9a8b7cQ9";
+    let dir = tempfile::tempdir().unwrap();
+    let image = ImageSpec::new()
+        .user("1000")
+        .reference("app:1")
+        .healthcheck(&[
+            "CMD-SHELL",
+            &format!("curl -fsS -u admin:{secret} http://localhost/health"),
+        ])
+        .layer(
+            LayerSpec::gzip()
+                .file("/bin/sh", 0o755, "x")
+                .file("/usr/bin/curl", 0o755, "x"),
+        );
+    image
+        .write(Layout::OciDir, &dir.path().join("oci"))
+        .unwrap();
+    std::fs::write(
+        dir.path().join("td.json"),
+        "{\"family\": \"web\", \"containerDefinitions\": [{\"name\": \"app\", \"image\": \"app:1\", \"essential\": true}]}\n",
+    )
+    .unwrap();
+    let shows = |text: &str| (0..=secret.len() - 12).any(|i| text.contains(&secret[i..i + 12]));
+    let inputs = ["oci", "--task-def", "td.json", "--no-progress"];
+
+    let mut scan = vec!["scan", "--fail-on", "never"];
+    scan.extend(inputs);
+    scan.extend(["-f", "sarif", "-o", "r.sarif", "-f", "json", "-o", "r.json"]);
+    let output = harden(&scan, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    for report in ["r.sarif", "r.json"] {
+        let text = std::fs::read_to_string(dir.path().join(report)).unwrap();
+        assert!(text.contains("XC003"), "{report}: XC003 not reported");
+        assert!(!shows(&text), "{report} shows the secret: {text}");
+    }
+
+    let mut fix = vec!["fix"];
+    fix.extend(inputs);
+    let output = harden(&fix, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let diff = String::from_utf8(output.stdout).unwrap();
+    assert!(diff.contains("XC003 (safe)"), "{diff}");
+    assert!(diff.contains("\"healthCheck\""), "{diff}");
+    assert!(!shows(&diff), "the diff shows the secret: {diff}");
+    assert!(!shows(&String::from_utf8(output.stderr).unwrap()));
+
+    fix.push("--write");
+    let output = harden(&fix, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let task = std::fs::read_to_string(dir.path().join("td.json")).unwrap();
+    assert!(
+        task.contains(&format!(
+            "curl -fsS -u admin:{secret} http://localhost/health"
+        )),
+        "{task}"
     );
 }

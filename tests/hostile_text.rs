@@ -241,6 +241,58 @@ fn chained_stages_stop_at_nesting_depth_and_many_stages_are_linear() {
 }
 
 #[test]
+fn many_stages_copying_from_each_other_are_linear() {
+    // Each stage copies from the one before and sets a setuid bit the target then takes:
+    // `copied_into_target` walks every stage once, DF010 reports each copied RUN.
+    let stages = if large() { 20_000 } else { 5_000 };
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("FROM alpine:3.20 AS s0\nRUN chmod u+s /app/s0\n");
+    for stage in 1..stages {
+        text.push_str(&format!(
+            "FROM alpine:3.20 AS s{stage}\nCOPY --from=s{} /app /app\nCOPY --from={} /app /app\nRUN chmod u+s /app/s{stage}\n",
+            stage - 1,
+            stage - 1
+        ));
+    }
+    text.push_str(&format!(
+        "FROM alpine:3.20 AS final\nCOPY --from=s{} /app /app\nCOPY --from=later / /\nUSER app\nFROM alpine:3.20 AS later\n",
+        stages - 1
+    ));
+    let outcome = scan_dockerfile(
+        dir.path(),
+        &text,
+        &["--format", "json", "--target", "final"],
+    );
+    outcome.assert_report();
+    let report: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let count = |id: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == id)
+            .count()
+    };
+    assert_eq!(count("DF010"), stages, "every copied stage's chmod");
+    assert_eq!(count("DF016"), 1, "the forward reference");
+}
+
+#[test]
+fn many_peer_skips_and_many_findings_are_not_multiplied() {
+    // 5,000 containers, each with an environment credential and a trivy ignore above it, and as
+    // many checkov comments: every skip is indexed once, every finding looked up once.
+    let containers = if large() { 20_000 } else { 5_000 };
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("family: web\ncontainerDefinitions:\n");
+    for container in 0..containers {
+        text.push_str(&format!(
+            "  # checkov:skip=CKV_AWS_{container}:not an ECS rule\n  # trivy:ignore:AVD-AWS-0036\n  - name: c{container}\n    image: nginx:1.27\n    environment:\n      - name: DB_PASSWORD\n        value: Zx{container:08}a7b6c5d4Q9\n"
+        ));
+    }
+    scan_task_definition(dir.path(), "td.yaml", &text, &["--format", "json"]).assert_report();
+}
+
+#[test]
 fn many_env_lines_in_one_stage_are_linear() {
     // The resolver used to copy the whole ENV map after every instruction.
     let lines = if large() { 200_000 } else { 50_000 };

@@ -22,11 +22,18 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
     if args.region.is_some() {
         request.fix.region = args.region;
     }
-    let report = scan::scan(&request)?;
+    let mut report = scan::scan(&request)?;
+    // The report left out the fixes that would print a secret; applying them is what fix is for.
+    for (index, fix) in std::mem::take(&mut report.unredacted_fixes) {
+        if let Some(finding) = report.findings.get_mut(index) {
+            finding.fix = Some(fix);
+        }
+    }
     let selection = harden::fix::select(&report.findings, args.unsafe_fixes);
 
     let mut diffs = String::new();
     let mut changed = 0usize;
+    let mut hides_secrets = false;
     for (file, edits) in &selection.edits {
         let old = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("cannot read {file} again to fix it: {e}"))?;
@@ -56,7 +63,9 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
             std::fs::write(&target, &new)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
         } else {
-            diffs.push_str(&harden::fix::diff(file, &old, &new, &fixes));
+            let (diff, hidden) = harden::fix::diff(file, &old, &new, &fixes, &report.redactor);
+            diffs.push_str(&diff);
+            hides_secrets |= hidden;
         }
     }
     if !diffs.is_empty() {
@@ -81,6 +90,11 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
         eprintln!(
             "harden fix: {} fix(es) overlap another's edits; run harden fix again on the result",
             selection.deferred
+        );
+    }
+    if hides_secrets {
+        eprintln!(
+            "harden fix: the diff hides secret values of the input, so git apply refuses the hunks that show them; --write or --output-dir writes the real text"
         );
     }
     for why in &report.unfixed {

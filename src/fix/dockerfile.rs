@@ -47,7 +47,42 @@ impl<'a> Lines<'a> {
     }
 }
 
-pub fn fix(joined: &Joined, finding: &Finding, sources: &Sources) -> Outcome {
+/// What the fixes of one scan share, computed once: the Dockerfile's line offsets, its
+/// instructions by first line, and the fixes made for the whole target stage (the same for every
+/// finding of the check). Without it each finding re-read the whole file: quadratic in a long
+/// Dockerfile with many findings.
+#[derive(Default)]
+pub struct Cache<'a> {
+    lines: Option<Lines<'a>>,
+    by_line: Option<std::collections::HashMap<u32, &'a Instruction>>,
+    stage_fixes: std::collections::HashMap<&'static str, Outcome>,
+}
+
+/// The fix of one finding (see [`fix_uncached`]), with the target-stage fixes (a USER, the
+/// setuid strip) computed once per check.
+pub fn fix<'a>(
+    joined: &Joined<'a>,
+    finding: &Finding,
+    sources: &'a Sources,
+    cache: &mut Cache<'a>,
+) -> Outcome {
+    let stage_level = matches!(finding.id, "DF001" | "IM001" | "IM003" | "DF010");
+    if stage_level && let Some(outcome) = cache.stage_fixes.get(finding.id) {
+        return outcome.clone();
+    }
+    let outcome = fix_uncached(joined, finding, sources, cache);
+    if stage_level {
+        cache.stage_fixes.insert(finding.id, outcome.clone());
+    }
+    outcome
+}
+
+fn fix_uncached<'a>(
+    joined: &Joined<'a>,
+    finding: &Finding,
+    sources: &'a Sources,
+    cache: &mut Cache<'a>,
+) -> Outcome {
     let Some(dockerfile) = joined.dockerfile else {
         return Outcome::NotFixable;
     };
@@ -57,20 +92,24 @@ pub fn fix(joined: &Joined, finding: &Finding, sources: &Sources) -> Outcome {
     let Some(stage) = dockerfile.stages.get(dockerfile.target) else {
         return Outcome::NotFixable;
     };
-    let lines = Lines::new(text);
+    let lines = cache.lines.get_or_insert_with(|| Lines::new(text));
     let file = dockerfile.path.as_str();
     let from_dockerfile = finding.location.source == Some(SourceKind::Dockerfile)
         && finding.location.file.as_deref() == Some(file);
+    let by_line = cache.by_line.get_or_insert_with(|| {
+        let mut by_line = std::collections::HashMap::new();
+        // The first instruction starting on a line wins, as the scan in file order did.
+        for instruction in stage.instructions.iter().chain(&dockerfile.global_args) {
+            by_line
+                .entry(instruction.lines.start)
+                .or_insert(instruction);
+        }
+        by_line
+    });
     let instruction = from_dockerfile
         .then_some(finding.location.lines)
         .flatten()
-        .and_then(|span| {
-            stage
-                .instructions
-                .iter()
-                .chain(dockerfile.global_args.iter())
-                .find(|i| i.lines.start == span.start)
-        });
+        .and_then(|span| by_line.get(&span.start).copied());
     let edit = |start: usize, end: usize, replacement: String| Edit {
         file: file.to_string(),
         start,

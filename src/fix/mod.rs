@@ -34,6 +34,7 @@ pub fn compute(
 ) -> Vec<String> {
     let mut unfixed = Vec::new();
     let mut documents = task_definition::Documents::new(sources, max_depth);
+    let mut dockerfile_cache = dockerfile::Cache::default();
     for finding in findings.iter_mut() {
         if finding.suppressed.is_some() {
             continue;
@@ -43,7 +44,9 @@ pub fn compute(
                 task_definition::fix(joined, finding, &mut documents, options)
             }
             Some(crate::findings::SourceKind::Dockerfile)
-            | Some(crate::findings::SourceKind::Image) => dockerfile::fix(joined, finding, sources),
+            | Some(crate::findings::SourceKind::Image) => {
+                dockerfile::fix(joined, finding, sources, &mut dockerfile_cache)
+            }
             _ => Outcome::NotFixable,
         };
         match outcome {
@@ -67,6 +70,7 @@ pub fn compute(
 }
 
 /// What the fix of one finding came to.
+#[derive(Clone)]
 pub enum Outcome {
     Fixed(crate::findings::Fix),
     /// The finding could be fixed with something the user must supply or do; says what.
@@ -158,8 +162,35 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
 
 /// A unified diff of `old` → `new` for `file`, each hunk's header naming the fixes whose edits
 /// fall in it (`@@ -3,7 +3,6 @@ ECS.4 (safe): remove "privileged"`), so `git apply` reads it.
-pub fn diff(file: &str, old: &str, new: &str, fixes: &[&Finding]) -> String {
-    let text_diff = similar::TextDiff::from_lines(old, new);
+///
+/// The diff is printed, so it shows the secret values of the inputs as the report does: through
+/// `redactor` (the scan's [`crate::report::Report::redactor`]), on both sides, keeping line
+/// numbers. A hunk whose lines hold a secret then no longer applies with `git apply`; the
+/// second value says whether any did. `--write` and `--output-dir` write the real text.
+pub fn diff(
+    file: &str,
+    old: &str,
+    new: &str,
+    fixes: &[&Finding],
+    redactor: &crate::secrets::Redactor,
+) -> (String, bool) {
+    let old_shown = redactor.redact_keeping_lines(old);
+    let new_shown = redactor.redact_keeping_lines(new);
+    let text_diff = similar::TextDiff::from_lines(old_shown.as_ref(), new_shown.as_ref());
+    // The same number of lines on each side, so a range indexes both.
+    let lines = |text: &str| {
+        text.split_inclusive('\n')
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let (old_lines_real, old_lines_shown) = (lines(old), lines(&old_shown));
+    let (new_lines_real, new_lines_shown) = (lines(new), lines(&new_shown));
+    let differs = |real: &[String], shown: &[String], range: std::ops::Range<usize>| {
+        range
+            .into_iter()
+            .any(|i| real.get(i).is_some_and(|r| Some(r) != shown.get(i)))
+    };
+    let mut hidden = false;
     let mut out = format!("--- a/{file}\n+++ b/{file}\n");
     // Byte offset of each old line start, to map edits to lines.
     let mut line_starts = vec![0usize];
@@ -181,6 +212,10 @@ pub fn diff(file: &str, old: &str, new: &str, fixes: &[&Finding]) -> String {
         };
         let old_lines =
             first.old_range().start..last.old_range().end.max(first.old_range().start + 1);
+        hidden |= ops.iter().any(|op| {
+            differs(&old_lines_real, &old_lines_shown, op.old_range())
+                || differs(&new_lines_real, &new_lines_shown, op.new_range())
+        });
         let mut labels: Vec<String> = Vec::new();
         for finding in fixes {
             let Some(fix) = &finding.fix else { continue };
@@ -196,6 +231,7 @@ pub fn diff(file: &str, old: &str, new: &str, fixes: &[&Finding]) -> String {
                 fix.applicability.as_str(),
                 fix.description
             );
+            let label = redactor.redact(&label).into_owned();
             if touches && !labels.contains(&label) {
                 labels.push(label);
             }
@@ -213,7 +249,7 @@ pub fn diff(file: &str, old: &str, new: &str, fixes: &[&Finding]) -> String {
             out.push('\n');
         }
     }
-    out
+    (out, hidden)
 }
 
 /// Text for one diff header line: control characters (a newline from an input value) shown

@@ -22,6 +22,9 @@ pub struct Dockerfile {
     pub global_args: Vec<Instruction>,
     /// Every stage, in file order; never empty.
     pub stages: Vec<Stage>,
+    /// Stage names (lower-cased) to the last stage of that name, as BuildKit's `statesByName`
+    /// ends up once every stage is added: what `COPY --from=name` and `--target` look up.
+    pub stage_names: BTreeMap<String, usize>,
     /// Index of the stage that is built: `--target`, or the last stage.
     pub target: usize,
     /// What the loader found about the build context.
@@ -332,6 +335,23 @@ pub struct Instruction {
 }
 
 impl Instruction {
+    /// The `from=` of each `--mount` (BuildKit's `parseMount`: comma-separated `key=value`
+    /// fields, keys case-insensitive); mounts without one read the build context.
+    pub fn mount_sources(&self) -> Vec<String> {
+        self.flags_named("mount")
+            .filter_map(|flag| flag.value.as_deref())
+            .filter_map(|value| {
+                value
+                    .split(',')
+                    .filter_map(|field| field.trim_matches('"').split_once('='))
+                    .filter(|(key, _)| key.eq_ignore_ascii_case("from"))
+                    .map(|(_, value)| value.to_string())
+                    .next_back()
+            })
+            .filter(|from| !from.is_empty())
+            .collect()
+    }
+
     /// A flag by name (`mount`, `from`, `checksum`); the last one wins, as in BuildKit.
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags.iter().rev().find(|f| f.name == name)
@@ -429,22 +449,227 @@ impl Dockerfile {
             .map(|&i| &self.stages[i])
     }
 
-    /// A stage by name (case-insensitive) or index, as `--target` and `COPY --from` name them.
-    pub fn stage(&self, name_or_index: &str) -> Option<&Stage> {
-        let lower = name_or_index.to_ascii_lowercase();
-        self.stages
-            .iter()
-            .find(|s| s.name.as_deref() == Some(lower.as_str()))
-            .or_else(|| {
-                name_or_index
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| self.stages.get(i))
-            })
+    /// A stage by name, case-insensitive, as `--target` names it (BuildKit's `findStateByName`:
+    /// by name only, never by index; a name used twice names the last stage of that name).
+    pub fn stage_named(&self, name: &str) -> Option<&Stage> {
+        self.stage_names
+            .get(&name.to_ascii_lowercase())
+            .map(|&i| &self.stages[i])
+    }
+
+    /// What `COPY --from=REFERENCE` or `RUN --mount=from=REFERENCE` in stage `stage` reads, as
+    /// BuildKit's dockerfile2llb resolves it (moby/buildkit at 73ed6825, 2026-08-21):
+    ///
+    /// - `toCommand` (frontend/dockerfile/dockerfile2llb/convert.go, lines 941-978) runs once every
+    ///   stage is known. `COPY --from` that `strconv.Atoi` reads as a number is a stage index
+    ///   (`findStateByIndex`: out of range is "invalid stage index"); anything else is looked up
+    ///   by name, lower-cased (`findStateByName`, lines 1259-1262), and a name no stage has is an
+    ///   image (an "unregistered" state whose base name is the reference).
+    /// - `detectRunMount` (convert_runmount.go, lines 16-43) looks `from=` up by name only: a
+    ///   mount's `from=0` is the image `0`, not stage 0.
+    /// - A stage at or after the current one fails the build: a later one with "cannot copy from
+    ///   stage ..., it needs to be defined before current stage" (convert.go line 1124;
+    ///   convert_runmount.go line 75: "stage needs to be defined before current command"), the
+    ///   current one with "circular dependency detected" (`validateCircularDependency`,
+    ///   validations.go; convert_test.go `TestDockerfileCircularDependencies`).
+    /// - `--from` with a variable or quotes is refused ("variable expansion is not supported for
+    ///   --from"; a mount's `from` with `$` not at the end likewise).
+    ///
+    /// `FROM` is not resolved here: it looks up only the stages before it, case-sensitively, by
+    /// name only (`addState`, convert.go lines 1247-1257), which the loader does as it reads.
+    pub fn resolve_from(&self, stage: usize, reference: &str, kind: FromKind) -> StageOrImage {
+        let invalid = |reason| StageOrImage::Invalid(reason);
+        let variable = match kind {
+            // `ProcessWordWithMatches` with no variables changes the word: `$X`, quotes, escapes.
+            FromKind::Copy => reference.char_indices().any(|(i, c)| {
+                (c == '$' && i + 1 < reference.len()) || c == '"' || c == '\'' || c == self.escape
+            }),
+            FromKind::Mount => reference.find('$').is_some_and(|i| i + 1 < reference.len()),
+        };
+        if variable {
+            return invalid(InvalidReference::Variable);
+        }
+        let found = match (kind, reference.parse::<i64>()) {
+            (FromKind::Copy, Ok(index)) => match usize::try_from(index) {
+                Ok(index) if index < self.stages.len() => index,
+                _ => return invalid(InvalidReference::NoSuchIndex),
+            },
+            _ => match self.stage_names.get(&reference.to_ascii_lowercase()) {
+                Some(&index) => index,
+                None => {
+                    return StageOrImage::Image(ImageReference::parse(reference, reference, false));
+                }
+            },
+        };
+        match found.cmp(&stage) {
+            std::cmp::Ordering::Less => StageOrImage::Stage(found),
+            std::cmp::Ordering::Equal => invalid(InvalidReference::CurrentStage),
+            std::cmp::Ordering::Greater => invalid(InvalidReference::LaterStage(found)),
+        }
+    }
+
+    /// Every `COPY --from` and `RUN --mount=...,from=` of every stage, resolved, in file order.
+    /// (ONBUILD triggers run in the builds that use this image as a base; they are not here.)
+    pub fn stage_references(&self) -> Vec<StageReference<'_>> {
+        let mut references = Vec::new();
+        for stage in &self.stages {
+            for instruction in &stage.instructions {
+                match instruction.keyword {
+                    Keyword::Copy => {
+                        if let Some(written) = instruction
+                            .flag("from")
+                            .and_then(|f| f.value.as_deref())
+                            .filter(|v| !v.is_empty())
+                        {
+                            references.push(StageReference {
+                                stage: stage.index,
+                                instruction,
+                                kind: FromKind::Copy,
+                                written: written.to_string(),
+                                resolved: self.resolve_from(stage.index, written, FromKind::Copy),
+                            });
+                        }
+                    }
+                    Keyword::Run => {
+                        for written in instruction.mount_sources() {
+                            references.push(StageReference {
+                                stage: stage.index,
+                                instruction,
+                                kind: FromKind::Mount,
+                                resolved: self.resolve_from(stage.index, &written, FromKind::Mount),
+                                written,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        references
+    }
+
+    /// Stages whose files reach the built image through `COPY --from` (directly from the
+    /// target's chain, or through another such stage), with the COPY that takes them first. The
+    /// target chain itself is not included. Linear in the number of references.
+    pub fn copied_into_target(&self) -> BTreeMap<usize, CopiedFrom> {
+        let references = self.stage_references();
+        let mut by_stage: BTreeMap<usize, Vec<&StageReference<'_>>> = BTreeMap::new();
+        for reference in &references {
+            if reference.kind == FromKind::Copy {
+                by_stage.entry(reference.stage).or_default().push(reference);
+            }
+        }
+        let mut copied: BTreeMap<usize, CopiedFrom> = BTreeMap::new();
+        let mut queue: Vec<usize> = self.target_stage().effective.chain.clone();
+        let mut seen: std::collections::BTreeSet<usize> = queue.iter().copied().collect();
+        while let Some(stage) = queue.pop() {
+            for reference in by_stage.get(&stage).into_iter().flatten() {
+                let StageOrImage::Stage(source) = reference.resolved else {
+                    continue;
+                };
+                if self.ships(source) {
+                    continue;
+                }
+                let words = reference.instruction.words();
+                // The last word is the destination; a heredoc COPY has no source paths.
+                let sources = &words[..words.len().saturating_sub(1)];
+                if let Some(entry) = copied.get_mut(&source) {
+                    entry.sources.extend(sources.iter().cloned());
+                    continue;
+                }
+                // The source stage's whole chain is its filesystem; each stage is entered once.
+                for &ancestor in &self.stages[source].effective.chain {
+                    if self.ships(ancestor) || copied.contains_key(&ancestor) {
+                        continue;
+                    }
+                    copied.insert(
+                        ancestor,
+                        CopiedFrom {
+                            copy: reference.instruction.lines,
+                            sources: sources.to_vec(),
+                        },
+                    );
+                    if seen.insert(ancestor) {
+                        queue.push(ancestor);
+                    }
+                }
+            }
+        }
+        copied
     }
 
     /// Whether a stage is the target or one of its ancestors (what ends up in the built image).
     pub fn ships(&self, stage: usize) -> bool {
         self.target_stage().effective.chain.contains(&stage)
     }
+}
+
+/// Which flag names the source: `COPY --from` takes stage indexes, a mount's `from=` does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FromKind {
+    Copy,
+    Mount,
+}
+
+/// What a `--from` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageOrImage {
+    /// An earlier stage, by index.
+    Stage(usize),
+    /// An image (no stage has that name).
+    Image(ImageReference),
+    /// BuildKit refuses the build.
+    Invalid(InvalidReference),
+}
+
+/// Why BuildKit refuses a `--from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidReference {
+    /// A variable, quotes or an escape: `--from` is not expanded.
+    Variable,
+    /// `COPY --from=N` with no stage N.
+    NoSuchIndex,
+    /// The stage the instruction is in (a circular dependency).
+    CurrentStage,
+    /// A stage defined after the instruction's stage.
+    LaterStage(usize),
+}
+
+impl InvalidReference {
+    /// Why, for messages.
+    pub fn describe(self) -> String {
+        match self {
+            InvalidReference::Variable => {
+                "--from is not expanded: a variable, quote or escape in it fails the build".into()
+            }
+            InvalidReference::NoSuchIndex => "no stage has that index".into(),
+            InvalidReference::CurrentStage => {
+                "it names the stage it is in (a circular dependency)".into()
+            }
+            InvalidReference::LaterStage(index) => {
+                format!("it names stage {index}, defined later: a stage can only read earlier ones")
+            }
+        }
+    }
+}
+
+/// One resolved `COPY --from` or mount `from=`.
+#[derive(Debug, Clone)]
+pub struct StageReference<'a> {
+    /// The stage the instruction is in.
+    pub stage: usize,
+    pub instruction: &'a Instruction,
+    pub kind: FromKind,
+    /// The reference as written.
+    pub written: String,
+    pub resolved: StageOrImage,
+}
+
+/// How a stage's files reach the built image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedFrom {
+    /// The first COPY --from that takes them.
+    pub copy: LineSpan,
+    /// That COPY's source paths (after expansion), relative to the stage's root.
+    pub sources: Vec<String>,
 }

@@ -411,6 +411,57 @@ pub struct EcsInventory {
     /// links between them (CloudFormation and Terraform inputs).
     pub stack: crate::model::stack::Stack,
     pub settings: EcsSettings,
+    /// checkov and trivy skip comments (and CloudFormation `Metadata` skips) in the inputs, with
+    /// the part of the file each applies to; the policy stage honours them for the equivalent
+    /// checks.
+    pub peer_skips: Vec<PeerSkip>,
+}
+
+/// Whose skip a [`PeerSkip`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerTool {
+    /// `#checkov:skip=CKV_AWS_336:reason`, or `Metadata: {checkov: {skip: [{id, comment}]}}`.
+    Checkov,
+    /// `#trivy:ignore:AVD-AWS-0035` (also `tfsec:`), optionally `:exp:2027-01-01`.
+    Trivy,
+}
+
+impl PeerTool {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeerTool::Checkov => "checkov",
+            PeerTool::Trivy => "trivy",
+        }
+    }
+}
+
+/// What a skip applies to, as its tool scopes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipScope {
+    /// The whole file (a task-definition file is one resource).
+    File,
+    /// One CloudFormation resource, by logical ID.
+    Resource(String),
+    /// Findings whose line falls in one of these spans (trivy: the block starting on the
+    /// comment's line or the line after it, with everything nested in it).
+    Lines(Vec<crate::findings::LineSpan>),
+}
+
+/// One skip written for a peer tool in an ECS input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerSkip {
+    pub tool: PeerTool,
+    pub file: String,
+    /// The line it is written on (for a `Metadata` skip, the resource's `Metadata` line, when
+    /// known).
+    pub line: Option<u32>,
+    /// The rule ID as written (a trivy ID may hold `*` wildcards).
+    pub id: String,
+    pub reason: Option<String>,
+    /// trivy's `:exp:YYYY-MM-DD`: the skip applies before that day; `Some(None)` for a date that
+    /// does not parse, which trivy reads as already expired.
+    pub expires: Option<Option<crate::dates::Date>>,
+    pub scope: SkipScope,
 }
 
 impl EcsInventory {

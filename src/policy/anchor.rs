@@ -11,29 +11,43 @@ pub fn set_anchors(findings: &mut [Finding], dockerfiles: &[&Dockerfile]) {
     if dockerfiles.is_empty() {
         return;
     }
+    // Each Dockerfile's instructions by first line (they do not overlap): a binary search per
+    // location, not a scan of the file, so many findings in a long file cost no product.
+    let indexes: Vec<(&str, Vec<&Instruction>)> = dockerfiles
+        .iter()
+        .map(|dockerfile| {
+            let mut instructions: Vec<&Instruction> = dockerfile
+                .stages
+                .iter()
+                .flat_map(|stage| std::iter::once(&stage.from).chain(&stage.instructions))
+                .collect();
+            instructions.sort_by_key(|i| i.lines.start);
+            (dockerfile.path.as_str(), instructions)
+        })
+        .collect();
     for finding in findings {
-        anchor(&mut finding.location, dockerfiles);
+        anchor(&mut finding.location, &indexes);
         for related in &mut finding.related {
-            anchor(related, dockerfiles);
+            anchor(related, &indexes);
         }
     }
 }
 
-fn anchor(location: &mut Location, dockerfiles: &[&Dockerfile]) {
+fn anchor(location: &mut Location, indexes: &[(&str, Vec<&Instruction>)]) {
     if location.source != Some(SourceKind::Dockerfile) || location.anchor.is_some() {
         return;
     }
     let (Some(file), Some(lines)) = (&location.file, location.lines) else {
         return;
     };
-    let Some(dockerfile) = dockerfiles.iter().find(|d| &d.path == file) else {
+    let Some((_, instructions)) = indexes.iter().find(|(path, _)| path == file) else {
         return;
     };
-    let instruction = dockerfile
-        .stages
-        .iter()
-        .flat_map(|stage| std::iter::once(&stage.from).chain(&stage.instructions))
-        .find(|i| i.lines.start <= lines.start && lines.start <= i.lines.end);
+    let before = instructions.partition_point(|i| i.lines.start <= lines.start);
+    let instruction = before
+        .checked_sub(1)
+        .map(|at| instructions[at])
+        .filter(|i| lines.start <= i.lines.end);
     if let Some(instruction) = instruction {
         location.anchor = Some(instruction_anchor(instruction));
     }

@@ -294,6 +294,14 @@ pub struct Report {
     /// task definitions' (`-f jsonl` writes one per line). Empty for a run of one image.
     #[serde(skip)]
     pub sections: Vec<Report>,
+    /// What replaced the inputs' secret values in this report; `harden fix` passes its diff
+    /// through it too.
+    #[serde(skip)]
+    pub redactor: crate::secrets::Redactor,
+    /// The fixes taken out of `findings` because their edits would print a secret value (by
+    /// index into `findings`): `harden fix` puts them back before it applies fixes.
+    #[serde(skip)]
+    pub unredacted_fixes: Vec<(usize, crate::findings::Fix)>,
 }
 
 fn is_app(profile: &crate::policy::profile::Profile) -> bool {
@@ -314,6 +322,8 @@ impl Default for Report {
             baseline: None,
             errors: Vec::new(),
             sections: Vec::new(),
+            redactor: crate::secrets::Redactor::default(),
+            unredacted_fixes: Vec::new(),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! string of the report before any format renders it. Formats never see a secret, so a new format
 //! or a check that echoes an input needs nothing more.
 
+use std::borrow::Cow;
+
 use crate::findings::{Finding, Location};
 use crate::model::dockerfile::{Dockerfile, Instruction};
 use crate::model::ecs::{EcsInventory, Value};
@@ -113,8 +115,26 @@ pub fn secret_values(
 
 /// Replaces every collected secret value in every string the report prints.
 pub fn redact_report(report: &mut Report, redactor: &Redactor) {
-    for finding in &mut report.findings {
+    for (index, finding) in report.findings.iter_mut().enumerate() {
         redact_finding(finding, redactor);
+        // A fix whose edits would write a secret value of the input (XC003 carrying an image
+        // HEALTHCHECK with a password into the task definition) is not offered in the reports,
+        // where its replacement text would print it; `harden fix` still applies it.
+        if let Some(fix) = &mut finding.fix {
+            let hides = fix
+                .edits
+                .iter()
+                .any(|edit| matches!(redactor.redact(&edit.replacement), Cow::Owned(_)));
+            if hides {
+                report.unredacted_fixes.push((index, fix.clone()));
+                finding.fix = None;
+            } else {
+                redactor.apply(&mut fix.description);
+            }
+        }
+    }
+    for why in &mut report.unfixed {
+        redactor.apply(why);
     }
     for control in &mut report.controls {
         for note in &mut control.notes {

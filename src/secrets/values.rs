@@ -62,6 +62,13 @@ impl SecretValues {
         self.values.is_empty()
     }
 
+    /// Adds another input's values (the report of several Dockerfiles has one redactor).
+    pub fn extend(&mut self, other: SecretValues) {
+        for (value, redacted) in other.values {
+            self.values.entry(value).or_insert(redacted);
+        }
+    }
+
     /// The matcher that replaces every collected value.
     pub fn redactor(&self) -> Redactor {
         if self.values.is_empty() {
@@ -108,11 +115,60 @@ impl Redactor {
             *text = redacted;
         }
     }
+
+    /// Like [`Redactor::redact`], but a value that spans lines leaves as many line breaks as it
+    /// had, so the text keeps its line numbers (`harden fix`'s diff of a file with a secret).
+    pub fn redact_keeping_lines<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.refuse_all {
+            return Cow::Owned(
+                text.split_inclusive('\n')
+                    .map(|line| {
+                        let (body, end) = match line.strip_suffix('\n') {
+                            Some(body) => (body, "\n"),
+                            None => (line, ""),
+                        };
+                        format!("{}{end}", redact(body))
+                    })
+                    .collect(),
+            );
+        }
+        match &self.matcher {
+            Some(matcher) if matcher.is_match(text) => {
+                let mut out = String::with_capacity(text.len());
+                matcher.replace_all_with(text, &mut out, |found, matched, out| {
+                    out.push_str(&self.replacements[found.pattern().as_usize()]);
+                    for _ in matched.matches('\n') {
+                        out.push('\n');
+                    }
+                    true
+                });
+                Cow::Owned(out)
+            }
+            _ => Cow::Borrowed(text),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_can_keep_line_numbers() {
+        let mut values = SecretValues::default();
+        values.insert("line one secret\nline two secret", "[redacted]");
+        values.insert("hunter2hunter2", "[hunter]");
+        let redactor = values.redactor();
+        let text = "a\nline one secret\nline two secret\nb hunter2hunter2 c\n";
+        let kept = redactor.redact_keeping_lines(text);
+        assert_eq!(kept, "a\n[redacted]\n\nb [hunter] c\n");
+        assert_eq!(kept.lines().count(), text.lines().count());
+        let all = Redactor {
+            refuse_all: true,
+            ..Redactor::default()
+        };
+        assert_eq!(all.redact_keeping_lines(text).lines().count(), 4);
+    }
 
     #[test]
     fn every_occurrence_of_every_found_value_is_replaced() {

@@ -40,7 +40,7 @@ crate::declare_check! {
             security_hub: ["ECS.4"],
             dockle: ["CIS-DI-0008"],
             trivy: ["AVD-DS (none for the join)"],
-            checkov: ["CKV_AWS_97 (privileged)"],
+            see_also: ["checkov CKV_AWS_334 (privileged alone, without the image)"],
         },
         run: check,
     }

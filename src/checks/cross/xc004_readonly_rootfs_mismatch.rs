@@ -59,8 +59,10 @@ crate::declare_check! {
         references: {
             cis: ["5.12"],
             security_hub: ["ECS.5"],
-            checkov: ["CKV_AWS_43"],
-            see_also: ["Amazon ECS Developer Guide, \"Bind mounts\" and `tmpfs`"],
+            see_also: [
+                "checkov CKV_AWS_336 (read-only root alone, without the image)",
+                "Amazon ECS Developer Guide, \"Bind mounts\" and `tmpfs`",
+            ],
         },
         run: check,
     }

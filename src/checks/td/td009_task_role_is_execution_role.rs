@@ -25,6 +25,7 @@ crate::declare_check! {
         severity: Medium,
         target: Td,
         references: {
+            checkov: ["CKV_AWS_249"],
             see_also: [
                 "AWS ECS best practices (IAM roles for tasks)",
                 "Security Hub exposure finding \"containers can assume an IAM role\"",

@@ -197,6 +197,7 @@ pub fn from_text(
         stages,
         global_args,
         notes,
+        stage_names,
         ..
     } = resolver;
     let notes = notes.into_inner();
@@ -209,21 +210,19 @@ pub fn from_text(
     }
     let target = match &options.target {
         None => stages.len() - 1,
-        Some(name) => {
-            let lower = name.to_ascii_lowercase();
-            stages
-                .iter()
-                .position(|s| s.name.as_deref() == Some(lower.as_str()))
-                .ok_or_else(|| DockerfileError::UnknownTarget {
-                    path: path.to_string(),
-                    target: name.clone(),
-                    available: stages
-                        .iter()
-                        .map(|s| s.name.clone().unwrap_or_else(|| format!("#{}", s.index)))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })?
-        }
+        // BuildKit's `findStateByName`: lower-cased, the last stage of that name, never an index.
+        Some(name) => stage_names
+            .get(&name.to_ascii_lowercase())
+            .copied()
+            .ok_or_else(|| DockerfileError::UnknownTarget {
+                path: path.to_string(),
+                target: name.clone(),
+                available: stages
+                    .iter()
+                    .map(|s| s.name.clone().unwrap_or_else(|| format!("#{}", s.index)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?,
     };
     Ok(Dockerfile {
         path: path.to_string(),
@@ -232,6 +231,7 @@ pub fn from_text(
         build_args,
         global_args,
         stages,
+        stage_names: stage_names.into_iter().collect(),
         target,
         context: BuildContext::default(),
         notes,
@@ -277,7 +277,8 @@ struct Resolver<'a> {
     /// What BuildKit's parser accepts but its build would reject, and how it was read instead.
     notes: RefCell<Vec<String>>,
     limits: Limits,
-    /// Stage names to the first stage of that name: a lookup per FROM, not a scan of the stages.
+    /// Stage names to the last stage of that name so far (BuildKit's `statesByName`, which each
+    /// new stage overwrites): a lookup per FROM, not a scan of the stages.
     stage_names: HashMap<String, usize>,
 }
 
@@ -546,7 +547,7 @@ impl Resolver<'_> {
             self.note(
                 line,
                 format_args!(
-                    "stage name {name:?} is used twice (a build stops there); references to it name the first"
+                    "stage name {name:?} is used twice (BuildKit warns: DuplicateStageName); a later FROM names the last stage of that name before it, and --from and --target the last in the file"
                 ),
             );
         }
@@ -557,7 +558,17 @@ impl Resolver<'_> {
         };
         let lower = resolved.to_ascii_lowercase();
         let index = self.stages.len();
-        let base = if let Some(&earlier) = self.stage_names.get(&lower) {
+        // `addState` (convert.go) looks the expanded base name up as written: stage names are
+        // lower-cased, so `FROM Build` is not stage `build` but an image name a build rejects.
+        if !self.stage_names.contains_key(&resolved) && self.stage_names.contains_key(&lower) {
+            self.note(
+                line,
+                format_args!(
+                    "FROM {resolved} is not stage {lower:?}: BuildKit matches a FROM to a stage name case-sensitively, so it reads an image name (a build stops there: repository names are lower-case)"
+                ),
+            );
+        }
+        let base = if let Some(&earlier) = self.stage_names.get(&resolved) {
             Base::Stage(earlier)
         } else if lower == "scratch" {
             Base::Scratch
@@ -602,7 +613,7 @@ impl Resolver<'_> {
             effective: effective.clone(),
         };
         if let Some(name) = &name {
-            self.stage_names.entry(name.clone()).or_insert(index);
+            self.stage_names.insert(name.clone(), index);
         }
         self.stages.push(Stage {
             index,
@@ -851,7 +862,7 @@ mod tests {
         assert_eq!(file.stages.len(), 3);
         assert_eq!(file.stages[0].name.as_deref(), Some("base"));
         assert_eq!(file.stages[1].name.as_deref(), Some("base"));
-        assert_eq!(file.stage("base").unwrap().index, 0);
+        assert_eq!(file.stage_named("BASE").unwrap().index, 1, "the last one");
         let Base::Image(first) = &file.stages[0].base else {
             panic!()
         };
@@ -883,5 +894,136 @@ mod tests {
             "{:?}",
             file.notes
         );
+    }
+
+    /// Stage references resolved as BuildKit's dockerfile2llb resolves them; each case is one of
+    /// BuildKit's own (convert_test.go `TestDockerfileParsing`, `TestDockerfileCircularDependencies`,
+    /// dockerfile_multistage_test.go `testOutOfOrderStage`) or follows from the code
+    /// `Dockerfile::resolve_from` cites.
+    #[test]
+    fn stage_references_resolve_as_buildkit_does() {
+        use crate::model::dockerfile::{FromKind, InvalidReference, StageOrImage};
+        let resolved = |text: &str| -> Vec<(String, StageOrImage)> {
+            resolve(text, &DockerfileOptions::default())
+                .stage_references()
+                .into_iter()
+                .map(|r| (r.written, r.resolved))
+                .collect()
+        };
+        let image = |name: &str| StageOrImage::Image(ImageReference::parse(name, name, false));
+        // TestDockerfileParsing: by name and by index; --target matches any case.
+        let text = "FROM scratch AS foo\nENV FOO bar\nFROM foo\nCOPY --from=foo f1 /\nCOPY --from=0 f2 /\n";
+        assert_eq!(
+            resolved(text),
+            [
+                ("foo".into(), StageOrImage::Stage(0)),
+                ("0".into(), StageOrImage::Stage(0))
+            ]
+        );
+        let options = DockerfileOptions {
+            target: Some("Foo".into()),
+            ..DockerfileOptions::default()
+        };
+        assert_eq!(resolve(text, &options).target, 0);
+        // --target is a name, never an index (findStateByName).
+        let options = DockerfileOptions {
+            target: Some("0".into()),
+            ..DockerfileOptions::default()
+        };
+        assert!(from_text(text, "D", &options).is_err());
+        // TestDockerfileCircularDependencies: the stage itself, and a stage defined later.
+        assert_eq!(
+            resolved("FROM busybox AS stage0\nCOPY --from=stage0 f1 /sub/\n"),
+            [(
+                "stage0".into(),
+                StageOrImage::Invalid(InvalidReference::CurrentStage)
+            )]
+        );
+        let text = "FROM busybox AS stage0\nCOPY --from=stage2 f1 /sub/\nFROM busybox AS stage1\nCOPY --from=stage0 f2 /sub/\nFROM busybox AS stage2\nCOPY --from=stage1 f2 /sub/\n";
+        assert_eq!(
+            resolved(text),
+            [
+                (
+                    "stage2".into(),
+                    StageOrImage::Invalid(InvalidReference::LaterStage(2))
+                ),
+                ("stage0".into(), StageOrImage::Stage(0)),
+                ("stage1".into(), StageOrImage::Stage(1)),
+            ]
+        );
+        // testOutOfOrderStage, by name and by index; and an index no stage has.
+        let text = "FROM busybox AS target\nCOPY --from=build / /out\nCOPY --from=1 / /out\nCOPY --from=2 / /out\nCOPY --from=-1 / /out\nFROM alpine AS build\nCOPY /Dockerfile /d2\nFROM target\n";
+        assert_eq!(
+            resolved(text),
+            [
+                (
+                    "build".into(),
+                    StageOrImage::Invalid(InvalidReference::LaterStage(1))
+                ),
+                (
+                    "1".into(),
+                    StageOrImage::Invalid(InvalidReference::LaterStage(1))
+                ),
+                (
+                    "2".into(),
+                    StageOrImage::Invalid(InvalidReference::LaterStage(2))
+                ),
+                (
+                    "-1".into(),
+                    StageOrImage::Invalid(InvalidReference::NoSuchIndex)
+                ),
+            ]
+        );
+        // Names match in any case; a name no stage has is an image; a mount's from= is never an
+        // index; --from is not expanded.
+        let text = "FROM golang AS Build\nFROM alpine\nCOPY --from=BUILD /a /a\nCOPY --from=nginx:1.27 /b /b\nRUN --mount=type=bind,from=0,target=/m --mount=type=cache,target=/c --mount=FROM=build,target=/n true\nCOPY --from=$S /c /c\n";
+        assert_eq!(
+            resolved(text),
+            [
+                ("BUILD".into(), StageOrImage::Stage(0)),
+                ("nginx:1.27".into(), image("nginx:1.27")),
+                ("0".into(), image("0")),
+                ("build".into(), StageOrImage::Stage(0)),
+                (
+                    "$S".into(),
+                    StageOrImage::Invalid(InvalidReference::Variable)
+                ),
+            ]
+        );
+        // A name used twice: --from names the last stage of that name in the file (statesByName
+        // is overwritten), FROM the last one before it.
+        let text = "FROM a AS x\nFROM b AS x\nFROM x\nCOPY --from=x / /\nFROM c AS x\n";
+        let file = resolve(text, &DockerfileOptions::default());
+        assert_eq!(file.stages[2].base, Base::Stage(1));
+        assert_eq!(
+            file.resolve_from(2, "x", FromKind::Copy),
+            StageOrImage::Invalid(InvalidReference::LaterStage(3))
+        );
+        // FROM matches stage names case-sensitively and never by index.
+        let file = resolve(
+            "FROM alpine AS build\nFROM Build\nFROM 0\n",
+            &DockerfileOptions::default(),
+        );
+        assert!(matches!(&file.stages[1].base, Base::Image(i) if i.resolved == "Build"));
+        assert!(matches!(&file.stages[2].base, Base::Image(i) if i.resolved == "0"));
+        assert!(
+            file.notes.iter().any(|n| n.contains("case-sensitively")),
+            "{:?}",
+            file.notes
+        );
+    }
+
+    /// What the built image takes from other stages: the target's COPY --from, transitively,
+    /// with each source stage's own chain; stages only mounted or never copied are not included.
+    #[test]
+    fn copied_into_target_follows_copy_from_chains() {
+        let text = "FROM debian AS base\nFROM base AS build\nCOPY --from=tools /t /t\nFROM debian AS tools\nFROM alpine AS unused\nFROM alpine AS mounted\nFROM alpine\nCOPY --from=build /app /app\nRUN --mount=from=mounted,target=/m true\nCOPY --from=build /lib /lib\n";
+        let file = resolve(text, &DockerfileOptions::default());
+        let copied = file.copied_into_target();
+        assert_eq!(copied.keys().copied().collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(copied[&1].copy.start, 8);
+        assert_eq!(copied[&1].sources, ["/app", "/lib"]);
+        // `tools` is copied by `build` before it is defined: BuildKit refuses that, so nothing.
+        assert!(!copied.contains_key(&2));
     }
 }

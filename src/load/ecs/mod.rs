@@ -7,6 +7,7 @@ mod cloudformation;
 mod describe;
 mod extract;
 mod register;
+mod skips;
 mod stack;
 mod terraform;
 mod tree;
@@ -148,6 +149,7 @@ fn merge(inventory: &mut EcsInventory, loaded: Loaded, notes: &mut Vec<String>) 
         .capacity_providers
         .append(&mut new.capacity_providers);
     inventory.stack.append(&mut new.stack);
+    inventory.peer_skips.append(&mut new.peer_skips);
     notes.extend(new_notes);
 }
 
@@ -215,6 +217,7 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
         SourceFormat::CloudFormation => cloudformation::load(&document)?,
         SourceFormat::Terraform => terraform::load(&document)?,
     };
+    loaded.inventory.peer_skips = skips::read(&document, text, format);
     if let Some(note) = document.note {
         loaded.notes.insert(0, note);
     }
