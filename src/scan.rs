@@ -52,6 +52,8 @@ pub struct ScanRequest {
     pub selection: policy::select::Selection,
     /// `--baseline`: findings recorded there are suppressed; the string names the file.
     pub baseline: Option<(policy::baseline::Baseline, String)>,
+    /// The layer cache (`--cache-dir`, `--no-cache`); `None` reads every layer.
+    pub layer_cache: Option<image::cache::LayerCache>,
 }
 
 /// Why a scan could not produce a complete report.
@@ -88,6 +90,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
                 progress: request.progress,
                 registry: request.registry.clone(),
                 limits: request.limits,
+                cache: request.layer_cache.clone(),
             };
             Some(image::load(spec, &options)?)
         }
