@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layer-cache benchmark (issue 16; not a test). Builds 20 images that share a large base (made by
 # the bench_image example: LAYERS x FILES files x MIB MiB, gzip) and each add one small layer of
-# their own (`umoci insert`), all in one OCI layout, plus one image holding every distinct layer
+# their own (`umoci repack`), all in one OCI layout, plus one image holding every distinct layer
 # (the base and the 20 small layers). Then times, best of RUNS:
 #   distinct  one `harden scan --no-cache` of the image of the distinct layers (the work floor);
 #   no cache  20 `harden scan --no-cache`, one per image (every base layer read 20 times);
@@ -35,15 +35,22 @@ index = json.load(open(path))
 index["manifests"][0]["annotations"] = {"org.opencontainers.image.ref.name": "base"}
 json.dump(index, open(path, "w"))
 PY
-  previous=base
+  # `umoci insert` (0.4.7, Debian's) writes layers whose tar ends mid-block: unpack and repack.
+  # A repack diffs against the bundle's base: `bundle` stays on the base (each image's files are
+  # removed after its repack), `all` moves on with each repack (the image of the distinct layers).
+  umoci unpack --image "$layout:base" "$out/bundle" >/dev/null
+  umoci unpack --image "$layout:base" "$out/all" >/dev/null
   for i in $(seq 1 $images); do
-    mkdir -p "$out/src/$i"
-    printf 'image %s\n' "$i" >"$out/src/$i/version"
-    head -c 262144 /dev/urandom >"$out/src/$i/data"
-    umoci insert --image "$layout:base" --tag "img$i" "$out/src/$i" "/srv/app$i"
-    umoci insert --image "$layout:$previous" --tag "all$i" "$out/src/$i" "/srv/app$i"
-    previous=all$i
+    for root in "$out/bundle/rootfs" "$out/all/rootfs"; do
+      mkdir -p "$root/srv/app$i"
+      printf 'image %s\n' "$i" >"$root/srv/app$i/version"
+      head -c 262144 /dev/urandom >"$root/srv/app$i/data"
+    done
+    umoci repack --image "$layout:img$i" "$out/bundle"
+    umoci repack --refresh-bundle --image "$layout:all$i" "$out/all"
+    rm -rf "$out/bundle/rootfs/srv"
   done
+  rm -rf "$out/bundle" "$out/all"
   echo "$shape" >"$out/shape"
 fi
 
