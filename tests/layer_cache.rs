@@ -493,3 +493,29 @@ fn an_unusable_cache_dir_is_an_error_naming_it() {
 fn tests_run_with_the_cache_off() {
     assert_eq!(std::env::var("HARDEN_NO_CACHE").as_deref(), Ok("1"));
 }
+
+/// The real images beside the checkout (docker save, kaniko, gzip-compressed archives) give the
+/// same report cold, warm and without the cache.
+#[test]
+fn real_images_report_the_same_from_the_cache() {
+    let Some(images) = common::shared_images_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "test-docker-image.tar",
+        "alpine-310.tar.gz",
+        "symbolic.tar",
+        "test-kaniko-image.tar",
+    ] {
+        let path = images.join(name);
+        if !path.exists() {
+            continue;
+        }
+        let path = path.display().to_string();
+        let uncached = scan(None, &[&path]);
+        assert_eq!(scan(Some(dir.path()), &[&path]), uncached, "{name}, cold");
+        assert_eq!(scan(Some(dir.path()), &[&path]), uncached, "{name}, warm");
+        assert!(!entries(dir.path()).is_empty(), "{name}: entries written");
+    }
+}
