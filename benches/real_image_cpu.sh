@@ -33,7 +33,7 @@ cpu() { /usr/bin/time -o "$timing" -f "%U %S %e %M" "$@" >/dev/null 2>&1; awk '{
 floor_sum=0 harden_sum=0
 for run in $(seq "$runs"); do
   read -r floor floor_wall _ < <(cpu ./target/release/examples/layer_baseline "${blobs[@]}")
-  read -r harden harden_wall rss < <(cpu ./target/release/harden scan --format json --fail-on never "oci:$out")
+  read -r harden harden_wall rss < <(cpu ./target/release/harden scan --no-cache --format json --fail-on never "oci:$out")
   printf 'run %d: floor %5.2f CPU-s (%5.2f s wall)  harden scan %5.2f CPU-s (%5.2f s wall, %d MiB peak RSS)\n' \
     "$run" "$floor" "$floor_wall" "$harden" "$harden_wall" "$rss"
   floor_sum=$(awk "BEGIN{print $floor_sum + $floor}")

@@ -54,6 +54,8 @@ pub struct ScanRequest {
     pub selection: policy::select::Selection,
     /// `--baseline`: findings recorded there are suppressed; the string names the file.
     pub baseline: Option<(policy::baseline::Baseline, String)>,
+    /// The layer cache (`--cache-dir`, `--no-cache`); `None` reads every layer.
+    pub layer_cache: Option<image::cache::LayerCache>,
 }
 
 /// Why a scan could not produce a complete report.
@@ -125,6 +127,7 @@ pub(crate) fn load_image(spec: &str, request: &ScanRequest) -> Result<Image, Ima
         progress: request.progress,
         registry: request.registry.clone(),
         limits: request.limits,
+        cache: request.layer_cache.clone(),
     };
     image::load(spec, &options)
 }

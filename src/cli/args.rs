@@ -139,6 +139,21 @@ pub(crate) struct ScanArgs {
     /// `harden limits` lists every limit with its default.
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub(crate) limits: Vec<String>,
+    /// Keep decoded layers here, so a layer scanned before is not read again (default:
+    /// $XDG_CACHE_HOME/harden or ~/.cache/harden).
+    #[arg(long, env = "HARDEN_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Read and verify every layer; neither read nor write the layer cache.
+    #[arg(long, env = "HARDEN_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) no_cache: bool,
+    /// The most the layer cache may hold (least recently used layers go first), e.g. 10GiB.
+    #[arg(long, env = "HARDEN_CACHE_MAX_SIZE", value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) cache_max_size: Option<u64>,
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    harden::limits::parse_quantity(text)
+        .ok_or_else(|| format!("expected a size such as 2GiB or 500MiB, not {text:?}"))
 }
 
 #[derive(clap::Args)]

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use harden::load::image::cache::{self, LayerCache};
 use harden::load::image::registry::{Credential, CredentialStore, RegistrySettings, Secret};
 use harden::policy::baseline::Baseline;
 use harden::policy::config::Config;
@@ -182,8 +183,25 @@ pub(crate) fn build_request(
             Some(path) => Some((Baseline::load(path)?, path.display().to_string())),
             None => None,
         },
+        layer_cache: layer_cache(args)?,
     };
     Ok((request, fail_on))
+}
+
+/// The layer cache the flags ask for: `--cache-dir` (an error when it cannot be created), else the
+/// user's cache directory, created with the first entry (none when there is no home directory;
+/// when it cannot be written, layers are read as without a cache).
+fn layer_cache(args: &ScanArgs) -> anyhow::Result<Option<LayerCache>> {
+    if args.no_cache {
+        return Ok(None);
+    }
+    let max_size = args.cache_max_size.unwrap_or(cache::DEFAULT_MAX_SIZE);
+    match &args.cache_dir {
+        Some(dir) if !dir.as_os_str().is_empty() => LayerCache::open(dir, max_size)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("cannot use the cache directory {}: {e}", dir.display())),
+        _ => Ok(LayerCache::default_dir().map(|dir| LayerCache::new(&dir, max_size))),
+    }
 }
 
 /// Registry settings from the flags: insecure hosts, `--username` with the password read from

@@ -586,3 +586,56 @@ fn a_registry_behind_a_private_ca_is_trusted_with_registry_ca_only() {
         "{message}"
     );
 }
+
+/// With the layer cache, a layer scanned before is not downloaded again: once the registry has
+/// lost the layer blobs, a cached scan still gives the first report, and one without the cache
+/// fails on the missing blob (so the first fetched it).
+#[test]
+fn cached_layers_are_not_downloaded_again() {
+    if !harness::require_tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let image = sample_image("linux/amd64", "one");
+    let (layout, _) = write_both(std::slice::from_ref(&image), false, work.path());
+    let registry = Registry::start(RegistryAuth::Anonymous);
+    registry.push(&layout, "1", "app:1", &[]);
+    let authority = registry.authority();
+    let reference = format!("docker://{authority}/app:1");
+    let cache = work.path().join("cache");
+    let scan = |cache: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_harden"));
+        command
+            .env_remove("HARDEN_NO_CACHE")
+            .env("DOCKER_CONFIG", work.path())
+            .args(["scan", &reference, "--insecure-registry", &authority])
+            .args(["-f", "json", "--fail-on", "never", "--no-progress"]);
+        match cache {
+            Some(dir) => command.arg("--cache-dir").arg(dir),
+            None => command.arg("--no-cache"),
+        };
+        command.output().unwrap()
+    };
+    let first = scan(Some(&cache));
+    assert_eq!(first.status.code(), Some(0), "{}", all_outputs(&first));
+    for layer in image.built_layers().unwrap() {
+        let hex = layer.digest.trim_start_matches("sha256:");
+        let stored = registry
+            .directory
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex);
+        std::fs::remove_dir_all(&stored).unwrap();
+    }
+    let cached = scan(Some(&cache));
+    assert_eq!(cached.status.code(), Some(0), "{}", all_outputs(&cached));
+    assert_eq!(cached.stdout, first.stdout);
+    let uncached = scan(None);
+    assert_eq!(
+        uncached.status.code(),
+        Some(2),
+        "{}",
+        all_outputs(&uncached)
+    );
+}

@@ -14,11 +14,11 @@ use super::error::ImageError;
 use super::resolve::LayerSource;
 use super::store::BlobStore;
 use super::tar_stream::{TarMember, TarStream, as_limit, limit_error};
-use crate::limits::Limits;
+use crate::limits::{LimitExceeded, Limits};
 use crate::model::image::{ContentRequest, normalize_path};
 
 /// How a layer blob is compressed, from its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Compression {
     Gzip,
     Zstd,
@@ -54,7 +54,7 @@ impl Compression {
 
 /// What a tar member is, once whiteout names are understood (OCI image spec, layer.md
 /// "Whiteouts").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MemberKind {
     File,
     Directory,
@@ -71,7 +71,7 @@ pub enum MemberKind {
 }
 
 /// One tar member, as the layer wrote it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     /// Normalized absolute path (for whiteouts, the path removed; for opaque markers, the dir).
     pub path: String,
@@ -81,18 +81,73 @@ pub struct Member {
     pub gid: u64,
     pub size: u64,
     pub xattrs: Vec<(String, Vec<u8>)>,
+    #[serde(with = "shared_bytes")]
     pub content: Option<Arc<[u8]>>,
 }
 
-/// A decoded layer.
-#[derive(Debug)]
+/// A decoded layer: everything the rest of the loader takes from a layer blob, and what the
+/// layer cache ([`super::cache`]) stores for it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecodedLayer {
     pub digest: String,
     pub diff_id: String,
     pub compression: Compression,
     pub compressed_size: u64,
     pub uncompressed_size: u64,
+    /// Tar entries walked, those that carry no filesystem object included (what the image-wide
+    /// `entries` limit counts).
+    pub entries: u64,
     pub members: Vec<Member>,
+}
+
+/// Kept file contents as one byte string each (not a sequence of numbers) in the cache's encoding.
+mod shared_bytes {
+    use std::sync::Arc;
+
+    use serde::{Deserializer, Serializer};
+
+    struct Bytes<'a>(&'a [u8]);
+
+    impl serde::Serialize for Bytes<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_bytes(self.0)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<Arc<[u8]>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(bytes) => serializer.serialize_some(&Bytes(bytes)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    struct Owned(Arc<[u8]>);
+
+    impl<'de> serde::Deserialize<'de> for Owned {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Owned, D::Error> {
+            struct Visitor;
+            impl serde::de::Visitor<'_> for Visitor {
+                type Value = Owned;
+                fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    formatter.write_str("a byte string")
+                }
+                fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Owned, E> {
+                    Ok(Owned(bytes.into()))
+                }
+            }
+            deserializer.deserialize_bytes(Visitor)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<[u8]>>, D::Error> {
+        let owned: Option<Owned> = serde::Deserialize::deserialize(deserializer)?;
+        Ok(owned.map(|o| o.0))
+    }
 }
 
 /// A reader that hashes what passes through it and counts it.
@@ -182,7 +237,7 @@ pub fn decode_layer(
         }
         Compression::None => walk(&mut compressed, wants, budget, &layer),
     };
-    let (members, diff_actual, uncompressed_size) = walked.map_err(corrupt)?;
+    let (members, entries, diff_actual, uncompressed_size) = walked.map_err(corrupt)?;
     // Whatever follows the end of the compressed stream is part of the blob and its digest.
     io::copy(&mut compressed, &mut io::sink()).map_err(corrupt)?;
     let (digest, compressed_size) = compressed.into_inner().finish();
@@ -220,6 +275,7 @@ pub fn decode_layer(
         compression,
         compressed_size,
         uncompressed_size,
+        entries,
         members,
     })
 }
@@ -252,8 +308,45 @@ impl<'l> ImageBudget<'l> {
         amount: u64,
         what: impl FnOnce() -> String,
     ) -> io::Result<()> {
+        self.add(total, name, amount, what).map_err(limit_error)
+    }
+
+    fn add(
+        &self,
+        total: &AtomicU64,
+        name: &'static str,
+        amount: u64,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), LimitExceeded> {
         let now = total.fetch_add(amount, Ordering::Relaxed) + amount;
-        self.limits.check(name, now, what).map_err(limit_error)
+        self.limits.check(name, now, what)
+    }
+
+    /// Spends what a layer taken from the cache would have spent had it been decoded here: its
+    /// uncompressed bytes, its tar entries and its kept contents, against the same limits.
+    pub fn charge(&self, layer: &DecodedLayer, name: &str) -> Result<(), LimitExceeded> {
+        self.limits
+            .check("layer-bytes", layer.uncompressed_size, || {
+                format!("the uncompressed {name}")
+            })?;
+        self.add(
+            &self.image_bytes,
+            "image-bytes",
+            layer.uncompressed_size,
+            || "the uncompressed layers of the image".to_string(),
+        )?;
+        self.add(&self.entries, "entries", layer.entries, || {
+            "the tar entries of the image".to_string()
+        })?;
+        let kept: u64 = layer
+            .members
+            .iter()
+            .filter_map(|m| m.content.as_ref())
+            .map(|c| c.len() as u64)
+            .sum();
+        self.add(&self.kept_bytes, "kept-bytes", kept, || {
+            format!("the file contents kept for the checks (in {name})")
+        })
     }
 }
 
@@ -316,7 +409,7 @@ fn walk<R: Read>(
     wants: &[ContentRequest],
     budget: &ImageBudget<'_>,
     layer: &str,
-) -> io::Result<(Vec<Member>, String, u64)> {
+) -> io::Result<(Vec<Member>, u64, String, u64)> {
     // Inflate into large chunks: the tar reader asks for 512-byte headers, and a decoder call
     // per header costs more than the copy out of a buffer.
     let bounded = Bounded {
@@ -327,9 +420,11 @@ fn walk<R: Read>(
     };
     let mut uncompressed = Hashing::new(BufReader::with_capacity(READ_BUFFER, bounded), None);
     let mut members = Vec::new();
+    let mut entries = 0u64;
     {
         let mut stream = TarStream::new(&mut uncompressed, budget.limits);
         while let Some(raw) = stream.next_member()? {
+            entries += 1;
             budget.spend(&budget.entries, "entries", 1, || {
                 "the tar entries of the image".to_string()
             })?;
@@ -340,7 +435,7 @@ fn walk<R: Read>(
     }
     io::copy(&mut uncompressed, &mut io::sink())?;
     let (diff_id, size) = uncompressed.finish();
-    Ok((members, diff_id, size))
+    Ok((members, entries, diff_id, size))
 }
 
 fn invalid(message: String) -> io::Error {
@@ -539,7 +634,7 @@ mod tests {
         let tar = tar_with(|h| h.set_mode(0o644));
         let limits = Limits::default();
         let budget = ImageBudget::new(&limits);
-        let (members, _, _) = walk(
+        let (members, _, _, _) = walk(
             &tar[..],
             &[ContentRequest::Path("/etc/passwd")],
             &budget,

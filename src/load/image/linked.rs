@@ -16,6 +16,7 @@ use crate::model::image::{ContentRequest, FileTree};
 
 /// Fills in the contents of the files that requested paths reach through links.
 pub fn fetch_link_targets(
+    cache: Option<&super::cache::LayerCache>,
     store: &dyn BlobStore,
     layers: &[LayerSource],
     diff_ids: &[String],
@@ -45,8 +46,10 @@ pub fn fetch_link_targets(
             .iter()
             .map(|target| ContentRequest::LinkTarget(target.as_str().into()))
             .collect();
-        // The blob is verified again (digest, size, diff id): it is read from the store anew.
-        let decoded = decode::decode_layer(store, source, diff_id, &requests, None, &budget)?;
+        // The blob is verified again (digest, size, diff id) when it is read from the store anew
+        // (not when the layer cache holds this layer for these requests).
+        let decoded =
+            super::cache::decode_layer(cache, store, source, diff_id, &requests, None, &budget)?;
         // The tree holds what the layer wrote last at the path.
         for member in decoded.members.into_iter().rev() {
             if member.kind != MemberKind::File || member.content.is_none() {

@@ -6,9 +6,11 @@
 //! - [`store`]: the [`BlobStore`] seam blobs are streamed through (directory, tar, registry later);
 //! - [`resolve`]: manifest.json / index.json, nested indexes, platform and image selection;
 //! - [`config`]: the image config; [`decode`]: one pass per layer (hash, inflate, walk the tar);
+//! - [`cache`]: decoded layers kept on disk by diff id, so a layer seen before is not read again;
 //! - [`apply`]: layers applied in order into the merged tree and per-layer changes.
 
 pub mod apply;
+pub mod cache;
 pub mod config;
 pub mod decode;
 pub mod dir_open;
@@ -41,6 +43,8 @@ pub struct ImageOptions {
     pub registry: crate::load::image::registry::RegistrySettings,
     /// Bounds on every size and count the image chooses (`--limit`).
     pub limits: crate::limits::Limits,
+    /// The layer cache (`--cache-dir`); `None` reads every layer.
+    pub cache: Option<cache::LayerCache>,
 }
 
 /// Reads the image named by `spec` (a path, `-`, or `docker-archive:`/`oci:`/`oci-archive:` forms).
@@ -112,7 +116,8 @@ pub fn load_from(
         .par_iter()
         .zip(parsed.diff_ids.par_iter())
         .map(|(layer, diff_id)| {
-            decode::decode_layer(
+            cache::decode_layer(
+                options.cache.as_ref(),
                 store,
                 layer,
                 diff_id,
@@ -153,6 +158,7 @@ pub fn load_from(
     }
     let mut filesystem = applier.finish();
     linked::fetch_link_targets(
+        options.cache.as_ref(),
         store,
         &resolved.layers,
         &parsed.diff_ids,
@@ -160,6 +166,9 @@ pub fn load_from(
         &mut filesystem,
         limits,
     )?;
+    if let Some(cache) = &options.cache {
+        cache.evict_if_written();
+    }
 
     Ok(Image {
         source: spec.to_string(),
