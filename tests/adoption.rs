@@ -114,6 +114,21 @@ fn a_failing_run_says_why_on_stderr_whatever_the_outputs_and_quiet_silences_it()
     );
     assert_eq!(quiet.status.code(), Some(1));
     assert_eq!(stderr(&quiet), "");
+    // The environment variable takes the values a CI system writes (1, yes, true; 0 is off).
+    for (value, silent) in [("1", true), ("yes", true), ("true", true), ("0", false)] {
+        let by_env = harden_with(
+            &["scan", "--dockerfile", "Dockerfile", "-o", "c.json"],
+            dir.path(),
+            &[("HARDEN_QUIET", value)],
+        );
+        assert_eq!(by_env.status.code(), Some(1), "HARDEN_QUIET={value}");
+        assert_eq!(
+            stderr(&by_env).is_empty(),
+            silent,
+            "HARDEN_QUIET={value}: {}",
+            stderr(&by_env)
+        );
+    }
 
     // A passing gate prints no gate line.
     let never = harden(

@@ -63,7 +63,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) write_baseline: Option<PathBuf>,
     /// Print nothing on standard error but errors: no gate line, notes or progress bars.
-    #[arg(long, short = 'q', env = "HARDEN_QUIET")]
+    #[arg(long, short = 'q', env = "HARDEN_QUIET", value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) quiet: bool,
     /// The policy file (severity overrides, ignores). Default: harden.toml or .harden.toml in the
     /// current directory or the nearest parent, up to the repository root (a directory with .git).
