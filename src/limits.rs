@@ -80,6 +80,8 @@ limits! {
     nesting_depth = "nesting-depth": 128,
     /// Bytes one Dockerfile word may grow to by variable expansion.
     expansion_bytes = "expansion-bytes": MIB,
+    /// Entries (array items and object members) of one `--vulns` report, all arrays together.
+    vuln_entries = "vuln-entries": 2_000_000,
 }
 
 /// Why a `--limit` or `[limits]` value is not usable.

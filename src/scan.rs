@@ -11,6 +11,7 @@ use crate::load::image::{self, ImageError, ImageOptions};
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::{EcsInventory, EcsSettings};
 use crate::model::image::Image;
+use crate::model::vulns::VulnerabilityReport;
 use crate::policy::{self, Config};
 use crate::report::{DockerfileSummary, ImageSummary, Inputs, Report};
 
@@ -36,6 +37,8 @@ pub struct ScanRequest {
     pub registry: crate::load::image::registry::RegistrySettings,
     /// `--task-def`: task-definition files or directories (every ECS input format).
     pub task_definitions: Vec<std::path::PathBuf>,
+    /// `--vulns`: vulnerability scanner reports on the image (trivy, grype, ECR scan findings).
+    pub vulns: Vec<std::path::PathBuf>,
     /// `--required-tags`: ECS.13-15 `requiredTagKeys`.
     pub required_tags: Vec<String>,
     /// `--evaluate-inactive`: evaluate every revision given, not only the latest ACTIVE one.
@@ -65,6 +68,12 @@ pub enum ScanError {
     Dockerfile(#[from] DockerfileError),
     #[error(transparent)]
     Ecs(#[from] EcsLoadError),
+    #[error(transparent)]
+    Vulns(#[from] crate::load::vulns::VulnsLoadError),
+    /// A `--vulns` report whose digests name another image: its findings would be about
+    /// packages this image may not have, so the scan stops rather than report them.
+    #[error("{file}: this vulnerability report is for another image: {why}")]
+    VulnsForAnotherImage { file: String, why: String },
 }
 
 /// Runs the whole scan.
@@ -131,12 +140,18 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         )?)
     };
 
+    let reports = load_vulnerability_reports(request, image.as_ref(), &mut notes)?;
+
     // join → checks → policy, each once.
-    let join = join::join(
+    let join = join::join_with(
         image.as_ref(),
         dockerfile.as_ref(),
         ecs.as_ref(),
         request.container.as_deref(),
+        join::VulnerabilityInputs {
+            reports: &reports,
+            inventory: inventory.as_ref(),
+        },
     );
     // The ECS loader's notes (skipped revisions, unknown values) come first, then the join's.
     notes.extend(join.notes.iter().cloned());
@@ -186,9 +201,9 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         if summary.os.is_some() {
             notes.extend(crate::report::base_image::stale_table_note(today));
         }
-        if let Some(inventory) = inventory {
-            notes.extend(inventory.notes);
-            summary.packages = inventory.packages;
+        if let Some(inventory) = &inventory {
+            notes.extend(inventory.notes.iter().cloned());
+            summary.packages = inventory.packages.clone();
         }
         summary
     });
@@ -226,6 +241,46 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
     Ok(report)
 }
 
+/// Reads every `--vulns` report and checks each against the scanned image by digest: a report
+/// naming another image stops the scan (exit 2); one that cannot be checked is used, with a note.
+fn load_vulnerability_reports(
+    request: &ScanRequest,
+    image: Option<&Image>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<VulnerabilityReport>, ScanError> {
+    use crate::join::vulns::{ReportMatch, match_report};
+    let mut reports = Vec::new();
+    for path in &request.vulns {
+        reports.extend(crate::load::vulns::load(path, &request.limits)?);
+    }
+    for report in &reports {
+        let scanner = crate::load::vulns::describe(report.scanner);
+        let count = report.vulnerabilities.len();
+        match image.map(|image| match_report(image, &report.image)) {
+            Some(ReportMatch::Matched(by)) => notes.push(format!(
+                "{}: {scanner} report matched to the image by {by}: {count} vulnerabilit{}",
+                report.file,
+                if count == 1 { "y" } else { "ies" }
+            )),
+            Some(ReportMatch::Unverified(why)) => notes.push(format!(
+                "{}: {scanner} report used without a digest check ({why}): make sure it is this image's",
+                report.file
+            )),
+            Some(ReportMatch::Mismatch(why)) => {
+                return Err(ScanError::VulnsForAnotherImage {
+                    file: report.file.clone(),
+                    why,
+                });
+            }
+            None => notes.push(format!(
+                "{}: {scanner} report: no image scanned, so it applies only to the containers whose image reference it names",
+                report.file
+            )),
+        }
+    }
+    Ok(reports)
+}
+
 /// Runs every check whose input is present, pairing containers with the image by reference
 /// (the join and check stages of a scan, without the policy). For tests and embedders.
 pub fn run_checks(
@@ -235,7 +290,30 @@ pub fn run_checks(
     findings: &mut Vec<Finding>,
     controls: &mut Vec<ControlResult>,
 ) {
-    let join = join::join(image, dockerfile, ecs, None);
+    run_checks_with_vulns(image, dockerfile, ecs, &[], findings, controls);
+}
+
+/// [`run_checks`] with `--vulns` reports (already checked against the image) and the image's
+/// package inventory read as a scan reads it.
+pub fn run_checks_with_vulns(
+    image: Option<&Image>,
+    dockerfile: Option<&Dockerfile>,
+    ecs: Option<&EcsInventory>,
+    reports: &[VulnerabilityReport],
+    findings: &mut Vec<Finding>,
+    controls: &mut Vec<ControlResult>,
+) {
+    let inventory = image.map(crate::load::packages::inventory);
+    let join = join::join_with(
+        image,
+        dockerfile,
+        ecs,
+        None,
+        join::VulnerabilityInputs {
+            reports,
+            inventory: inventory.as_ref(),
+        },
+    );
     let (found, statuses) = checks::run(&join.joined());
     findings.extend(found);
     controls.extend(statuses);
