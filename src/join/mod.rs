@@ -112,11 +112,14 @@ pub fn join_with<'a>(
         vulns::join_vulnerabilities(image, vulns.inventory, &reports)
     });
     // Without `--vulns`, the vulnerability traits stay "not assessed".
-    let source = vulns::Source::new(&pairing.pairs, vulnerabilities.as_ref(), vulns.reports);
-    let source =
-        (!vulns.reports.is_empty()).then_some(&source as &dyn exposure::VulnerabilitySource);
     let exposures = ecs
-        .map(|ecs| exposure::expose(ecs, image, &pairing.pairs, source))
+        .map(|ecs| {
+            let source =
+                vulns::Source::new(&pairing.pairs, vulnerabilities.as_ref(), vulns.reports);
+            let source = (!vulns.reports.is_empty())
+                .then_some(&source as &dyn exposure::VulnerabilitySource);
+            exposure::expose(ecs, image, &pairing.pairs, source)
+        })
         .unwrap_or_default();
     Join {
         image,

@@ -6,10 +6,12 @@
 //! A report whose digests name another image is refused by the scan (see [`match_report`]); a
 //! report that names no digest the image can be checked against is used, with a note saying so.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use crate::join::exposure::{VulnerabilityAssessment, VulnerabilitySource};
 use crate::join::pairing::Pairing;
 use crate::model::image::Image;
-use crate::model::packages::PackageInventory;
+use crate::model::packages::{Package, PackageInventory};
 use crate::model::vulns::{
     AttackVector, ReportedImage, Scanner, VulnSeverity, Vulnerability, VulnerabilityReport,
 };
@@ -143,11 +145,9 @@ pub fn join_vulnerabilities(
     inventory: Option<&PackageInventory>,
     reports: &[&VulnerabilityReport],
 ) -> ImageVulnerabilities {
-    use std::collections::BTreeMap;
     let mut by_package: BTreeMap<(String, String), VulnerablePackage> = BTreeMap::new();
     // ID → index in the package's list, so merging stays linear in the number of entries.
-    let mut index: std::collections::HashMap<(String, String, String), usize> =
-        std::collections::HashMap::new();
+    let mut index: HashMap<(String, String, String), usize> = HashMap::new();
     for report in reports {
         for vuln in &report.vulnerabilities {
             let key = (vuln.package.clone(), vuln.installed_version.clone());
@@ -175,16 +175,33 @@ pub fn join_vulnerabilities(
             }
         }
     }
-    let inventory_packages = inventory.map(|i| i.packages.as_slice()).unwrap_or_default();
+    // Indexes, so the join stays linear in the report's and the inventory's sizes.
+    let mut by_name: HashMap<&str, Vec<&Package>> = HashMap::new();
+    for listed in inventory.map(|i| i.packages.as_slice()).unwrap_or_default() {
+        by_name
+            .entry(listed.name.as_str())
+            .or_default()
+            .push(listed);
+    }
+    let mut layer_of: HashMap<&str, usize> = HashMap::new();
+    for (index, layer) in image
+        .map(|i| i.layers.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        layer_of.entry(layer.diff_id.as_str()).or_insert(index);
+        layer_of.entry(layer.digest.as_str()).or_insert(index);
+    }
     let mut packages: Vec<VulnerablePackage> = by_package.into_values().collect();
     for package in &mut packages {
         package
             .vulnerabilities
             .sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
-        let same_name: Vec<_> = inventory_packages
-            .iter()
-            .filter(|p| p.name == package.name)
-            .collect();
+        let same_name = by_name
+            .get(package.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let listed = same_name
             .iter()
             .find(|p| p.version == package.version)
@@ -195,19 +212,11 @@ pub fn join_vulnerabilities(
             package.database = Some(listed.database.clone());
             continue;
         }
-        let Some(image) = image else {
-            continue;
-        };
         let layer = package
             .vulnerabilities
             .iter()
             .filter_map(|v| v.layer_digest.as_deref())
-            .find_map(|digest| {
-                image
-                    .layers
-                    .iter()
-                    .position(|l| l.diff_id == digest || l.digest == digest)
-            });
+            .find_map(|digest| layer_of.get(digest).copied());
         if let Some(layer) = layer {
             package.layer = Some(layer);
             package.layer_from = Some("scanner");
@@ -239,9 +248,10 @@ pub fn assess<'a>(vulns: impl Iterator<Item = &'a Vulnerability>) -> Vulnerabili
     }
     let list = |mut vulns: Vec<&Vulnerability>| -> Vec<String> {
         vulns.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut ids: Vec<String> = Vec::new();
         for vuln in vulns {
-            if !ids.contains(&vuln.id) {
+            if seen.insert(vuln.id.as_str()) {
                 ids.push(vuln.id.clone());
             }
         }
@@ -277,17 +287,19 @@ pub fn reference_names(reference: &str, reported: &ReportedImage) -> bool {
 }
 
 /// The exposure join's view of the reports: a container paired with the scanned image gets the
-/// image's vulnerabilities; any other container, those of the reports naming its image.
+/// image's vulnerabilities; any other container, those of the reports naming its image. Each
+/// assessment is computed once (per set of reports), whatever the number of containers.
 pub struct Source<'a> {
-    pub paired_images: Vec<&'a str>,
-    pub image: Option<&'a ImageVulnerabilities>,
-    pub reports: &'a [VulnerabilityReport],
+    paired_images: HashSet<&'a str>,
+    image: Option<VulnerabilityAssessment>,
+    reports: &'a [VulnerabilityReport],
+    by_reports: std::cell::RefCell<HashMap<Vec<usize>, VulnerabilityAssessment>>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(
         pairs: &[Pairing<'a>],
-        image: Option<&'a ImageVulnerabilities>,
+        image: Option<&ImageVulnerabilities>,
         reports: &'a [VulnerabilityReport],
     ) -> Source<'a> {
         Source {
@@ -295,28 +307,39 @@ impl<'a> Source<'a> {
                 .iter()
                 .filter_map(|p| p.container.image.as_str())
                 .collect(),
-            image,
+            image: image.map(|found| assess(found.all())),
             reports,
+            by_reports: Default::default(),
         }
     }
 }
 
 impl VulnerabilitySource for Source<'_> {
     fn assess(&self, image: &str) -> Option<VulnerabilityAssessment> {
-        if let Some(found) = self.image
-            && self.paired_images.contains(&image)
+        if let Some(found) = &self.image
+            && self.paired_images.contains(image)
         {
-            return Some(assess(found.all()));
+            return Some(found.clone());
         }
-        let naming: Vec<&VulnerabilityReport> = self
+        let naming: Vec<usize> = self
             .reports
             .iter()
-            .filter(|r| reference_names(image, &r.image))
+            .enumerate()
+            .filter(|(_, r)| reference_names(image, &r.image))
+            .map(|(i, _)| i)
             .collect();
         if naming.is_empty() {
             return None;
         }
-        Some(assess(naming.iter().flat_map(|r| r.vulnerabilities.iter())))
+        let mut cache = self.by_reports.borrow_mut();
+        let found = cache.entry(naming).or_insert_with_key(|naming| {
+            assess(
+                naming
+                    .iter()
+                    .flat_map(|&i| self.reports[i].vulnerabilities.iter()),
+            )
+        });
+        Some(found.clone())
     }
 }
 
