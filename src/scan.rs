@@ -263,7 +263,7 @@ fn load_vulnerability_reports(
                 if count == 1 { "y" } else { "ies" }
             )),
             Some(ReportMatch::Unverified(why)) => notes.push(format!(
-                "{}: {scanner} report used without a digest check ({why}): make sure it is this image's",
+                "{}: {scanner} report used without a digest check, make sure it is this image's: {why}",
                 report.file
             )),
             Some(ReportMatch::Mismatch(why)) => {

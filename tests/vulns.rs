@@ -588,3 +588,71 @@ fn hostile_reports_are_input_errors_naming_the_file() {
         "old.json: invalid trivy report: SchemaVersion 1",
     );
 }
+
+#[test]
+fn grype_on_a_directory_names_no_image_and_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "dir.json",
+        r#"{"matches": [{"vulnerability": {"id": "GHSA-xxxx", "severity": "Critical",
+            "fix": {"versions": [], "state": "not-fixed"}},
+          "artifact": {"name": "lodash", "version": "4.17.15", "type": "npm", "locations": [{"path": "/src/package-lock.json"}]}}],
+          "source": {"type": "directory", "target": "/src"}, "descriptor": {"name": "grype"}}"#,
+    );
+    let reports = load(&path, &Limits::default()).unwrap();
+    assert!(!reports[0].image.has_digest());
+    let vuln = &reports[0].vulnerabilities[0];
+    assert_eq!(
+        (
+            vuln.package.as_str(),
+            vuln.severity,
+            vuln.fixed_version.as_deref()
+        ),
+        ("lodash", VulnSeverity::Critical, None)
+    );
+}
+
+#[test]
+fn without_an_image_an_ecr_report_applies_to_the_containers_naming_its_image() {
+    let template = r#"{
+      "AWSTemplateFormatVersion": "2010-09-09",
+      "Resources": {
+        "TaskDef": {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+          "Family": "web", "NetworkMode": "awsvpc", "RequiresCompatibilities": ["FARGATE"],
+          "Cpu": "256", "Memory": "512",
+          "ContainerDefinitions": [
+            {"Name": "app", "Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/alpine:3.10", "User": "1000"},
+            {"Name": "other", "Image": "public.ecr.aws/nginx/nginx:1.27", "User": "1000"}]}},
+        "Service": {"Type": "AWS::ECS::Service", "Properties": {
+          "Cluster": "main", "LaunchType": "FARGATE", "TaskDefinition": {"Ref": "TaskDef"},
+          "NetworkConfiguration": {"AwsvpcConfiguration": {"AssignPublicIp": "ENABLED", "Subnets": ["subnet-1"]}}}}
+      }
+    }"#;
+    let dir = tempfile::tempdir().unwrap();
+    let td = write(dir.path(), "stack.json", template);
+    let report = common::scan_json(&[
+        os("--task-def"),
+        os(&td),
+        os("--vulns"),
+        os(&fixture("ecr-enhanced-alpine.json")),
+    ]);
+    let ex = findings_with(&report, "EX001");
+    assert_eq!(ex.len(), 1);
+    let evidence = &ex[0]["evidence"];
+    // CVE-2020-1967: exploitAvailable YES and AV:N, in the container running alpine:3.10.
+    let network = evidence["trait:network-exploitable-vulnerability"]
+        .as_str()
+        .unwrap();
+    // Only CVE-2020-1967 (exploitAvailable YES, AV:N); CVE-2021-28831 is AV:N and high but
+    // Inspector says no exploit is known.
+    assert_eq!(network, "container app: CVE-2020-1967");
+    let other = evidence["trait:software-vulnerability"].as_str().unwrap();
+    assert_eq!(other, "container app: CVE-2021-28831, CVE-2020-28928");
+    assert!(report["notes"].to_string().contains(
+        "no image scanned, so it applies only to the containers whose image reference it names"
+    ));
+    // No image: nothing to point a package at, and no pair for XC009.
+    assert!(findings_with(&report, "IM015").is_empty());
+    assert!(findings_with(&report, "XC009").is_empty());
+}

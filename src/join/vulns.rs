@@ -63,13 +63,13 @@ pub fn match_report(image: &Image, reported: &ReportedImage) -> ReportMatch {
                 "the report is for the image with manifest digest {reported_manifest}, the scanned image's is {own}"
             )),
             None => ReportMatch::Unverified(format!(
-                "the report names only the manifest digest {} and this image input has no manifest digest (a docker-archive has none; scan the registry image, docker://…@{}, to check it)",
+                "it names only the manifest digest {}, which this image input does not have (a docker-archive has none); scan the registry image, docker://REPOSITORY@{}, to have it checked",
                 short(reported_manifest),
-                short(reported_manifest)
+                reported_manifest
             )),
         };
     }
-    ReportMatch::Unverified("the report names no digest of the image it scanned".into())
+    ReportMatch::Unverified("it names no digest of the image it scanned".into())
 }
 
 /// One package with the vulnerabilities every report found in it.

@@ -156,7 +156,11 @@ impl Vulnerability {
         if let Some(epss) = self.epss.filter(|e| *e >= EPSS_LIKELY) {
             return Some(format!("EPSS {epss:.2} (at least {EPSS_LIKELY})"));
         }
-        if self.attack_vector == Some(AttackVector::Network) && self.severity >= VulnSeverity::High
+        // The scanner's own likelihood (an exploit flag, an EPSS score) decides when it gives one.
+        if self.exploit_available.is_none()
+            && self.epss.is_none()
+            && self.attack_vector == Some(AttackVector::Network)
+            && self.severity >= VulnSeverity::High
         {
             return Some(format!(
                 "{} and exploitable over the network (CVSS AV:N)",
@@ -362,6 +366,17 @@ mod tests {
             ..base.clone()
         };
         assert!(high.likely_exploited().unwrap().contains("AV:N"));
+        // A scanner that says "no known exploit" and gives a low EPSS is believed.
+        let said_no = Vulnerability {
+            exploit_available: Some(false),
+            ..high.clone()
+        };
+        assert_eq!(said_no.likely_exploited(), None);
+        let low_epss = Vulnerability {
+            epss: Some(0.01),
+            ..high.clone()
+        };
+        assert_eq!(low_epss.likely_exploited(), None);
         let local_high = Vulnerability {
             attack_vector: Some(AttackVector::Local),
             ..high.clone()
