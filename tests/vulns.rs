@@ -656,3 +656,54 @@ fn without_an_image_an_ecr_report_applies_to_the_containers_naming_its_image() {
     assert!(findings_with(&report, "IM015").is_empty());
     assert!(findings_with(&report, "XC009").is_empty());
 }
+
+#[test]
+fn a_package_s_fingerprint_survives_advisory_updates_and_changes_with_a_new_cve() {
+    use harden::scan::{ScanRequest, scan};
+    let Some(images) = common::shared_images_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fingerprint_of_libcrypto = |reports: &[PathBuf]| {
+        let request = ScanRequest {
+            image: Some(images.join("alpine-310.tar.gz").display().to_string()),
+            vulns: reports.to_vec(),
+            ..ScanRequest::default()
+        };
+        let report = scan(&request).unwrap();
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.id == "IM015" && f.evidence["package"] == "libcrypto1.1")
+            .collect();
+        assert_eq!(found.len(), 1);
+        harden::findings::fingerprint(found[0])
+    };
+    let trivy = fixture("trivy-alpine-310.json");
+    let first = fingerprint_of_libcrypto(std::slice::from_ref(&trivy));
+    // Another scanner beside it, the same CVEs: the same finding.
+    assert_eq!(
+        fingerprint_of_libcrypto(&[trivy.clone(), fixture("grype-alpine-310.json")]),
+        first
+    );
+    // The advisory re-graded and its fix moved: still the same finding.
+    let text = std::fs::read_to_string(&trivy).unwrap();
+    let regraded = write(
+        dir.path(),
+        "regraded.json",
+        &text
+            .replacen("\"1.1.1j-r0\"", "\"1.1.1k-r0\"", 1)
+            .replacen("\"HIGH\"", "\"CRITICAL\"", 1),
+    );
+    assert_eq!(fingerprint_of_libcrypto(&[regraded]), first);
+    // A new CVE in the package: a new finding, which a baseline does not hide.
+    let mut document: Value = serde_json::from_str(&text).unwrap();
+    let list = document["Results"][0]["Vulnerabilities"]
+        .as_array_mut()
+        .unwrap();
+    let mut extra = list[0].clone();
+    extra["VulnerabilityID"] = "CVE-2021-3449".into();
+    list.push(extra);
+    let more = write(dir.path(), "more.json", &document.to_string());
+    assert_ne!(fingerprint_of_libcrypto(&[more]), first);
+}

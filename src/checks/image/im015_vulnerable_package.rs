@@ -130,6 +130,7 @@ fn report(image: &Image, package: &VulnerablePackage, out: &mut Emitter) {
         .with_severity(highest.severity.finding_severity());
     finding
         .with_evidence("package", package.name.clone())
+        .with_evidence("cves", cves(vulns))
         .with_evidence("installed_version", package.version.clone())
         .with_evidence("vulnerabilities", listed.join("; "))
         .with_evidence("highest_severity", highest.severity.as_str())
@@ -146,4 +147,13 @@ fn report(image: &Image, package: &VulnerablePackage, out: &mut Emitter) {
             package.layer_from.unwrap_or_default().to_string(),
         );
     }
+}
+
+/// The IDs, sorted: with the package and version, what identifies the finding across runs (the
+/// other evidence is what scanners say about them today).
+fn cves(vulns: &[crate::model::vulns::Vulnerability]) -> String {
+    let mut ids: Vec<&str> = vulns.iter().map(|v| v.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.join(", ")
 }
