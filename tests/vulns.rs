@@ -707,3 +707,48 @@ fn a_package_s_fingerprint_survives_advisory_updates_and_changes_with_a_new_cve(
     let more = write(dir.path(), "more.json", &document.to_string());
     assert_ne!(fingerprint_of_libcrypto(&[more]), first);
 }
+
+#[test]
+fn an_input_given_to_the_wrong_flag_is_named_with_the_flag_it_belongs_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let trivy = fixture("trivy-alpine-310.json");
+    let run = harden(&[os("scan"), os("--task-def"), os(&trivy)]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("it is a vulnerability scanner's report; pass it with --vulns"),
+        "{}",
+        run.stderr
+    );
+    let run = harden(&[os("scan"), os(&trivy)]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pass it with --vulns"),
+        "{}",
+        run.stderr
+    );
+    let td = write(
+        dir.path(),
+        "td.json",
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "app:1"}]}"#,
+    );
+    let run = harden(&[
+        os("scan"),
+        os("--task-def"),
+        os(&td),
+        os("--vulns"),
+        os(&td),
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("td.json: not a vulnerability report harden reads"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("pass it with --task-def"),
+        "{}",
+        run.stderr
+    );
+}

@@ -226,7 +226,13 @@ pub fn parse(
         Ok(None) => {
             return Err(VulnsLoadError::Unknown {
                 file: file.into(),
-                why: String::new(),
+                why: wrong_flag(bytes).unwrap_or_default(),
+            });
+        }
+        Err(_) if wrong_flag(bytes).is_some() => {
+            return Err(VulnsLoadError::Unknown {
+                file: file.into(),
+                why: wrong_flag(bytes).unwrap_or_default(),
             });
         }
         Err(error) if error.is_syntax() || error.is_eof() => {
@@ -269,6 +275,21 @@ pub fn parse(
         });
     }
     parsed
+}
+
+/// `; it is a Dockerfile: pass it with --dockerfile` when the bytes are another kind of input.
+fn wrong_flag(bytes: &[u8]) -> Option<String> {
+    use crate::load::sniff::{InputKind, classify};
+    match classify(&bytes[..bytes.len().min(8192)]) {
+        kind @ (InputKind::Dockerfile | InputKind::ImageArchive | InputKind::TaskDefinition) => {
+            Some(format!(
+                "; it is {}: pass it {}",
+                kind.describe(),
+                kind.how_to_pass()
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// `sha256:<hex>` when `text` is a digest (lowercased), else `None`.
@@ -326,5 +347,12 @@ mod tests {
         );
         let error = parse("r.txt", b"CVE-2020-1 HIGH", &limits).unwrap_err();
         assert!(error.to_string().contains("r.txt"), "{error}");
+        let error = parse("Dockerfile", b"FROM alpine\nUSER app\n", &limits).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .ends_with("; it is a Dockerfile: pass it with --dockerfile"),
+            "{error}"
+        );
     }
 }
