@@ -112,8 +112,8 @@ impl AttackVector {
 
 /// The EPSS score (probability of exploitation activity in the next 30 days) at or above which a
 /// vulnerability counts as likely to be exploited: 0.1 is a one-in-ten chance, more than ten
-/// times the score of the typical CVE (most score under 0.01), and the region where FIRST's EPSS
-/// model shows most of the CVEs later seen exploited.
+/// times the score of a typical CVE (most score under 0.01), so it singles out the few percent of
+/// CVEs the model expects attackers to use, not a long tail.
 pub const EPSS_LIKELY: f64 = 0.1;
 
 /// One vulnerability of one package, as a scanner reported it.
