@@ -752,3 +752,41 @@ fn an_input_given_to_the_wrong_flag_is_named_with_the_flag_it_belongs_to() {
         run.stderr
     );
 }
+
+#[test]
+fn a_language_package_points_at_the_file_and_layer_the_scanner_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = parse_image(
+        "history created_by=ADD rootfs.tar /\nhistory created_by=COPY app.jar /app/app.jar\nlayer\nfile /etc/passwd mode=0644 content=\"root:x:0:0::/:/bin/sh\\n\"\nlayer\nfile /app/app.jar mode=0644 content=\"PK\"\n",
+    )
+    .unwrap();
+    let layout = dir.path().join("oci");
+    spec.write(Layout::OciDir, &layout).unwrap();
+    let image_spec = format!("oci:{}", layout.display());
+    let image = harden::load::image::load(&image_spec, &Default::default()).unwrap();
+    let report = serde_json::json!({
+        "SchemaVersion": 2,
+        "Metadata": {"ImageID": image.config_digest},
+        "Results": [{"Target": "Java", "Class": "lang-pkgs", "Type": "jar", "Vulnerabilities": [{
+            "VulnerabilityID": "CVE-2021-44228", "PkgName": "org.apache.logging.log4j:log4j-core",
+            "PkgPath": "app/app.jar", "InstalledVersion": "2.14.1",
+            "FixedVersion": "2.15.0, 2.12.2", "Severity": "CRITICAL",
+            "Layer": {"DiffID": image.layers[1].diff_id},
+            "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"}}
+        }]}]
+    });
+    let vulns = write(dir.path(), "trivy.json", &report.to_string());
+    let json = common::scan_json(&[os(&image_spec), os("--vulns"), os(&vulns)]);
+    let found = findings_with(&json, "IM015");
+    assert_eq!(found.len(), 1);
+    let location = &found[0]["location"];
+    assert_eq!(location["path"], "/app/app.jar");
+    assert_eq!(location["layer"], 1);
+    assert_eq!(found[0]["evidence"]["layer_from"], "scanner");
+    assert_eq!(
+        found[0]["evidence"]["layer_created_by"],
+        "COPY app.jar /app/app.jar"
+    );
+    // Two release lines fix it: the lowest above 2.14.1 is 2.15.0.
+    assert_eq!(found[0]["evidence"]["fixed_version"], "2.15.0");
+}

@@ -83,7 +83,8 @@ pub struct VulnerablePackage {
     /// Where the layer came from: `package inventory` (the image's own package database) or
     /// `scanner` (the layer digest the report names).
     pub layer_from: Option<&'static str>,
-    /// The package database that lists it inside the image, when the inventory does.
+    /// Where it is inside the image: the package database that lists it (from the inventory),
+    /// else the file the scanner found it in (a jar, a lockfile).
     pub database: Option<String>,
     /// Its vulnerabilities, one per ID (merged across reports), most severe first.
     pub vulnerabilities: Vec<Vulnerability>,
@@ -134,6 +135,9 @@ fn merge(into: &mut Vulnerability, from: &Vulnerability) {
     }
     if into.layer_digest.is_none() {
         into.layer_digest.clone_from(&from.layer_digest);
+    }
+    if into.path.is_none() {
+        into.path.clone_from(&from.path);
     }
 }
 
@@ -221,6 +225,7 @@ pub fn join_vulnerabilities(
             package.layer = Some(layer);
             package.layer_from = Some("scanner");
         }
+        package.database = package.vulnerabilities.iter().find_map(|v| v.path.clone());
     }
     ImageVulnerabilities {
         reports: reports

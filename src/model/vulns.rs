@@ -142,6 +142,10 @@ pub struct Vulnerability {
     /// The layer the scanner found the package in (diff ID or blob digest), when it says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer_digest: Option<String>,
+    /// The file the scanner found the package in, absolute inside the image (trivy `PkgPath`,
+    /// grype `locations[].path`, ECR `filePath`), when it says: a jar, a lockfile, a binary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     pub scanner: Scanner,
 }
 
@@ -201,6 +205,19 @@ pub struct VulnerabilityReport {
     pub scanner: Scanner,
     pub image: ReportedImage,
     pub vulnerabilities: Vec<Vulnerability>,
+}
+
+/// An image path as scanners write it (`app/app.jar`, `/app/app.jar`), made absolute.
+pub fn image_path(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    Some(if text.starts_with('/') {
+        text.to_string()
+    } else {
+        format!("/{text}")
+    })
 }
 
 /// Orders two package versions as the package managers roughly do: an `N:` epoch first, then
@@ -358,6 +375,7 @@ mod tests {
             exploit_available: None,
             epss: None,
             layer_digest: None,
+            path: None,
             scanner: Scanner::Trivy,
         };
         assert_eq!(base.likely_exploited(), None);

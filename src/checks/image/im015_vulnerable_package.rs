@@ -105,16 +105,14 @@ fn report(image: &Image, package: &VulnerablePackage, out: &mut Emitter) {
         package.version,
         named.join(", ")
     );
-    let mut location = match package.layer {
-        Some(layer) => {
-            let database = package.database.as_deref();
-            let mut location = file_location(image, database.unwrap_or_default(), layer);
-            if database.is_none() {
-                location.path = None;
-            }
+    let mut location = match (package.layer, package.database.as_deref()) {
+        (Some(layer), path) => {
+            let mut location = file_location(image, path.unwrap_or_default(), layer);
+            location.path = path.map(str::to_string);
             location
         }
-        None => Location::image(&image.source),
+        (None, Some(path)) => Location::image_file(&image.source, path, None),
+        (None, None) => Location::image(&image.source),
     };
     location.resource = Some(package.name.clone());
     let listed: Vec<String> = vulns

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::{Items, digest};
 use crate::model::vulns::{
     AttackVector, ReportedImage, Scanner, VulnSeverity, Vulnerability, VulnerabilityReport,
+    image_path,
 };
 
 #[derive(Deserialize)]
@@ -83,6 +84,7 @@ struct Package {
     release: Option<String>,
     fixed_in_version: Option<String>,
     source_layer_hash: Option<String>,
+    file_path: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +157,7 @@ pub(super) fn parse(
                     exploit_available: None,
                     epss: None,
                     layer_digest: None,
+                    path: None,
                     scanner: Scanner::EcrBasic,
                 }
             })
@@ -203,6 +206,7 @@ pub(super) fn parse(
                     exploit_available: exploit,
                     epss,
                     layer_digest: package.source_layer_hash.as_deref().and_then(digest),
+                    path: package.file_path.as_deref().and_then(image_path),
                     scanner: Scanner::EcrEnhanced,
                 });
             }

@@ -11,6 +11,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use super::{Items, digest, digest_of_reference};
 use crate::model::vulns::{
     AttackVector, ReportedImage, Scanner, VulnSeverity, Vulnerability, VulnerabilityReport,
+    image_path,
 };
 
 #[derive(Deserialize)]
@@ -70,6 +71,7 @@ struct Artifact {
 
 #[derive(Deserialize)]
 struct Location {
+    path: Option<String>,
     #[serde(rename = "layerID")]
     layer_id: Option<String>,
 }
@@ -182,9 +184,13 @@ pub(super) fn parse(
             .into_iter()
             .filter(|v| !v.trim().is_empty())
             .collect();
-        let layer = Items::into_vec(found.artifact.locations)
-            .into_iter()
+        let locations = Items::into_vec(found.artifact.locations);
+        let layer = locations
+            .iter()
             .find_map(|l| l.layer_id.as_deref().and_then(digest));
+        let path = locations
+            .iter()
+            .find_map(|l| l.path.as_deref().and_then(image_path));
         vulnerabilities.push(Vulnerability {
             id: vuln.id,
             severity: VulnSeverity::parse(vuln.severity.as_deref().unwrap_or_default()),
@@ -196,6 +202,7 @@ pub(super) fn parse(
             exploit_available: known_exploited.then_some(true),
             epss,
             layer_digest: layer,
+            path,
             scanner: Scanner::Grype,
         });
     }

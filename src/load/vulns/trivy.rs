@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{Entries, Items, digest, digest_of_reference, invalid};
 use crate::model::vulns::{
     AttackVector, ReportedImage, Scanner, VulnSeverity, Vulnerability, VulnerabilityReport,
+    image_path,
 };
 
 #[derive(Deserialize)]
@@ -42,6 +43,7 @@ struct Vuln {
     pkg_name: String,
     installed_version: Option<String>,
     fixed_version: Option<String>,
+    pkg_path: Option<String>,
     severity: Option<String>,
     #[serde(rename = "CVSS")]
     cvss: Option<Entries<Cvss>>,
@@ -116,6 +118,7 @@ pub(super) fn parse(
                 exploit_available: None,
                 epss: None,
                 layer_digest: layer.as_deref().and_then(digest),
+                path: vuln.pkg_path.as_deref().and_then(image_path),
                 scanner: Scanner::Trivy,
             });
         }
