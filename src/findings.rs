@@ -382,8 +382,19 @@ impl fmt::Display for FailOn {
     }
 }
 
-/// Evidence keys that describe the run, not the problem; left out of fingerprints.
-const VOLATILE_EVIDENCE: &[&str] = &["severity_override"];
+/// Evidence keys that describe the run, not the problem; left out of fingerprints. The
+/// vulnerability findings (IM015, XC009) are identified by package, version and CVE IDs (`cves`):
+/// what a scanner says about them (severity, fixed version, EPSS), which scanners were given, and
+/// the history step of the layer change from one advisory update or rebuild to the next.
+const VOLATILE_EVIDENCE: &[&str] = &[
+    "severity_override",
+    "vulnerabilities",
+    "scanners",
+    "fixed_version",
+    "highest_severity",
+    "layer_created_by",
+    "layer_from",
+];
 
 /// A finding's identity across runs: SHA-256 over the check ID, the location fields that name the
 /// place, and the evidence. 32 hex digits. Left out because they change without the problem

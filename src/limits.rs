@@ -84,6 +84,8 @@ limits! {
     tags = "tags": 10_000,
     /// Images in one run (arguments, `--images-from` lines and listed tags together).
     images = "images": 100_000,
+    /// Entries (array items and object members) of one `--vulns` report, all arrays together.
+    vuln_entries = "vuln-entries": 2_000_000,
 }
 
 /// Why a `--limit` or `[limits]` value is not usable.

@@ -11,6 +11,7 @@ use crate::load::image::{self, ImageError, ImageOptions};
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::{EcsInventory, EcsSettings};
 use crate::model::image::Image;
+use crate::model::vulns::VulnerabilityReport;
 use crate::policy::{self, Config};
 use crate::report::{DockerfileSummary, ImageSummary, Inputs, Report};
 
@@ -38,6 +39,8 @@ pub struct ScanRequest {
     pub registry: crate::load::image::registry::RegistrySettings,
     /// `--task-def`: task-definition files or directories (every ECS input format).
     pub task_definitions: Vec<std::path::PathBuf>,
+    /// `--vulns`: vulnerability scanner reports on the image (trivy, grype, ECR scan findings).
+    pub vulns: Vec<std::path::PathBuf>,
     /// `--required-tags`: ECS.13-15 `requiredTagKeys`.
     pub required_tags: Vec<String>,
     /// `--evaluate-inactive`: evaluate every revision given, not only the latest ACTIVE one.
@@ -69,6 +72,18 @@ pub enum ScanError {
     Dockerfile(#[from] DockerfileError),
     #[error(transparent)]
     Ecs(#[from] EcsLoadError),
+    #[error(transparent)]
+    Vulns(#[from] crate::load::vulns::VulnsLoadError),
+    /// A `--vulns` report whose digests name another image: its findings would be about
+    /// packages this image may not have, so the scan stops rather than report them.
+    #[error("{file}: this vulnerability report is for another image: {why}")]
+    VulnsForAnotherImage { file: String, why: String },
+    /// `--vulns` names one image's scan; with several images which report goes with which is
+    /// not decided here.
+    #[error(
+        "--vulns applies to one image: scan each image on its own with its report (harden scan IMAGE --vulns REPORT)"
+    )]
+    VulnsWithSeveralImages,
 }
 
 /// Runs the whole scan.
@@ -84,18 +99,28 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         None => None,
     };
     let shared = load_shared(request)?;
+    // The package databases the loader kept, read once, as the image is loaded.
+    let inventory = image.as_ref().map(crate::load::packages::inventory);
+    let mut vulns_notes = Vec::new();
+    let reports = load_vulnerability_reports(request, image.as_ref(), &mut vulns_notes)?;
     // join → checks → policy, each once.
-    let join = join::join(
+    let mut join = join::join_with(
         image.as_ref(),
         shared.dockerfile.as_ref(),
         shared.ecs.as_ref(),
         request.container.as_deref(),
+        join::VulnerabilityInputs {
+            reports: &reports,
+            inventory: inventory.as_ref(),
+        },
     );
+    join.notes.extend(vulns_notes);
     let (findings, controls) = checks::run(&join.joined());
     let (mut report, _) = finish(
         request,
         Section {
             image: image.as_ref(),
+            inventory: inventory.as_ref(),
             shared: &shared,
             join: &join,
             findings,
@@ -189,6 +214,8 @@ pub(crate) fn load_shared(request: &ScanRequest) -> Result<Shared, ScanError> {
 /// `with_shared_inputs`, the Dockerfiles and task definitions as reported inputs.
 pub(crate) struct Section<'a> {
     pub(crate) image: Option<&'a Image>,
+    /// The image's package inventory, read once by the caller (the join uses it too).
+    pub(crate) inventory: Option<&'a crate::model::packages::PackageInventory>,
     pub(crate) shared: &'a Shared,
     pub(crate) join: &'a join::Join<'a>,
     pub(crate) findings: Vec<Finding>,
@@ -209,6 +236,7 @@ pub(crate) fn finish(
 ) -> (Report, crate::model::policy::IgnoreOutcome) {
     let Section {
         image,
+        inventory,
         shared,
         join,
         mut findings,
@@ -216,8 +244,6 @@ pub(crate) fn finish(
         with_shared_inputs,
         tool_checks,
     } = section;
-    // The package databases the loader kept, read once, as the image is loaded.
-    let inventory = image.map(crate::load::packages::inventory);
     let no_dockerfiles: &[Dockerfile] = &[];
     let (dockerfile, more_dockerfiles) = if with_shared_inputs {
         (
@@ -288,8 +314,8 @@ pub(crate) fn finish(
             notes.extend(crate::report::base_image::stale_table_note(today));
         }
         if let Some(inventory) = inventory {
-            notes.extend(inventory.notes);
-            summary.packages = inventory.packages;
+            notes.extend(inventory.notes.iter().cloned());
+            summary.packages = inventory.packages.clone();
         }
         summary
     });
@@ -329,6 +355,46 @@ pub(crate) fn finish(
     (report, ignore_outcome)
 }
 
+/// Reads every `--vulns` report and checks each against the scanned image by digest: a report
+/// naming another image stops the scan (exit 2); one that cannot be checked is used, with a note.
+fn load_vulnerability_reports(
+    request: &ScanRequest,
+    image: Option<&Image>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<VulnerabilityReport>, ScanError> {
+    use crate::join::vulns::{ReportMatch, match_report};
+    let mut reports = Vec::new();
+    for path in &request.vulns {
+        reports.extend(crate::load::vulns::load(path, &request.limits)?);
+    }
+    for report in &reports {
+        let scanner = crate::load::vulns::describe(report.scanner);
+        let count = report.vulnerabilities.len();
+        match image.map(|image| match_report(image, &report.image)) {
+            Some(ReportMatch::Matched(by)) => notes.push(format!(
+                "{}: {scanner} report matched to the image by {by}: {count} vulnerabilit{}",
+                report.file,
+                if count == 1 { "y" } else { "ies" }
+            )),
+            Some(ReportMatch::Unverified(why)) => notes.push(format!(
+                "{}: {scanner} report used without a digest check, make sure it is this image's: {why}",
+                report.file
+            )),
+            Some(ReportMatch::Mismatch(why)) => {
+                return Err(ScanError::VulnsForAnotherImage {
+                    file: report.file.clone(),
+                    why,
+                });
+            }
+            None => notes.push(format!(
+                "{}: {scanner} report: no image scanned, so it applies only to the containers whose image reference it names",
+                report.file
+            )),
+        }
+    }
+    Ok(reports)
+}
+
 /// Runs every check whose input is present, pairing containers with the image by reference
 /// (the join and check stages of a scan, without the policy). For tests and embedders.
 pub fn run_checks(
@@ -338,7 +404,30 @@ pub fn run_checks(
     findings: &mut Vec<Finding>,
     controls: &mut Vec<ControlResult>,
 ) {
-    let join = join::join(image, dockerfile, ecs, None);
+    run_checks_with_vulns(image, dockerfile, ecs, &[], findings, controls);
+}
+
+/// [`run_checks`] with `--vulns` reports (already checked against the image) and the image's
+/// package inventory read as a scan reads it.
+pub fn run_checks_with_vulns(
+    image: Option<&Image>,
+    dockerfile: Option<&Dockerfile>,
+    ecs: Option<&EcsInventory>,
+    reports: &[VulnerabilityReport],
+    findings: &mut Vec<Finding>,
+    controls: &mut Vec<ControlResult>,
+) {
+    let inventory = image.map(crate::load::packages::inventory);
+    let join = join::join_with(
+        image,
+        dockerfile,
+        ecs,
+        None,
+        join::VulnerabilityInputs {
+            reports,
+            inventory: inventory.as_ref(),
+        },
+    );
     let (found, statuses) = checks::run(&join.joined());
     findings.extend(found);
     controls.extend(statuses);

@@ -15,6 +15,7 @@ use harden::load::image::{ImageOptions, load};
 use harden::model::dockerfile::Dockerfile;
 use harden::model::ecs::EcsInventory;
 use harden::model::image::Image;
+use harden::model::vulns::VulnerabilityReport;
 use harden::testkit::{Layout, parse_image};
 
 /// Runs every check on whichever inputs a fixture provides.
@@ -23,9 +24,37 @@ fn run_all_checks(
     dockerfile: Option<&Dockerfile>,
     ecs: Option<&EcsInventory>,
 ) -> Vec<Finding> {
+    run_all_checks_with_vulns(image, dockerfile, ecs, &[])
+}
+
+/// [`run_all_checks`] with `--vulns` reports, each checked against the image by digest as a
+/// scan checks it (a fixture's report must name its image's config digest).
+fn run_all_checks_with_vulns(
+    image: Option<&Image>,
+    dockerfile: Option<&Dockerfile>,
+    ecs: Option<&EcsInventory>,
+    reports: &[VulnerabilityReport],
+) -> Vec<Finding> {
+    if let Some(image) = image {
+        for report in reports {
+            let matched = harden::join::vulns::match_report(image, &report.image);
+            assert!(
+                matches!(matched, harden::join::vulns::ReportMatch::Matched(_)),
+                "{}: {matched:?}",
+                report.file
+            );
+        }
+    }
     let mut findings = Vec::new();
     let mut controls = Vec::new();
-    harden::scan::run_checks(image, dockerfile, ecs, &mut findings, &mut controls);
+    harden::scan::run_checks_with_vulns(
+        image,
+        dockerfile,
+        ecs,
+        reports,
+        &mut findings,
+        &mut controls,
+    );
     harden::scan::sort_findings(&mut findings);
     findings
 }
@@ -107,8 +136,14 @@ fn load_fixture_image(path: &Path) -> Image {
     let dir = tempfile::tempdir().unwrap();
     let layout_dir = dir.path().join("oci");
     spec.write(Layout::OciDir, &layout_dir).unwrap();
+    // What a scan asks the loader to keep: the checks' files, the OS release files and the
+    // package databases (IM015 joins reports to the inventory).
     let options = ImageOptions {
-        wants: checks::content_requests(),
+        wants: checks::content_requests()
+            .into_iter()
+            .chain(harden::model::os::OS_FILES.iter().cloned())
+            .chain(harden::load::packages::DATABASE_FILES.iter().cloned())
+            .collect(),
         ..ImageOptions::default()
     };
     let mut image = load(&format!("oci:{}", layout_dir.display()), &options)
@@ -117,11 +152,26 @@ fn load_fixture_image(path: &Path) -> Image {
     image
 }
 
+/// The `--vulns` reports of a fixture: `<fixture>.vulns.json` beside an image fixture, or
+/// `vulns.json` in a cross fixture's directory, read as `--vulns` reads them.
+fn fixture_vulns(path: &Path) -> Vec<VulnerabilityReport> {
+    if !path.is_file() {
+        return Vec::new();
+    }
+    let mut reports = harden::load::vulns::load(path, &harden::limits::Limits::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for report in &mut reports {
+        report.file = relative(path);
+    }
+    reports
+}
+
 #[test]
 fn image_fixtures() {
     insta::glob!("../fixtures/image", "*/*.image", |path| {
         let image = load_fixture_image(path);
-        let findings = run_all_checks(Some(&image), None, None);
+        let vulns = fixture_vulns(&path.with_extension("vulns.json"));
+        let findings = run_all_checks_with_vulns(Some(&image), None, None, &vulns);
         assert_fixture(path, &findings);
     });
 }
@@ -216,7 +266,9 @@ fn cross_fixtures() {
             dockerfile.context.directory = relative(Path::new(&dockerfile.context.directory));
             dockerfile
         });
-        let findings = run_all_checks(Some(&image), dockerfile.as_ref(), Some(&inventory));
+        let vulns = fixture_vulns(&fixture.join("vulns.json"));
+        let findings =
+            run_all_checks_with_vulns(Some(&image), dockerfile.as_ref(), Some(&inventory), &vulns);
         assert_fixture(fixture, &findings);
     });
 }

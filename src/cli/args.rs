@@ -135,6 +135,12 @@ pub(crate) struct ScanArgs {
     /// Hub evaluates only the latest ACTIVE revision of each family).
     #[arg(long)]
     pub(crate) evaluate_inactive: bool,
+    /// A vulnerability scanner's report on the image (repeatable): trivy JSON (`trivy image -f
+    /// json`), grype JSON (`grype -o json`) or `aws ecr describe-image-scan-findings` output. It
+    /// must be for the scanned image (checked by digest); its vulnerable packages are reported
+    /// at the layer that installed them (IM015) and joined with the task definition (XC009, EX001).
+    #[arg(long = "vulns", value_name = "FILE")]
+    pub(crate) vulns: Vec<PathBuf>,
     /// Raise or lower a bound on untrusted input (repeatable), e.g. `--limit layer-bytes=128GiB`.
     /// `harden limits` lists every limit with its default.
     #[arg(long = "limit", value_name = "NAME=VALUE")]

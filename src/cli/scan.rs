@@ -162,6 +162,7 @@ pub(crate) fn build_request(
             )?
         },
         task_definitions: std::mem::take(&mut args.task_def),
+        vulns: std::mem::take(&mut args.vulns),
         required_tags: std::mem::take(&mut args.required_tags)
             .into_iter()
             .map(|k| k.trim().to_string())

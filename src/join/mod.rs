@@ -5,13 +5,17 @@
 pub mod dockerfile_match;
 pub mod exposure;
 pub mod pairing;
+pub mod vulns;
 
 use crate::model::dockerfile::Dockerfile;
 use crate::model::ecs::EcsInventory;
 use crate::model::image::Image;
+use crate::model::packages::PackageInventory;
+use crate::model::vulns::VulnerabilityReport;
 use dockerfile_match::DockerfileMatch;
 use exposure::Exposure;
 use pairing::{Pairing, PairingRecord};
+use vulns::ImageVulnerabilities;
 
 /// Everything one scan read, and how the inputs relate, for the checks.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,6 +29,8 @@ pub struct Joined<'a> {
     pub dockerfile_match: Option<&'a DockerfileMatch>,
     /// Each ECS service linked to its stack, with its exposure traits (see [`exposure`]).
     pub exposures: &'a [Exposure<'a>],
+    /// The scanned image's vulnerable packages, from the `--vulns` reports that apply to it.
+    pub vulnerabilities: Option<&'a ImageVulnerabilities>,
 }
 
 /// What the join stage decided, owned; [`Join::joined`] lends it to the checks.
@@ -36,6 +42,7 @@ pub struct Join<'a> {
     pub pairs: Vec<Pairing<'a>>,
     pub dockerfile_match: Option<DockerfileMatch>,
     pub exposures: Vec<Exposure<'a>>,
+    pub vulnerabilities: Option<ImageVulnerabilities>,
     /// Which container was paired with the image and why, and which were not.
     pub records: Vec<PairingRecord>,
     /// One line per decision, for the report's notes: pairing first, then the Dockerfile match.
@@ -51,6 +58,7 @@ impl<'a> Join<'a> {
             pairs: &self.pairs,
             dockerfile_match: self.dockerfile_match.as_ref(),
             exposures: &self.exposures,
+            vulnerabilities: self.vulnerabilities.as_ref(),
         }
     }
 }
@@ -69,9 +77,19 @@ pub fn join_one_of_many<'a>(image: &'a Image, ecs: Option<&'a EcsInventory>) -> 
         ecs,
         pairs: pairing.pairs,
         dockerfile_match: None,
+        vulnerabilities: None,
         records: pairing.records,
         notes: pairing.notes,
     }
+}
+
+/// The scanner reports (`--vulns`) and the image's package inventory, for the join.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VulnerabilityInputs<'a> {
+    /// Reports the scan accepted: matched to the image by digest, or unverifiable (never one
+    /// naming another image). Without an image, they apply to the containers naming them.
+    pub reports: &'a [VulnerabilityReport],
+    pub inventory: Option<&'a PackageInventory>,
 }
 
 /// Runs the join: `container` is `--container NAME`.
@@ -80,6 +98,23 @@ pub fn join<'a>(
     dockerfile: Option<&'a Dockerfile>,
     ecs: Option<&'a EcsInventory>,
     container: Option<&str>,
+) -> Join<'a> {
+    join_with(
+        image,
+        dockerfile,
+        ecs,
+        container,
+        VulnerabilityInputs::default(),
+    )
+}
+
+/// [`join`] with the vulnerability hand-off.
+pub fn join_with<'a>(
+    image: Option<&'a Image>,
+    dockerfile: Option<&'a Dockerfile>,
+    ecs: Option<&'a EcsInventory>,
+    container: Option<&str>,
+    vulns: VulnerabilityInputs<'a>,
 ) -> Join<'a> {
     let pairing = pairing::pair(image, ecs, container);
     let mut notes = pairing.notes;
@@ -91,10 +126,20 @@ pub fn join<'a>(
         }
         _ => None,
     };
-    // No vulnerability source yet: the vulnerability traits are "not assessed" until the
-    // vulnerability hand-off (`--vulns`) passes one here.
+    // With an image, every report given applies to it (the scan refused any naming another).
+    let vulnerabilities = (image.is_some() && !vulns.reports.is_empty()).then(|| {
+        let reports: Vec<&VulnerabilityReport> = vulns.reports.iter().collect();
+        vulns::join_vulnerabilities(image, vulns.inventory, &reports)
+    });
+    // Without `--vulns`, the vulnerability traits stay "not assessed".
     let exposures = ecs
-        .map(|ecs| exposure::expose(ecs, image, &pairing.pairs, None))
+        .map(|ecs| {
+            let source =
+                vulns::Source::new(&pairing.pairs, vulnerabilities.as_ref(), vulns.reports);
+            let source = (!vulns.reports.is_empty())
+                .then_some(&source as &dyn exposure::VulnerabilitySource);
+            exposure::expose(ecs, image, &pairing.pairs, source)
+        })
         .unwrap_or_default();
     Join {
         image,
@@ -103,6 +148,7 @@ pub fn join<'a>(
         ecs,
         pairs: pairing.pairs,
         dockerfile_match,
+        vulnerabilities,
         records: pairing.records,
         notes,
     }

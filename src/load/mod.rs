@@ -7,6 +7,7 @@ pub mod image;
 pub mod packages;
 pub mod sniff;
 pub mod text;
+pub mod vulns;
 
 mod bounded;
 pub use bounded::{BoundedReadError, read_bounded};

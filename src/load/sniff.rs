@@ -11,6 +11,8 @@ pub enum InputKind {
     Dockerfile,
     /// JSON or YAML naming ECS task-definition or template keys.
     TaskDefinition,
+    /// A vulnerability scanner's JSON report (trivy, grype, ECR scan findings).
+    VulnerabilityReport,
     Unknown,
 }
 
@@ -21,6 +23,7 @@ impl InputKind {
             InputKind::ImageArchive => "as the image: `harden scan IMAGE`",
             InputKind::Dockerfile => "with --dockerfile",
             InputKind::TaskDefinition => "with --task-def",
+            InputKind::VulnerabilityReport => "with --vulns",
             InputKind::Unknown => "",
         }
     }
@@ -30,6 +33,7 @@ impl InputKind {
             InputKind::ImageArchive => "an image archive",
             InputKind::Dockerfile => "a Dockerfile",
             InputKind::TaskDefinition => "an ECS task definition or template",
+            InputKind::VulnerabilityReport => "a vulnerability scanner's report",
             InputKind::Unknown => "unknown",
         }
     }
@@ -74,6 +78,18 @@ pub fn classify(head: &[u8]) -> InputKind {
         }
     }
     // After the Dockerfile test: a Dockerfile may mention these keys in a comment or a RUN.
+    // Scanner reports first: their top-level keys come first in the document (trivy's
+    // `SchemaVersion`, grype's `matches`, ECR's `imageScanFindings` or `imageScanStatus`), and
+    // a report may quote a task definition's keys.
+    let head_keys = |keys: &[&str]| keys.iter().all(|key| text.contains(key));
+    if text.trim_start().starts_with('{')
+        && (head_keys(&["\"SchemaVersion\"", "\"ArtifactName\""])
+            || head_keys(&["\"matches\"", "\"vulnerability\"", "\"artifact\""])
+            || head_keys(&["\"imageScanFindings\""])
+            || head_keys(&["\"imageScanStatus\""]))
+    {
+        return InputKind::VulnerabilityReport;
+    }
     if TASK_DEFINITION_KEYS.iter().any(|key| text.contains(key)) {
         return InputKind::TaskDefinition;
     }
@@ -105,5 +121,17 @@ mod tests {
             InputKind::TaskDefinition
         );
         assert_eq!(classify(b"{\"schemaVersion\": 2}"), InputKind::Unknown);
+        assert_eq!(
+            classify(b"{\"SchemaVersion\": 2, \"ArtifactName\": \"app.tar\"}"),
+            InputKind::VulnerabilityReport
+        );
+        assert_eq!(
+            classify(b"{\"matches\": [{\"vulnerability\": {}, \"artifact\": {}}]}"),
+            InputKind::VulnerabilityReport
+        );
+        assert_eq!(
+            classify(b"{\"registryId\": \"1\", \"imageScanFindings\": {}}"),
+            InputKind::VulnerabilityReport
+        );
     }
 }

@@ -12,3 +12,4 @@ pub mod policy;
 pub mod reference;
 pub mod stack;
 pub mod users;
+pub mod vulns;

@@ -52,6 +52,9 @@ pub fn scan_many(
     if request.images.is_empty() && base.dockerfile.is_none() && base.task_definitions.is_empty() {
         return Err(ScanError::NothingToScan);
     }
+    if !base.vulns.is_empty() {
+        return Err(ScanError::VulnsWithSeveralImages);
+    }
     let shared = load_shared(base)?;
     let shared_join = join::join(None, shared.dockerfile.as_ref(), shared.ecs.as_ref(), None);
     let (shared_findings, shared_controls) = checks::run(&shared_join.joined());
@@ -62,6 +65,7 @@ pub fn scan_many(
     let scan_one = |index: usize, spec: &String| {
         let (report, outcome) = match load_image(spec, base) {
             Ok(image) => {
+                let inventory = crate::load::packages::inventory(&image);
                 let image_join = join::join_one_of_many(&image, shared.ecs.as_ref());
                 let (mut findings, _controls) = checks::run(&image_join.joined());
                 // The task definitions' and the Dockerfiles' own findings are the shared
@@ -71,6 +75,7 @@ pub fn scan_many(
                     base,
                     Section {
                         image: Some(&image),
+                        inventory: Some(&inventory),
                         shared: &shared,
                         join: &image_join,
                         findings,
@@ -119,6 +124,7 @@ pub fn scan_many(
         base,
         Section {
             image: None,
+            inventory: None,
             shared: &shared,
             join: &shared_join,
             findings: shared_findings,

@@ -21,7 +21,10 @@ crate::declare_check! {
     /// `open_ports`, and one `trait:NAME` / `unknown:NAME` entry per trait saying where it
     /// comes from or why it cannot be decided. A trait that cannot be decided (a security group
     /// given by a parameter without a default, no vulnerability input) is listed as unknown,
-    /// never as absent. A service with no trait is not reported.
+    /// never as absent. A service with no trait is not reported. The vulnerability traits come
+    /// from `--vulns` reports: `network-exploitable-vulnerability` lists the likely-exploited
+    /// vulnerabilities (known exploit, EPSS at least 0.1, or high/critical) with CVSS attack
+    /// vector network, `software-vulnerability` the others.
     ///
     /// Severity comes from the combination; adding a trait never lowers it:
     ///

@@ -129,7 +129,9 @@ pub fn load(path: &Path, options: &DockerfileOptions) -> Result<Dockerfile, Dock
     let kind = crate::load::sniff::classify(&bytes[..bytes.len().min(8192)]);
     if matches!(
         kind,
-        crate::load::sniff::InputKind::ImageArchive | crate::load::sniff::InputKind::TaskDefinition
+        crate::load::sniff::InputKind::ImageArchive
+            | crate::load::sniff::InputKind::TaskDefinition
+            | crate::load::sniff::InputKind::VulnerabilityReport
     ) {
         return Err(DockerfileError::WrongKind {
             path: shown,

@@ -201,6 +201,18 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             file: file.to_string(),
             error,
         })?;
+    let head = &text.as_bytes()[..text.len().min(8192)];
+    if crate::load::sniff::classify(head) == crate::load::sniff::InputKind::VulnerabilityReport {
+        let kind = crate::load::sniff::InputKind::VulnerabilityReport;
+        return Err(EcsLoadError::Format {
+            file: file.to_string(),
+            message: format!(
+                "not an ECS input: it is {}; pass it {}",
+                kind.describe(),
+                kind.how_to_pass()
+            ),
+        });
+    }
     let document = parse(file, text)?;
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),

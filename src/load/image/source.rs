@@ -282,7 +282,9 @@ fn open_file(
     let kind = crate::load::sniff::classify(head);
     if matches!(
         kind,
-        crate::load::sniff::InputKind::Dockerfile | crate::load::sniff::InputKind::TaskDefinition
+        crate::load::sniff::InputKind::Dockerfile
+            | crate::load::sniff::InputKind::TaskDefinition
+            | crate::load::sniff::InputKind::VulnerabilityReport
     ) {
         return Err(not_an_image(
             input,
