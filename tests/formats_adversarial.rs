@@ -410,6 +410,8 @@ impl Pools {
                 layers: (0..rng.below(3))
                     .map(|_| harden::report::base_image::LayerSummary {
                         digest: rng.text(&self.texts),
+                        media_type: rng.text(&self.texts),
+                        compression: "gzip".into(),
                         compressed_size: 1,
                         uncompressed_size: 2,
                         created_by: rng.chance(50).then(|| rng.text(&self.texts)),

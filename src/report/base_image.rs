@@ -136,6 +136,11 @@ mod tests {
 pub struct LayerSummary {
     /// Digest of the blob as stored.
     pub digest: String,
+    /// As the manifest names it; for a classic `docker save` (none named), the Docker media type
+    /// of the compression the magic bytes show.
+    pub media_type: String,
+    /// `gzip`, `zstd` or `none`, from the blob's magic bytes.
+    pub compression: String,
     pub compressed_size: u64,
     pub uncompressed_size: u64,
     /// The history step that created it, when the history lines up.
@@ -176,6 +181,8 @@ impl ImageDetails {
                 .iter()
                 .map(|layer| LayerSummary {
                     digest: layer.digest.clone(),
+                    media_type: layer.media_type.clone(),
+                    compression: layer.compression.clone(),
                     compressed_size: layer.compressed_size,
                     uncompressed_size: layer.uncompressed_size,
                     created_by: layer.created_by.clone(),

@@ -164,6 +164,8 @@ pub fn sample_report(dir: &Path) -> Report {
                     uncompressed_size: 3000,
                     layers: vec![harden::report::base_image::LayerSummary {
                         digest: "sha256:".to_string() + &"cd".repeat(32),
+                        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                        compression: "gzip".into(),
                         compressed_size: 1000,
                         uncompressed_size: 3000,
                         created_by: Some("/bin/sh -c #(nop) ADD file:abc in /".into()),
