@@ -498,6 +498,26 @@ fn docker_schema2_manifests_give_the_same_report() {
         registry_manifest, archive_manifest,
         "skopeo converted the manifest"
     );
+    // Each manifest names its layers in its own media types; the rest is the same image.
+    let layer_media_types = |report: &mut serde_json::Value| -> Vec<String> {
+        report["inputs"]["image"]["details"]["layers"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .map(|layer| {
+                let media_type = layer.as_object_mut().unwrap().remove("media_type");
+                media_type.unwrap().as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let registry_types = layer_media_types(&mut registry_report);
+    assert!(
+        registry_types
+            .iter()
+            .all(|t| t == "application/vnd.docker.image.rootfs.diff.tar.gzip"),
+        "{registry_types:?}"
+    );
+    assert_ne!(registry_types, layer_media_types(&mut archive_report));
     assert_eq!(registry_report, archive_report);
 }
 
