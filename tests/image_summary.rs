@@ -26,16 +26,7 @@ const PROVENANCE: &str = "https://slsa.dev/provenance/v0.2";
 const SPDX: &str = "https://spdx.dev/Document";
 
 fn skopeo() -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("skopeo"))
-            .find(|candidate| candidate.is_file())
-    });
-    common::tool_or_skip(
-        "skopeo",
-        found,
-        "apt-get install skopeo (.ci/run installs it)",
-    )
+    common::on_path("skopeo", "apt-get install skopeo (.ci/run installs it)")
 }
 
 /// Adds `bytes` as a blob of the layout at `dir`; returns its descriptor.
@@ -226,17 +217,7 @@ fn an_attestation_whose_manifest_is_missing_is_listed_with_why_and_the_scan_goes
 
 #[test]
 fn created_is_the_configs_as_skopeo_reads_it() {
-    if common::tool_or_skip(
-        "buildah",
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join("buildah"))
-                .find(|candidate| candidate.is_file())
-        }),
-        "apt-get install buildah (.ci/run installs it)",
-    )
-    .is_none()
-    {
+    if common::on_path("buildah", "apt-get install buildah (.ci/run installs it)").is_none() {
         return;
     }
     let Some(skopeo) = skopeo() else { return };

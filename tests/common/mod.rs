@@ -364,6 +364,26 @@ pub fn buildah(root: &Path, args: &[&str]) -> String {
 }
 
 /// A program on `PATH`, or (outside CI only) `None` with a note.
+/// An OCI layout of one layer holding this host's real `/var/lib/dpkg/status` and
+/// `/etc/os-release` (a dpkg database no test wrote); `None`, with a note, on a host without dpkg.
+pub fn host_dpkg_layout() -> Option<(tempfile::TempDir, PathBuf)> {
+    let Ok(status) = std::fs::read("/var/lib/dpkg/status") else {
+        eprintln!("note: no /var/lib/dpkg/status on this host; skipping");
+        return None;
+    };
+    let os_release = std::fs::read("/etc/os-release").unwrap_or_default();
+    let spec = harden::testkit::ImageSpec::new().layer(
+        harden::testkit::LayerSpec::gzip()
+            .file("/etc/os-release", 0o644, os_release)
+            .file("/var/lib/dpkg/status", 0o644, status),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    spec.write(harden::testkit::Layout::OciDir, &layout)
+        .unwrap();
+    Some((dir, layout))
+}
+
 pub fn on_path(program: &str, install_hint: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)

@@ -24,14 +24,7 @@ pub(crate) fn parse(text: &str, database: &str) -> Vec<Record> {
         if package.name.is_empty() || package.version.is_empty() {
             continue;
         }
-        records.push(Record {
-            key: (
-                package.name.clone(),
-                package.architecture.clone().unwrap_or_default(),
-            ),
-            text: paragraph.to_string(),
-            package,
-        });
+        records.push(Record::by_name_and_arch(package, paragraph));
     }
     records
 }

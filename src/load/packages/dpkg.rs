@@ -47,14 +47,7 @@ pub(crate) fn parse(text: &str, database: &str) -> Vec<Record> {
             }
             package.source_version = version.filter(|v| !v.is_empty()).map(clip);
         }
-        records.push(Record {
-            key: (
-                package.name.clone(),
-                package.architecture.clone().unwrap_or_default(),
-            ),
-            text: paragraph.to_string(),
-            package,
-        });
+        records.push(Record::by_name_and_arch(package, paragraph));
     }
     records
 }

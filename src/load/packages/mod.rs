@@ -58,6 +58,21 @@ pub(crate) struct Record {
     pub package: Package,
 }
 
+impl Record {
+    /// An entry identified by package name and architecture (dpkg, apk: one version of a name
+    /// per architecture is installed), whose text is its database paragraph.
+    pub fn by_name_and_arch(package: Package, paragraph: &str) -> Record {
+        Record {
+            key: (
+                package.name.clone(),
+                package.architecture.clone().unwrap_or_default(),
+            ),
+            text: paragraph.to_string(),
+            package,
+        }
+    }
+}
+
 /// The inventory of the image's final filesystem.
 pub fn inventory(image: &Image) -> PackageInventory {
     let mut inventory = PackageInventory::default();
