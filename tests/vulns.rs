@@ -367,6 +367,27 @@ fn a_report_for_another_image_is_refused_naming_the_file() {
     assert!(run.stderr.contains(ALPINE_CONFIG), "{}", run.stderr);
 }
 
+/// With several images, which report goes with which image is not guessed: `--vulns` is refused.
+#[test]
+fn vulns_with_several_images_is_refused() {
+    let Some(images) = common::shared_images_dir() else {
+        return;
+    };
+    let run = harden(&[
+        os("scan"),
+        os(&images.join("alpine-310.tar.gz")),
+        os(&images.join("scratch.tar")),
+        os("--vulns"),
+        os(&fixture("trivy-alpine-310.json")),
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--vulns applies to one image"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A small image written as an OCI layout by the testkit, and its config digest.
 fn small_image(dir: &Path, text: &str) -> (PathBuf, String) {
     let spec = parse_image(text).unwrap();
