@@ -95,7 +95,7 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
         return Err(ScanError::NothingToScan);
     }
     let image = match &request.image {
-        Some(spec) => Some(load_image(spec, request)?),
+        Some(spec) => Some(load_image(spec, request, None)?),
         None => None,
     };
     let shared = load_shared(request)?;
@@ -140,7 +140,13 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
 }
 
 /// Loads one image with what the checks want from it.
-pub(crate) fn load_image(spec: &str, request: &ScanRequest) -> Result<Image, ImageError> {
+/// Reads one image; `memo` is the run's shared prefixes when it scans several
+/// ([`image::memo`]).
+pub(crate) fn load_image(
+    spec: &str,
+    request: &ScanRequest,
+    memo: Option<std::sync::Arc<image::memo::RunMemo>>,
+) -> Result<Image, ImageError> {
     let options = ImageOptions {
         platform: request.platform.clone(),
         // The checks' files, the OS release files and the package databases.
@@ -153,6 +159,7 @@ pub(crate) fn load_image(spec: &str, request: &ScanRequest) -> Result<Image, Ima
         registry: request.registry.clone(),
         limits: request.limits,
         cache: request.layer_cache.clone(),
+        memo,
     };
     image::load(spec, &options)
 }

@@ -110,7 +110,9 @@ impl Entry {
 /// entries. Ordered, so iteration is deterministic and a directory's children follow it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileTree {
-    pub entries: BTreeMap<String, Entry>,
+    /// A persistent map (`imbl`): cloning a tree is O(1) and a clone shares every node it does not
+    /// change, so images of one base share the base's applied tree ([`crate::load::image::memo`]).
+    pub entries: imbl::OrdMap<String, Entry>,
 }
 
 /// How many symlinks one lookup may follow before it is a loop (Linux's MAXSYMLINKS is 40).
@@ -119,6 +121,20 @@ const MAX_SYMLINK_HOPS: usize = 40;
 impl FileTree {
     pub fn get(&self, path: &str) -> Option<&Entry> {
         self.entries.get(path)
+    }
+
+    /// The entries whose paths start with `prefix` (`"/etc/"`: everything under `/etc`), in order.
+    pub fn starting_with<'t, 'p>(
+        &'t self,
+        prefix: &'p str,
+    ) -> impl Iterator<Item = (&'t str, &'t Entry)> + use<'t, 'p> {
+        self.entries
+            .range::<_, str>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(path, entry)| (path.as_str(), entry))
+            .take_while(move |(path, _)| path.starts_with(prefix))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry)> {
@@ -301,8 +317,9 @@ pub struct Layer {
     pub compression: String,
     pub compressed_size: u64,
     pub uncompressed_size: u64,
-    /// Every change, in tar order. Entries keep content only for requested files.
-    pub changes: Vec<LayerChange>,
+    /// Every change, in tar order. Entries keep content only for requested files. Shared: images
+    /// of one base hold one copy of the base's changes.
+    pub changes: std::sync::Arc<Vec<LayerChange>>,
     /// The history step that created the layer, when the history lines up.
     pub created_by: Option<String>,
 }

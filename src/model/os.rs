@@ -194,13 +194,9 @@ pub fn identify(tree: &FileTree) -> Option<OperatingSystem> {
         // Distroless keeps its dpkg database as one file per package under status.d/, and has
         // no dpkg to keep a status file.
         let has_status_d = tree
-            .entries
-            .range::<str, _>((
-                std::ops::Bound::Included("/var/lib/dpkg/status.d/"),
-                std::ops::Bound::Unbounded,
-            ))
+            .starting_with("/var/lib/dpkg/status.d/")
             .next()
-            .is_some_and(|(path, _)| path.starts_with("/var/lib/dpkg/status.d/"));
+            .is_some();
         if has_status_d && tree.get("/var/lib/dpkg/status").is_none() {
             os.distroless = true;
         }

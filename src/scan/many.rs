@@ -12,15 +12,16 @@
 //! section used it). A finding is in one section only.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{ScanError, ScanRequest, Section, finish, load_image, load_shared, sort_findings};
 use crate::checks;
 use crate::findings::{Finding, Location};
 use crate::join;
+use crate::load::image::memo::RunMemo;
 use crate::model::policy::IgnoreOutcome;
 use crate::report::{ImageFailure, Report};
 
@@ -62,8 +63,10 @@ pub fn scan_many(
     let already: HashSet<(&str, Location, String)> = shared_findings.iter().map(key).collect();
 
     let done: Mutex<Vec<(usize, Report, Option<IgnoreOutcome>)>> = Mutex::new(Vec::new());
+    // Images of one base apply the base once (`load::image::memo`).
+    let memo = Arc::new(RunMemo::default());
     let scan_one = |index: usize, spec: &String| {
-        let (report, outcome) = match load_image(spec, base) {
+        let (report, outcome) = match load_image(spec, base, Some(Arc::clone(&memo))) {
             Ok(image) => {
                 let inventory = crate::load::packages::inventory(&image);
                 let image_join = join::join_one_of_many(&image, shared.ecs.as_ref());
@@ -99,22 +102,25 @@ pub fn scan_many(
             done.push((index, report, outcome));
         }
     };
-    let jobs = request.jobs.max(1);
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(pool) => pool.install(|| {
-            request
-                .images
-                .par_iter()
-                .enumerate()
-                .with_max_len(1)
-                .for_each(|(index, spec)| scan_one(index, spec));
-        }),
-        Err(_) => {
-            for (index, spec) in request.images.iter().enumerate() {
-                scan_one(index, spec);
-            }
+    // Threads of their own, not rayon's: an image may wait for another's prefix (see `memo`);
+    // each image's layers still decode in parallel on rayon's pool.
+    let jobs = request.jobs.max(1).min(request.images.len().max(1));
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(spec) = request.images.get(index) else {
+                break;
+            };
+            scan_one(index, spec);
         }
-    }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..jobs {
+            scope.spawn(work);
+        }
+        work();
+    });
     let mut done = done.into_inner().unwrap_or_default();
     done.sort_by_key(|(index, _, _)| *index);
 

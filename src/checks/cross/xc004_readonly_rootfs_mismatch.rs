@@ -189,9 +189,7 @@ fn holds_files(image: &Image, dir: &str) -> bool {
     let prefix = format!("{dir}/");
     image
         .filesystem
-        .entries
-        .range(prefix.clone()..)
-        .take_while(|(path, _)| path.starts_with(&prefix))
+        .starting_with(&prefix)
         .any(|(_, entry)| !entry.is_dir())
 }
 

@@ -91,7 +91,7 @@ impl<'a> Removals<'a> {
     fn of(image: &'a Image) -> Removals<'a> {
         let mut removals = Removals::default();
         for (index, layer) in image.layers.iter().enumerate() {
-            for change in &layer.changes {
+            for change in layer.changes.iter() {
                 let (map, path) = match change {
                     LayerChange::Removed { path } => (&mut removals.removed, path),
                     LayerChange::Opaque { path } => (&mut removals.hidden, path),
@@ -181,7 +181,7 @@ fn severity(kind: SecretFileKind, detail: &str) -> Severity {
 fn check(image: &Image, out: &mut Emitter) {
     let mut removals = None;
     for (layer_index, layer) in image.layers.iter().enumerate() {
-        for change in &layer.changes {
+        for change in layer.changes.iter() {
             let LayerChange::Added { path, entry } = change else {
                 continue;
             };

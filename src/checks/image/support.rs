@@ -110,9 +110,7 @@ pub fn executables(image: &Image) -> Vec<Executable<'_>> {
             format!("{dir}/")
         };
         let children = tree
-            .entries
-            .range(prefix.clone()..)
-            .take_while(|(path, _)| path.starts_with(&prefix))
+            .starting_with(&prefix)
             .filter(|(path, _)| !path[prefix.len()..].contains('/'));
         for (path, entry) in children {
             let (resolves_to, via) = if entry.symlink_target().is_some() {
@@ -123,7 +121,7 @@ pub fn executables(image: &Image) -> Vec<Executable<'_>> {
             } else if let Some(linked) = &entry.hardlink_to {
                 (linked.clone(), Via::Hardlink)
             } else {
-                (path.clone(), Via::Itself)
+                (path.to_string(), Via::Itself)
             };
             let target = match via {
                 // A hardlink's entry already carries the inode's metadata; its target path may
@@ -135,7 +133,7 @@ pub fn executables(image: &Image) -> Vec<Executable<'_>> {
                 continue;
             };
             found.push(Executable {
-                path: path.clone(),
+                path: path.to_string(),
                 name: base_name(path).to_string(),
                 resolves_to,
                 via,

@@ -76,6 +76,21 @@ impl Applier {
         }
     }
 
+    /// Goes on from a tree an applier built before (`implied_bytes` is what it had counted).
+    pub fn resume(tree: FileTree, implied_bytes: u64, limits: Limits) -> Applier {
+        Applier {
+            tree,
+            limits,
+            implied_bytes,
+            exceeded: None,
+        }
+    }
+
+    /// The tree so far (a clone shares it: [`FileTree`]) and what `implied-dir-bytes` counted.
+    pub fn snapshot(&self) -> (FileTree, u64) {
+        (self.tree.clone(), self.implied_bytes)
+    }
+
     pub fn finish(self) -> FileTree {
         self.tree
     }

@@ -325,25 +325,32 @@ impl<'l> ImageBudget<'l> {
     /// Spends what a layer taken from the cache would have spent had it been decoded here: its
     /// uncompressed bytes, its tar entries and its kept contents, against the same limits.
     pub fn charge(&self, layer: &DecodedLayer, name: &str) -> Result<(), LimitExceeded> {
-        self.limits
-            .check("layer-bytes", layer.uncompressed_size, || {
-                format!("the uncompressed {name}")
-            })?;
-        self.add(
-            &self.image_bytes,
-            "image-bytes",
-            layer.uncompressed_size,
-            || "the uncompressed layers of the image".to_string(),
-        )?;
-        self.add(&self.entries, "entries", layer.entries, || {
-            "the tar entries of the image".to_string()
-        })?;
         let kept: u64 = layer
             .members
             .iter()
             .filter_map(|m| m.content.as_ref())
             .map(|c| c.len() as u64)
             .sum();
+        self.charge_counts(layer.uncompressed_size, layer.entries, kept, name)
+    }
+
+    /// [`ImageBudget::charge`] from a layer's counts (a layer another image of the run applied).
+    pub fn charge_counts(
+        &self,
+        uncompressed_size: u64,
+        entries: u64,
+        kept: u64,
+        name: &str,
+    ) -> Result<(), LimitExceeded> {
+        self.limits.check("layer-bytes", uncompressed_size, || {
+            format!("the uncompressed {name}")
+        })?;
+        self.add(&self.image_bytes, "image-bytes", uncompressed_size, || {
+            "the uncompressed layers of the image".to_string()
+        })?;
+        self.add(&self.entries, "entries", entries, || {
+            "the tar entries of the image".to_string()
+        })?;
         self.add(&self.kept_bytes, "kept-bytes", kept, || {
             format!("the file contents kept for the checks (in {name})")
         })

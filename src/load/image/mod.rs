@@ -7,6 +7,7 @@
 //! - [`resolve`]: manifest.json / index.json, nested indexes, platform and image selection;
 //! - [`config`]: the image config; [`decode`]: one pass per layer (hash, inflate, walk the tar);
 //! - [`cache`]: decoded layers kept on disk by diff id, so a layer seen before is not read again;
+//! - [`memo`]: applied first layers shared by the images of one run;
 //! - [`apply`]: layers applied in order into the merged tree and per-layer changes.
 
 pub mod apply;
@@ -16,12 +17,15 @@ pub mod decode;
 pub mod dir_open;
 pub mod error;
 pub mod linked;
+pub mod memo;
 pub mod registry;
 pub mod resolve;
 pub mod source;
 pub mod spool;
 pub mod store;
 pub mod tar_stream;
+
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -45,6 +49,9 @@ pub struct ImageOptions {
     pub limits: crate::limits::Limits,
     /// The layer cache (`--cache-dir`); `None` reads every layer.
     pub cache: Option<cache::LayerCache>,
+    /// The applied prefixes the images of one run share (`None`: this image alone). Loads that
+    /// share one wait for each other: run them on threads of their own ([`memo`]).
+    pub memo: Option<Arc<memo::RunMemo>>,
 }
 
 /// Reads the image named by `spec` (a path, `-`, or `docker-archive:`/`oci:`/`oci-archive:` forms).
@@ -109,12 +116,52 @@ pub fn load_from(
     let progress = options
         .progress
         .then(|| progress_bar(store, &resolved.layers));
-    // Decode every layer in parallel (each on its own reader), then apply them in order.
     let budget = decode::ImageBudget::new(limits);
-    let decoded = resolved
-        .layers
+    // Another image of the run may have applied this image's first layers already.
+    let mut claim = options.memo.as_deref().map(|memo| {
+        let identities = resolved
+            .layers
+            .iter()
+            .zip(&parsed.diff_ids)
+            .map(|(source, diff_id)| {
+                memo::layer_identity(
+                    &cache::key(diff_id, &options.wants, limits),
+                    source.expected_digest.as_deref(),
+                    source.expected_size,
+                )
+            });
+        memo.claim(&memo::chain(identities))
+    });
+    let start = claim.as_mut().and_then(memo::Claim::take_start);
+    let (first, mut applier, mut applied) = match &start {
+        Some((len, prefix)) => {
+            for (layer, source) in prefix.layers.iter().zip(&resolved.layers) {
+                budget
+                    .charge_counts(
+                        layer.uncompressed_size,
+                        layer.entries,
+                        layer.kept_bytes,
+                        &format!("layer {}", source.location),
+                    )
+                    .map_err(limit_error)?;
+                if let Some(progress) = &progress {
+                    progress.inc(layer.compressed_size);
+                }
+            }
+            (
+                *len,
+                apply::Applier::resume(prefix.tree.clone(), prefix.implied_bytes, *limits),
+                prefix.layers.clone(),
+            )
+        }
+        None => (0, apply::Applier::new(*limits), Vec::new()),
+    };
+    drop(start);
+
+    // Decode the other layers in parallel (each on its own reader), then apply them in order.
+    let decoded = resolved.layers[first..]
         .par_iter()
-        .zip(parsed.diff_ids.par_iter())
+        .zip(parsed.diff_ids[first..].par_iter())
         .map(|(layer, diff_id)| {
             cache::decode_layer(
                 options.cache.as_ref(),
@@ -130,16 +177,55 @@ pub fn load_from(
     if let Some(progress) = &progress {
         progress.finish_and_clear();
     }
+    for (index, layer) in (first..).zip(decoded) {
+        let kept_bytes = layer
+            .members
+            .iter()
+            .filter_map(|m| m.content.as_ref())
+            .map(|c| c.len() as u64)
+            .sum();
+        let (digest, diff_id, entries) =
+            (layer.digest.clone(), layer.diff_id.clone(), layer.entries);
+        let (compression, compressed_size, uncompressed_size) = (
+            layer.compression,
+            layer.compressed_size,
+            layer.uncompressed_size,
+        );
+        let changes = applier.apply(index, layer).map_err(limit_error)?;
+        let weight = changes.len() as u64 + 1;
+        applied.push(Arc::new(memo::AppliedLayer {
+            digest,
+            diff_id,
+            compression,
+            compressed_size,
+            uncompressed_size,
+            entries,
+            kept_bytes,
+            changes: Arc::new(changes),
+        }));
+        if let Some(claim) = claim.as_mut()
+            && claim.owns(index + 1)
+        {
+            let (tree, implied_bytes) = applier.snapshot();
+            let prefix = memo::AppliedPrefix {
+                tree,
+                implied_bytes,
+                layers: applied.clone(),
+            };
+            claim.publish(index + 1, prefix, weight);
+        }
+    }
+    drop(claim);
 
     let mut created_by = parsed
         .history
         .iter()
         .filter(|h| !h.empty_layer)
         .map(|h| h.created_by.clone());
-    let mut applier = apply::Applier::new(*limits);
-    let mut layers = Vec::with_capacity(decoded.len());
-    for ((index, layer), source) in decoded.into_iter().enumerate().zip(&resolved.layers) {
-        let mut record = Layer {
+    let layers: Vec<Layer> = applied
+        .iter()
+        .zip(&resolved.layers)
+        .map(|(layer, source)| Layer {
             digest: layer.digest.clone(),
             diff_id: layer.diff_id.clone(),
             // A classic `docker save` names no media type: say what the magic bytes found.
@@ -150,12 +236,10 @@ pub fn load_from(
             compression: layer.compression.name().to_string(),
             compressed_size: layer.compressed_size,
             uncompressed_size: layer.uncompressed_size,
-            changes: Vec::new(),
+            changes: Arc::clone(&layer.changes),
             created_by: created_by.next(),
-        };
-        record.changes = applier.apply(index, layer).map_err(limit_error)?;
-        layers.push(record);
-    }
+        })
+        .collect();
     let mut filesystem = applier.finish();
     linked::fetch_link_targets(
         options.cache.as_ref(),

@@ -80,13 +80,7 @@ pub fn inventory(image: &Image) -> PackageInventory {
     if tree.get(DPKG_STATUS).is_some() {
         replay(image, DPKG_STATUS, &text(dpkg::parse), &mut inventory);
     }
-    for (path, entry) in tree.entries.range::<str, _>((
-        std::ops::Bound::Excluded(DPKG_STATUS_D),
-        std::ops::Bound::Unbounded,
-    )) {
-        if !path.starts_with(DPKG_STATUS_D) {
-            break;
-        }
+    for (path, entry) in tree.starting_with(DPKG_STATUS_D) {
         // Distroless writes `<package>.md5sums` beside each stanza file.
         if !entry.is_file() || path.ends_with(".md5sums") {
             continue;
