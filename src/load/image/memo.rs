@@ -24,6 +24,11 @@ use crate::model::image::{FileTree, LayerChange};
 /// tens of MiB, then the least recently used prefix goes.
 const HELD_ENTRIES: u64 = 250_000;
 
+/// What a held prefix counts beyond its last layer's entries: so the run holds at most a few
+/// thousand prefixes whatever their layers (an image of a thousand empty layers publishes a
+/// thousand), and finding the least recently used one stays cheap.
+pub const PREFIX_OVERHEAD: u64 = 64;
+
 /// One layer of an applied prefix: what its image's `Layer` record and its limits need.
 #[derive(Debug)]
 pub struct AppliedLayer {
@@ -180,7 +185,8 @@ impl Claim<'_> {
         self.owned.contains(&len)
     }
 
-    /// Publishes the prefix of `len` layers; `weight` is the entries its last layer added.
+    /// Publishes the prefix of `len` layers; `weight` is the entries its last layer added plus
+    /// [`PREFIX_OVERHEAD`].
     pub fn publish(&mut self, len: usize, prefix: AppliedPrefix, weight: u64) {
         let Some(position) = self.owned.iter().position(|&l| l == len) else {
             return;

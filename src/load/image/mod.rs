@@ -192,7 +192,7 @@ pub fn load_from(
             layer.uncompressed_size,
         );
         let changes = applier.apply(index, layer).map_err(limit_error)?;
-        let weight = changes.len() as u64 + 1;
+        let weight = changes.len() as u64 + memo::PREFIX_OVERHEAD;
         applied.push(Arc::new(memo::AppliedLayer {
             digest,
             diff_id,
