@@ -226,8 +226,8 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
     let mut loaded = match format {
         SourceFormat::RegisterInput => register::load(&document)?,
         SourceFormat::DescribeOutput => describe::load(&document)?,
-        SourceFormat::CloudFormation => cloudformation::load(&document)?,
-        SourceFormat::Terraform => terraform::load(&document)?,
+        SourceFormat::CloudFormation => cloudformation::load(&document, limits)?,
+        SourceFormat::Terraform => terraform::load(&document, limits)?,
     };
     loaded.inventory.peer_skips = skips::read(&document, text, format);
     if let Some(note) = document.note {

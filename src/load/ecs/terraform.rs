@@ -137,7 +137,10 @@ pub(crate) fn planned_resources(root: &J) -> impl Iterator<Item = (usize, &J, &J
         })
 }
 
-pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
+pub(crate) fn load(
+    document: &Document,
+    limits: &crate::limits::Limits,
+) -> Result<Loaded, EcsLoadError> {
     let mut resources = Vec::new();
     let root = &document.value;
     if root.get("resource_changes").and_then(J::as_array).is_some() {
@@ -259,7 +262,11 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
             }
         }
     }
-    loaded.inventory.stack = super::stack::terraform(document);
+    loaded.inventory.stack =
+        super::stack::terraform(document, limits).map_err(|error| EcsLoadError::Limit {
+            file: document.file.clone(),
+            error,
+        })?;
     if loaded.inventory.task_definitions.is_empty()
         && loaded.inventory.stack == Default::default()
         && loaded.inventory.services.is_empty()
