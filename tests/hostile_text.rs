@@ -490,3 +490,41 @@ fn an_image_tag_with_escape_bytes_is_escaped_and_cut_on_stderr() {
         outcome.stderr
     );
 }
+
+/// A heredoc on a line longer than `expansion-bytes`, or nested past `nesting-depth`, was not
+/// looked for: its body was read as instructions, so a `USER 1000` inside it hid that the stage
+/// runs as root. The oracle is the same Dockerfile with a short line (BuildKit reads both alike).
+#[test]
+fn a_heredoc_body_is_never_read_as_instructions() {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = |padding: &str| {
+        format!("FROM alpine:3.20\nRUN cat <<EOF > /dev/null #{padding}\nUSER 1000\nEOF\n")
+    };
+    let short = scan_dockerfile(dir.path(), &dockerfile("x"), &["--only", "DF001"]);
+    short.assert_report();
+    assert!(short.stdout.contains("DF001"), "{}", short.stdout);
+    let long = scan_dockerfile(
+        dir.path(),
+        &dockerfile(&"x".repeat(1_100_000)),
+        &["--only", "DF001"],
+    );
+    long.assert_report();
+    assert!(long.stdout.contains("DF001"), "{}", long.stdout);
+
+    let nested = format!(
+        "FROM alpine:3.20\nRUN cat <<EOF {}{}\nUSER 1000\nEOF\n",
+        "${a:-".repeat(200),
+        "}".repeat(200)
+    );
+    scan_dockerfile(dir.path(), &nested, &[]).assert_input_error("nesting-depth");
+}
+
+/// `ONBUILD ` repeated: each level was a nested call holding a copy of the rest of the line
+/// (11 GB and a crash for 2,000,000 levels); one chained trigger is parsed, as its build rejects it.
+#[test]
+fn a_long_onbuild_chain_is_one_trigger() {
+    let dir = tempfile::tempdir().unwrap();
+    let levels = if large() { 8_000_000 } else { 200_000 };
+    let text = format!("FROM alpine:3.20\n{}RUN x\n", "ONBUILD ".repeat(levels));
+    scan_dockerfile(dir.path(), &text, &[]).assert_report();
+}
