@@ -528,3 +528,49 @@ fn a_long_onbuild_chain_is_one_trigger() {
     let text = format!("FROM alpine:3.20\n{}RUN x\n", "ONBUILD ".repeat(levels));
     scan_dockerfile(dir.path(), &text, &[]).assert_report();
 }
+
+/// `harden fix` prints a patch, byte for byte when piped (so `git apply` takes it); on a terminal
+/// (util-linux `script` gives it one), an escape sequence or carriage return from a Dockerfile
+/// line is shown escaped instead of clearing the screen or retitling the window.
+#[test]
+fn fix_diffs_on_a_terminal_show_control_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN echo \u{1b}]0;owned\u{7}hi \u{1b}[2J\r\nCOPY a b\n",
+    );
+    let exe = env!("CARGO_BIN_EXE_harden");
+    let piped = Command::new(exe)
+        .args(["fix", "--unsafe-fixes", "--dockerfile", &path])
+        .output()
+        .unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(piped.contains("\u{1b}]0;owned\u{7}"), "{piped}");
+
+    let Ok(terminal) = Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{exe}' fix --unsafe-fixes --dockerfile '{path}'"),
+            "/dev/null",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+    else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    // The pty turns each `\n` into `\r\n`; any other control character came from the input.
+    let shown = String::from_utf8_lossy(&terminal.stdout).replace("\r\n", "\n");
+    assert!(shown.contains("+USER"), "{shown}");
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "raw control character on the terminal: {shown:?}"
+    );
+    assert!(
+        shown.contains("\\u{1b}]0;owned\\u{7}hi \\u{1b}[2J\\u{d}"),
+        "{shown}"
+    );
+}
