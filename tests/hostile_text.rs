@@ -574,3 +574,31 @@ fn fix_diffs_on_a_terminal_show_control_characters_escaped() {
         "{shown}"
     );
 }
+
+/// A baseline or config file is input like any other: `/dev/zero` as either was read until memory
+/// ran out (7 GB in 20 s); both stop at `input-bytes`.
+#[test]
+fn baselines_and_configs_are_read_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = write(dir.path(), "Dockerfile", "FROM alpine:3.20\nUSER app\n");
+    harden(&[
+        "scan",
+        "--dockerfile",
+        &dockerfile,
+        "--baseline",
+        "/dev/zero",
+    ])
+    .assert_input_error("exceeds the input-bytes limit (64 MiB)");
+    harden(&[
+        "scan",
+        "--dockerfile",
+        &dockerfile,
+        "--baseline",
+        "/dev/zero",
+        "--limit",
+        "input-bytes=1KiB",
+    ])
+    .assert_input_error("exceeds the input-bytes limit (1 KiB)");
+    harden(&["scan", "--dockerfile", &dockerfile, "--config", "/dev/zero"])
+        .assert_input_error("larger than 64 MiB");
+}
