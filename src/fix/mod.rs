@@ -33,6 +33,8 @@ pub fn compute(
     max_depth: usize,
 ) -> Vec<String> {
     let mut unfixed = Vec::new();
+    let mut said = std::collections::HashSet::new();
+    let task_definitions = task_definition::TaskDefinitions::new(joined);
     let mut documents = task_definition::Documents::new(sources, max_depth);
     let mut dockerfile_cache = dockerfile::Cache::default();
     for finding in findings.iter_mut() {
@@ -41,7 +43,7 @@ pub fn compute(
         }
         let outcome = match finding.location.source {
             Some(crate::findings::SourceKind::TaskDefinition) => {
-                task_definition::fix(joined, finding, &mut documents, options)
+                task_definition::fix(joined, &task_definitions, finding, &mut documents, options)
             }
             Some(crate::findings::SourceKind::Dockerfile)
             | Some(crate::findings::SourceKind::Image) => {
@@ -59,7 +61,7 @@ pub fn compute(
                     .map(|f| format!(" in {f}"))
                     .unwrap_or_default();
                 let what = format!("{}{place} not fixed: {why}", finding.id);
-                if !unfixed.contains(&what) {
+                if said.insert(what.clone()) {
                     unfixed.push(what);
                 }
             }

@@ -504,6 +504,23 @@ fn select_revisions(inventory: &mut EcsInventory, notes: &mut Vec<String>) {
 /// (a CloudFormation `Ref` was resolved by its loader; here: `family`, `family:revision` or an
 /// ARN ending in either).
 fn link_services(inventory: &mut EcsInventory) {
+    // Each name a service may use for an evaluated task definition (`family`,
+    // `family:revision`, its resource name), the first task definition of each: each service
+    // searched the whole list, quadratic in a template of thousands of both.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (index, td) in inventory.task_definitions.iter().enumerate() {
+        let family = td.family.as_str().unwrap_or_default();
+        if family.is_empty() || td.evaluation != Evaluation::Evaluated {
+            continue;
+        }
+        let mut names = vec![family.to_string(), td.resource.name.clone()];
+        if let Some(revision) = td.revision.known() {
+            names.push(format!("{family}:{revision}"));
+        }
+        for name in names {
+            by_name.entry(name).or_insert(index);
+        }
+    }
     for service in &mut inventory.services {
         if service.task_definition_index.is_some() {
             continue;
@@ -512,17 +529,7 @@ fn link_services(inventory: &mut EcsInventory) {
             continue;
         };
         let wanted = wanted.rsplit('/').next().unwrap_or(wanted);
-        service.task_definition_index = inventory.task_definitions.iter().position(|td| {
-            let family = td.family.as_str().unwrap_or_default();
-            let with_revision = td
-                .revision
-                .known()
-                .map(|r| format!("{family}:{r}"))
-                .unwrap_or_default();
-            !family.is_empty()
-                && (wanted == family || wanted == with_revision || wanted == td.resource.name)
-                && td.evaluation == Evaluation::Evaluated
-        });
+        service.task_definition_index = by_name.get(wanted).copied();
     }
 }
 

@@ -857,6 +857,7 @@ impl<'a> Plan<'a> {
             .and_then(J::as_array)
             .is_some()
         {
+            let configs = super::terraform::Configs::new(self.root);
             for (i, change, after) in super::terraform::planned_resources(self.root) {
                 let address = change
                     .get("address")
@@ -878,7 +879,7 @@ impl<'a> Plan<'a> {
                     values: after,
                     unknown: change.pointer("/change/after_unknown"),
                     pointer: format!("/resource_changes/{i}/change/after"),
-                    expressions: super::terraform::config(self.root, change).map(|c| c.expressions),
+                    expressions: configs.config(change).map(|c| c.expressions),
                     modules,
                 });
             }
