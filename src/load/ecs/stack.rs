@@ -838,14 +838,16 @@ fn without_keys(address: &str) -> String {
     out
 }
 
+/// A module output as followed: the module calls leading to it, its name, and the depth.
+type OutputKey = (Vec<String>, String, usize);
+
 struct Plan<'a> {
     document: &'a Document,
     root: &'a J,
     budget: Budget,
     /// The targets of each module output already followed (module calls, output, depth): a
     /// module output is followed once, however many references name it.
-    outputs:
-        std::cell::RefCell<std::collections::HashMap<(Vec<String>, String, usize), Vec<String>>>,
+    outputs: std::cell::RefCell<std::collections::HashMap<OutputKey, Vec<String>>>,
 }
 
 impl<'a> Plan<'a> {

@@ -60,6 +60,9 @@ const ARGUMENTS: &[&str] = &[
     "managed_termination_protection",
 ];
 
+/// A module's managed resources by type and name.
+type ByTypeAndName<'a> = HashMap<(&'a str, &'a str), &'a J>;
+
 /// The configuration block of each resource in a plan: `module_address` `module.a[0].module.b` is
 /// `configuration.root_module.module_calls.a.module.module_calls.b.module`; found through one
 /// index per module by type and name (each change searched its module's whole list: a plan of
@@ -68,7 +71,7 @@ pub(super) struct Configs<'a> {
     root: &'a J,
     /// Per module (by address in the document): its managed resources by type and name, the
     /// first of each as the list has it.
-    modules: std::cell::RefCell<HashMap<*const J, HashMap<(&'a str, &'a str), &'a J>>>,
+    modules: std::cell::RefCell<HashMap<*const J, ByTypeAndName<'a>>>,
 }
 
 impl<'a> Configs<'a> {
