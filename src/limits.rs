@@ -90,6 +90,9 @@ limits! {
     /// `Fn::If` or condition, and each byte `Fn::Sub` reads or writes) or one Terraform plan's
     /// module-output references (each reference followed and each resource it names).
     resolve_steps = "resolve-steps": 20_000_000,
+    /// Values (scalars, sequences, mappings) of one YAML task definition or template, each
+    /// alias counted as the values it copies.
+    yaml_values = "yaml-values": 2_000_000,
 }
 
 /// Why a `--limit` or `[limits]` value is not usable.

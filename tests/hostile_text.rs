@@ -650,3 +650,24 @@ fn many_task_definitions_and_services_are_not_multiplied() {
         assert_eq!(count("FAILED        see the finding below"), n, "{name}");
     }
 }
+
+/// A flat alias bomb: one anchor of 2,000 keys named by 2,000 aliases is 4,000,000 values from
+/// 31 KB. serde_norway's repetition limit counts nested expansions only; this took 2.5 GB (and ten
+/// times each never finished). Every value an alias copies now counts against `yaml-values`.
+#[test]
+fn a_flat_yaml_alias_bomb_stops_at_yaml_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = if large() { 20_000 } else { 2_000 };
+    let mut text = String::from("big: &a\n");
+    for i in 0..keys {
+        text.push_str(&format!("  k{i}: v\n"));
+    }
+    text.push_str("list:\n");
+    text.push_str(&"- *a\n".repeat(keys));
+    text.push_str("containerDefinitions:\n  - name: app\n    image: nginx\n");
+    scan_task_definition(dir.path(), "td.yaml", &text, &[])
+        .assert_input_error("exceeds the yaml-values limit (2000000)");
+    // The same anchor named a few times is an ordinary template.
+    let few = text.replace(&"- *a\n".repeat(keys), &"- *a\n".repeat(3));
+    scan_task_definition(dir.path(), "td.yaml", &few, &[]).assert_report();
+}

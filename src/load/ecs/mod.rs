@@ -11,6 +11,7 @@ mod skips;
 mod stack;
 mod terraform;
 mod tree;
+mod yaml_budget;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -213,7 +214,7 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             ),
         });
     }
-    let document = parse(file, text)?;
+    let document = parse(file, text, limits)?;
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),
         message: format!(
@@ -306,7 +307,7 @@ fn nesting_depth(text: &str) -> u64 {
     deepest
 }
 
-fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
+fn parse(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let looks_like_json = text.trim_start().starts_with(['{', '[']);
     let is_json_name = file.to_ascii_lowercase().ends_with(".json");
@@ -327,7 +328,7 @@ fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
         // GitHub Action reads its task-definition.json with a YAML parser (`yaml.parse`): read it
         // as YAML too, saying so for a `.json` file. When YAML fails as well, the JSON error is
         // the useful one unless the text shows YAML syntax.
-        match parse_yaml(file, text) {
+        match parse_yaml(file, text, limits) {
             Ok(mut document) if document.value.is_object() => {
                 if looks_like_json {
                     document.lines = LineIndex::json(text);
@@ -356,19 +357,28 @@ fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
             }
         }
     }
-    parse_yaml(file, text)
+    parse_yaml(file, text, limits)
 }
 
-fn parse_yaml(file: &str, text: &str) -> Result<Document, EcsLoadError> {
-    let value: serde_norway::Value =
-        serde_norway::from_str(text).map_err(|error| EcsLoadError::Yaml {
+fn parse_yaml(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadError> {
+    let value = yaml_budget::from_str(text, limits.yaml_values).map_err(|error| match error {
+        Some(error) => EcsLoadError::Yaml {
             file: file.to_string(),
             at: error
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default(),
             message: error.to_string(),
-        })?;
+        },
+        None => EcsLoadError::Limit {
+            file: file.to_string(),
+            error: LimitExceeded {
+                limit: "yaml-values",
+                max: limits.yaml_values,
+                what: "the number of its values (aliases expanded)".into(),
+            },
+        },
+    })?;
     let mut value = value;
     // `<<: *anchor` merge keys, as YAML 1.1 tools (and CloudFormation's YAML) apply them.
     let _ = value.apply_merge();
