@@ -714,3 +714,42 @@ fn fix_diffs_of_many_fixes_label_each_hunk_once() {
         .count();
     assert_eq!(removed, n);
 }
+
+/// A `--task-def` directory is input like an image directory: a symbolic link in it is followed
+/// only to a file inside it. A link out (to a credentials file, here one that is no JSON) was
+/// opened and parsed; it is now skipped with a note, and a link to a sibling still read.
+#[cfg(unix)]
+#[test]
+fn links_out_of_a_task_definition_directory_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = write(
+        outside.path(),
+        "credentials",
+        "[default]\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    write(
+        &deploy,
+        "td.json",
+        r#"{"family": "app", "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    );
+    std::os::unix::fs::symlink("td.json", deploy.join("alias.json")).unwrap();
+    std::os::unix::fs::symlink(&secret, deploy.join("stolen.json")).unwrap();
+    let outcome = harden(&["scan", "--task-def", &deploy.display().to_string()]);
+    outcome.assert_report();
+    assert!(
+        outcome
+            .stdout
+            .contains("stolen.json: skipped: a symbolic link out of the directory"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        outcome.stdout.contains("alias.json (register-input"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(!outcome.stdout.contains("wJalr"), "{}", outcome.stdout);
+}

@@ -81,7 +81,7 @@ pub fn load(
     };
     for path in paths {
         if path.is_dir() {
-            let files = directory_files(path)?;
+            let files = directory_files(path, notes)?;
             for file in files {
                 match load_file(&file, limits) {
                     Ok(loaded) => merge(&mut inventory, loaded, notes),
@@ -102,11 +102,17 @@ pub fn load(
     Ok(inventory)
 }
 
-fn directory_files(dir: &Path) -> Result<Vec<PathBuf>, EcsLoadError> {
+/// The task-definition files of a directory, sorted. A symbolic link is followed only to a file
+/// inside the directory: one out of it (a repository's `deploy/td.json` linked to
+/// `~/.aws/credentials`) is skipped with a note, as the image loader refuses links out of an
+/// input directory.
+fn directory_files(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, EcsLoadError> {
     let read = std::fs::read_dir(dir).map_err(|error| EcsLoadError::Io {
         file: dir.display().to_string(),
         error,
     })?;
+    let inside = std::fs::canonicalize(dir).ok();
+    let mut skipped: Vec<PathBuf> = Vec::new();
     let mut files: Vec<PathBuf> = read
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -120,8 +126,29 @@ fn directory_files(dir: &Path) -> Result<Vec<PathBuf>, EcsLoadError> {
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| n.starts_with('.'))
         })
+        .filter(|p| {
+            let is_link = p
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
+            let stays = !is_link
+                || std::fs::canonicalize(p)
+                    .ok()
+                    .zip(inside.as_ref())
+                    .is_some_and(|(target, inside)| target.starts_with(inside));
+            if !stays {
+                skipped.push(p.clone());
+            }
+            stays
+        })
         .collect();
     files.sort();
+    skipped.sort();
+    notes.extend(skipped.iter().map(|p| {
+        format!(
+            "{}: skipped: a symbolic link out of the directory",
+            p.display()
+        )
+    }));
     if files.is_empty() {
         return Err(EcsLoadError::EmptyDirectory {
             dir: dir.display().to_string(),
