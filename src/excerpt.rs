@@ -17,6 +17,25 @@ fn hidden(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` with every control or bidirectional character written as a `\u{..}` escape, except line
+/// breaks and tabs when `keep_lines` (a diff or a report shown on a terminal keeps its layout).
+/// Nothing is cut.
+pub fn escaped(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    let escape = |c: char| hidden(c) && !(keep_lines && matches!(c, '\n' | '\t'));
+    if !text.contains(escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escape(c) {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// The first `max_chars` characters of `text`, with `…` and the length left off when cut.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
@@ -71,6 +90,20 @@ pub fn for_terminal(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_keeps_lines_and_tabs_only_when_asked() {
+        let text = "a\tb\r\n\u{1b}[2J\u{202e}c\n";
+        assert_eq!(escaped(text, true), "a\tb\\u{d}\n\\u{1b}[2J\\u{202e}c\n");
+        assert_eq!(
+            escaped(text, false),
+            "a\\u{9}b\\u{d}\\u{a}\\u{1b}[2J\\u{202e}c\\u{a}"
+        );
+        assert!(matches!(
+            escaped("plain\n", true),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn control_and_bidi_characters_are_escaped() {

@@ -86,6 +86,13 @@ limits! {
     images = "images": 100_000,
     /// Entries (array items and object members) of one `--vulns` report, all arrays together.
     vuln_entries = "vuln-entries": 2_000_000,
+    /// Steps resolving one CloudFormation template's intrinsic functions (each `Ref`, `Fn::Sub`,
+    /// `Fn::If` or condition, and each byte `Fn::Sub` reads or writes) or one Terraform plan's
+    /// module-output references (each reference followed and each resource it names).
+    resolve_steps = "resolve-steps": 20_000_000,
+    /// Values (scalars, sequences, mappings) of one YAML task definition or template, each
+    /// alias counted as the values it copies.
+    yaml_values = "yaml-values": 2_000_000,
 }
 
 /// Why a `--limit` or `[limits]` value is not usable.

@@ -490,3 +490,266 @@ fn an_image_tag_with_escape_bytes_is_escaped_and_cut_on_stderr() {
         outcome.stderr
     );
 }
+
+/// A heredoc on a line longer than `expansion-bytes`, or nested past `nesting-depth`, was not
+/// looked for: its body was read as instructions, so a `USER 1000` inside it hid that the stage
+/// runs as root. The oracle is the same Dockerfile with a short line (BuildKit reads both alike).
+#[test]
+fn a_heredoc_body_is_never_read_as_instructions() {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = |padding: &str| {
+        format!("FROM alpine:3.20\nRUN cat <<EOF > /dev/null #{padding}\nUSER 1000\nEOF\n")
+    };
+    let short = scan_dockerfile(dir.path(), &dockerfile("x"), &["--only", "DF001"]);
+    short.assert_report();
+    assert!(short.stdout.contains("DF001"), "{}", short.stdout);
+    let long = scan_dockerfile(
+        dir.path(),
+        &dockerfile(&"x".repeat(1_100_000)),
+        &["--only", "DF001"],
+    );
+    long.assert_report();
+    assert!(long.stdout.contains("DF001"), "{}", long.stdout);
+
+    let nested = format!(
+        "FROM alpine:3.20\nRUN cat <<EOF {}{}\nUSER 1000\nEOF\n",
+        "${a:-".repeat(200),
+        "}".repeat(200)
+    );
+    scan_dockerfile(dir.path(), &nested, &[]).assert_input_error("nesting-depth");
+}
+
+/// `ONBUILD ` repeated: each level was a nested call holding a copy of the rest of the line
+/// (11 GB and a crash for 2,000,000 levels); one chained trigger is parsed, as its build rejects it.
+#[test]
+fn a_long_onbuild_chain_is_one_trigger() {
+    let dir = tempfile::tempdir().unwrap();
+    let levels = if large() { 8_000_000 } else { 200_000 };
+    let text = format!("FROM alpine:3.20\n{}RUN x\n", "ONBUILD ".repeat(levels));
+    scan_dockerfile(dir.path(), &text, &[]).assert_report();
+}
+
+/// `harden fix` prints a patch, byte for byte when piped (so `git apply` takes it); on a terminal
+/// (util-linux `script` gives it one), an escape sequence or carriage return from a Dockerfile
+/// line is shown escaped instead of clearing the screen or retitling the window.
+#[test]
+fn fix_diffs_on_a_terminal_show_control_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN echo \u{1b}]0;owned\u{7}hi \u{1b}[2J\r\nCOPY a b\n",
+    );
+    let exe = env!("CARGO_BIN_EXE_harden");
+    let piped = Command::new(exe)
+        .args(["fix", "--unsafe-fixes", "--dockerfile", &path])
+        .output()
+        .unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(piped.contains("\u{1b}]0;owned\u{7}"), "{piped}");
+
+    let Ok(terminal) = Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{exe}' fix --unsafe-fixes --dockerfile '{path}'"),
+            "/dev/null",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+    else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    // The pty turns each `\n` into `\r\n`; any other control character came from the input.
+    let shown = String::from_utf8_lossy(&terminal.stdout).replace("\r\n", "\n");
+    assert!(shown.contains("+USER"), "{shown}");
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "raw control character on the terminal: {shown:?}"
+    );
+    assert!(
+        shown.contains("\\u{1b}]0;owned\\u{7}hi \\u{1b}[2J\\u{d}"),
+        "{shown}"
+    );
+}
+
+/// A baseline or config file is input like any other: `/dev/zero` as either was read until memory
+/// ran out (7 GB in 20 s); both stop at `input-bytes`.
+#[test]
+fn baselines_and_configs_are_read_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = write(dir.path(), "Dockerfile", "FROM alpine:3.20\nUSER app\n");
+    harden(&[
+        "scan",
+        "--dockerfile",
+        &dockerfile,
+        "--baseline",
+        "/dev/zero",
+    ])
+    .assert_input_error("exceeds the input-bytes limit (64 MiB)");
+    harden(&[
+        "scan",
+        "--dockerfile",
+        &dockerfile,
+        "--baseline",
+        "/dev/zero",
+        "--limit",
+        "input-bytes=1KiB",
+    ])
+    .assert_input_error("exceeds the input-bytes limit (1 KiB)");
+    harden(&["scan", "--dockerfile", &dockerfile, "--config", "/dev/zero"])
+        .assert_input_error("larger than 64 MiB");
+}
+
+/// Thousands of task definitions and services in one template or plan: each service searched every
+/// task definition (and the stack's services), each fix every task definition and the file's text,
+/// each Terraform change its module's whole resource list, and the text report every finding per
+/// failed control. 30,000 of each (`HARDEN_HOSTILE_LARGE=1`) never finished in 20 s (release
+/// build); 4 s now. The report must still name every one of them.
+#[test]
+fn many_task_definitions_and_services_are_not_multiplied() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = if large() { 30_000 } else { 2_000 };
+    let mut resources = serde_json::Map::new();
+    let mut changes = Vec::new();
+    let mut configured = Vec::new();
+    for i in 0..n {
+        resources.insert(
+            format!("Td{i}"),
+            serde_json::json!({"Type": "AWS::ECS::TaskDefinition", "Properties": {
+                "Family": format!("f{i}"),
+                "ContainerDefinitions": [{"Name": "app", "Image": "nginx", "Privileged": true}]}}),
+        );
+        resources.insert(
+            format!("Svc{i}"),
+            serde_json::json!({"Type": "AWS::ECS::Service",
+                               "Properties": {"TaskDefinition": format!("f{i}")}}),
+        );
+        changes.push(serde_json::json!({
+            "address": format!("aws_ecs_task_definition.t{i}"), "mode": "managed",
+            "type": "aws_ecs_task_definition", "name": format!("t{i}"),
+            "change": {"actions": ["create"], "after": {"family": format!("f{i}"),
+                "container_definitions": "[{\"name\":\"app\",\"image\":\"app:1\",\"privileged\":true}]"}}
+        }));
+        configured.push(serde_json::json!({
+            "address": format!("aws_ecs_task_definition.t{i}"), "mode": "managed",
+            "type": "aws_ecs_task_definition", "name": format!("t{i}"), "expressions": {}
+        }));
+    }
+    let template = serde_json::json!({"Resources": resources}).to_string();
+    let plan = serde_json::json!({"format_version": "1.2", "resource_changes": changes,
+        "configuration": {"root_module": {"resources": configured}}})
+    .to_string();
+    for (name, text) in [("stack.json", template), ("plan.json", plan)] {
+        let outcome = scan_task_definition(dir.path(), name, &text, &["--only", "ECS.4"]);
+        outcome.assert_report();
+        let count = |needle: &str| outcome.stdout.matches(needle).count();
+        assert_eq!(count("ECS.4 privileged-container"), n, "{name}");
+        assert_eq!(count("FAILED        see the finding below"), n, "{name}");
+    }
+}
+
+/// A flat alias bomb: one anchor of 2,000 keys named by 2,000 aliases is 4,000,000 values from
+/// 31 KB. serde_norway's repetition limit counts nested expansions only; this took 2.5 GB (and ten
+/// times each never finished). Every value an alias copies now counts against `yaml-values`.
+#[test]
+fn a_flat_yaml_alias_bomb_stops_at_yaml_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = if large() { 20_000 } else { 2_000 };
+    let mut text = String::from("big: &a\n");
+    for i in 0..keys {
+        text.push_str(&format!("  k{i}: v\n"));
+    }
+    text.push_str("list:\n");
+    text.push_str(&"- *a\n".repeat(keys));
+    text.push_str("containerDefinitions:\n  - name: app\n    image: nginx\n");
+    scan_task_definition(dir.path(), "td.yaml", &text, &[])
+        .assert_input_error("exceeds the yaml-values limit (2000000)");
+    // The same anchor named a few times is an ordinary template.
+    let few = text.replace(&"- *a\n".repeat(keys), &"- *a\n".repeat(3));
+    scan_task_definition(dir.path(), "td.yaml", &few, &[]).assert_report();
+}
+
+/// `harden fix` on a file with thousands of fixes: each hunk of the diff formatted and redacted
+/// the label of every fix to find the ones touching it (2,000 task definitions: 2.2 s, 6,000:
+/// over 20 s, release build). The labels are the oracle: each hunk names exactly the fixes whose
+/// edits fall in it, as before.
+#[test]
+fn fix_diffs_of_many_fixes_label_each_hunk_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = if large() { 6_000 } else { 500 };
+    let mut resources = serde_json::Map::new();
+    for i in 0..n {
+        resources.insert(
+            format!("Td{i}"),
+            serde_json::json!({"Type": "AWS::ECS::TaskDefinition", "Properties": {
+                "Family": format!("f{i}"),
+                "ContainerDefinitions": [{"Name": "app", "Image": "nginx", "Privileged": true}]}}),
+        );
+    }
+    let text = serde_json::to_string_pretty(&serde_json::json!({"Resources": resources})).unwrap();
+    let path = write(dir.path(), "stack.json", &text);
+    let outcome = harden(&["fix", "--only", "ECS.4", "--task-def", &path]);
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let hunks: Vec<&str> = outcome
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("@@ "))
+        .collect();
+    assert_eq!(
+        hunks.len(),
+        n,
+        "one hunk per task definition: {}",
+        outcome.stderr
+    );
+    for hunk in hunks {
+        assert_eq!(hunk.matches("ECS.4 (safe)").count(), 1, "{hunk}");
+    }
+    let removed = outcome
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('-') && l.trim_end().ends_with("\"Privileged\": true"))
+        .count();
+    assert_eq!(removed, n);
+}
+
+/// A `--task-def` directory is input like an image directory: a symbolic link in it is followed
+/// only to a file inside it. A link out (to a credentials file, here one that is no JSON) was
+/// opened and parsed; it is now skipped with a note, and a link to a sibling still read.
+#[cfg(unix)]
+#[test]
+fn links_out_of_a_task_definition_directory_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = write(
+        outside.path(),
+        "credentials",
+        "[default]\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    write(
+        &deploy,
+        "td.json",
+        r#"{"family": "app", "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    );
+    std::os::unix::fs::symlink("td.json", deploy.join("alias.json")).unwrap();
+    std::os::unix::fs::symlink(&secret, deploy.join("stolen.json")).unwrap();
+    let outcome = harden(&["scan", "--task-def", &deploy.display().to_string()]);
+    outcome.assert_report();
+    assert!(
+        outcome
+            .stdout
+            .contains("stolen.json: skipped: a symbolic link out of the directory"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        outcome.stdout.contains("alias.json (register-input"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(!outcome.stdout.contains("wJalr"), "{}", outcome.stdout);
+}

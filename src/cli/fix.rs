@@ -2,6 +2,7 @@
 //! ones with `--unsafe-fixes`), and prints a unified diff, or writes the fixed files in place
 //! (`--write`) or under `--output-dir`. Never touches an input without `--write`.
 
+use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 
 use harden::scan;
@@ -69,7 +70,13 @@ pub(crate) fn fix_command(mut args: FixArgs) -> anyhow::Result<i32> {
         }
     }
     if !diffs.is_empty() {
-        print_stdout(&diffs)?;
+        // A patch is byte for byte; on a terminal, an escape sequence or carriage return from an
+        // input line is shown, not obeyed.
+        if std::io::stdout().is_terminal() {
+            print_stdout(&harden::excerpt::escaped(&diffs, true))?;
+        } else {
+            print_stdout(&diffs)?;
+        }
     }
 
     // The summary goes to standard error, so the diff on standard output stays a clean patch.
@@ -113,15 +120,7 @@ fn inside(path: &Path) -> PathBuf {
         .collect()
 }
 
-/// No raw control character from an input value reaches the terminal.
+/// No raw control or bidirectional character from an input value reaches the terminal.
 fn one_line(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    harden::excerpt::escaped(text, false).into_owned()
 }

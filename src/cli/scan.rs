@@ -128,6 +128,10 @@ pub(crate) fn build_request(
         .images
         .iter()
         .any(|image| image.starts_with(harden::load::image::registry::TRANSPORT_PREFIX));
+    let mut limits = config.limits;
+    for pair in &args.limits {
+        limits.set_pair(pair)?;
+    }
     let request = ScanRequest {
         // Several images are the caller's (`cli::many`); the request holds one.
         image: match args.images.as_slice() {
@@ -169,19 +173,13 @@ pub(crate) fn build_request(
             .filter(|k| !k.is_empty())
             .collect(),
         evaluate_inactive: args.evaluate_inactive,
-        limits: {
-            let mut limits = config.limits;
-            for pair in &args.limits {
-                limits.set_pair(pair)?;
-            }
-            limits
-        },
+        limits,
         fix: config.fix.clone(),
         config,
         container: std::mem::take(&mut args.container),
         selection: Selection::new(&args.only, &args.skip)?,
         baseline: match &args.baseline {
-            Some(path) => Some((Baseline::load(path)?, path.display().to_string())),
+            Some(path) => Some((Baseline::load(path, &limits)?, path.display().to_string())),
             None => None,
         },
         layer_cache: layer_cache(args)?,

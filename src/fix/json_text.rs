@@ -36,6 +36,10 @@ pub struct JsonText<'a> {
     /// The file's indentation step and key-value separator, found once.
     unit: String,
     separator: String,
+    /// Where each line starts, and whether the document spans lines, found once: each edit
+    /// looked for them again (a search to the start of a minified file, per finding).
+    line_starts: Vec<usize>,
+    multi_line: bool,
 }
 
 fn escape(segment: &str) -> String {
@@ -119,6 +123,10 @@ impl<'a> JsonText<'a> {
                     spans,
                     unit: String::new(),
                     separator: String::new(),
+                    line_starts: std::iter::once(0)
+                        .chain(text.match_indices('\n').map(|(n, _)| n + 1))
+                        .collect(),
+                    multi_line: text.trim().contains('\n'),
                 };
                 document.unit = document.find_indent_unit();
                 document.separator = document.find_colon();
@@ -159,8 +167,16 @@ impl<'a> JsonText<'a> {
     }
 
     /// The line's leading whitespace before byte `at`, if only whitespace precedes it there.
+    /// The start of the line `at` is on.
+    fn line_start(&self, at: usize) -> usize {
+        match self.line_starts.binary_search(&at) {
+            Ok(index) => self.line_starts[index],
+            Err(index) => self.line_starts[index - 1],
+        }
+    }
+
     fn indent_before(&self, at: usize) -> Option<&'a str> {
-        let line_start = self.text[..at].rfind('\n').map_or(0, |n| n + 1);
+        let line_start = self.line_start(at);
         let indent = &self.text[line_start..at];
         indent
             .bytes()
@@ -170,7 +186,7 @@ impl<'a> JsonText<'a> {
 
     /// The indentation of the line a value starts on.
     fn line_indent(&self, at: usize) -> &'a str {
-        let line_start = self.text[..at].rfind('\n').map_or(0, |n| n + 1);
+        let line_start = self.line_start(at);
         let line = &self.text[line_start..];
         let width = line
             .bytes()
@@ -395,7 +411,7 @@ impl<'t, 'a> JsonEditor<'t, 'a> {
     /// member a line (when the file is multi-line), arrays of scalars on one line.
     fn render(&self, value: &Value, base: &str) -> String {
         let colon = self.doc.colon();
-        if !self.doc.text.trim().contains('\n') {
+        if !self.doc.multi_line {
             return compact(value, &colon);
         }
         let unit = self.doc.indent_unit();
@@ -491,7 +507,7 @@ impl<'t, 'a> JsonEditor<'t, 'a> {
                 Some(indent) => (Some(indent.to_string()), last.end, ","),
                 None => (None, last.end, ","),
             },
-            None if self.doc.text.trim().contains('\n') => (
+            None if self.doc.multi_line => (
                 Some(format!("{}{unit}", self.doc.line_indent(span.start))),
                 span.start + 1,
                 "",
@@ -509,9 +525,7 @@ impl<'t, 'a> JsonEditor<'t, 'a> {
                     replacement.push_str(indent);
                 }
                 // A minified document gets no space after the comma.
-                None if (n > 0 || !lead.is_empty()) && self.doc.text.trim().contains('\n') => {
-                    replacement.push(' ')
-                }
+                None if (n > 0 || !lead.is_empty()) && self.doc.multi_line => replacement.push(' '),
                 None => {}
             }
             if !key.is_empty() {

@@ -33,6 +33,8 @@ pub fn compute(
     max_depth: usize,
 ) -> Vec<String> {
     let mut unfixed = Vec::new();
+    let mut said = std::collections::HashSet::new();
+    let task_definitions = task_definition::TaskDefinitions::new(joined);
     let mut documents = task_definition::Documents::new(sources, max_depth);
     let mut dockerfile_cache = dockerfile::Cache::default();
     for finding in findings.iter_mut() {
@@ -41,7 +43,7 @@ pub fn compute(
         }
         let outcome = match finding.location.source {
             Some(crate::findings::SourceKind::TaskDefinition) => {
-                task_definition::fix(joined, finding, &mut documents, options)
+                task_definition::fix(joined, &task_definitions, finding, &mut documents, options)
             }
             Some(crate::findings::SourceKind::Dockerfile)
             | Some(crate::findings::SourceKind::Image) => {
@@ -59,7 +61,7 @@ pub fn compute(
                     .map(|f| format!(" in {f}"))
                     .unwrap_or_default();
                 let what = format!("{}{place} not fixed: {why}", finding.id);
-                if !unfixed.contains(&what) {
+                if said.insert(what.clone()) {
                     unfixed.push(what);
                 }
             }
@@ -203,6 +205,18 @@ pub fn diff(
         Ok(line) => line,
         Err(line) => line - 1,
     };
+    // Each fix's edits by the old lines they start and end on, and its label once (each hunk
+    // formatted and redacted every fix's label: quadratic in a file with thousands of fixes).
+    let mut touched: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (index, finding) in fixes.iter().enumerate() {
+        let Some(fix) = &finding.fix else { continue };
+        for edit in fix.edits.iter().filter(|edit| edit.file == file) {
+            for line in [line_of(edit.start), line_of(edit.end)] {
+                touched.entry(line).or_default().push(index);
+            }
+        }
+    }
+    let labels_of: Vec<std::cell::OnceCell<String>> = vec![Default::default(); fixes.len()];
     let mut unified = text_diff.unified_diff();
     unified.context_radius(3);
     for hunk in unified.iter_hunks() {
@@ -216,23 +230,26 @@ pub fn diff(
             differs(&old_lines_real, &old_lines_shown, op.old_range())
                 || differs(&new_lines_real, &new_lines_shown, op.new_range())
         });
-        let mut labels: Vec<String> = Vec::new();
-        for finding in fixes {
-            let Some(fix) = &finding.fix else { continue };
-            let touches = fix.edits.iter().any(|edit| {
-                edit.file == file && {
-                    let line = line_of(edit.start);
-                    old_lines.contains(&line) || old_lines.contains(&line_of(edit.end))
-                }
+        // The fixes with an edit starting or ending on one of the hunk's old lines, in order.
+        let mut touching: Vec<usize> = touched
+            .range(old_lines.clone())
+            .flat_map(|(_, indices)| indices.iter().copied())
+            .collect();
+        touching.sort_unstable();
+        touching.dedup();
+        let mut labels: Vec<&str> = Vec::new();
+        for index in touching {
+            let label = labels_of[index].get_or_init(|| {
+                let fix = fixes[index].fix.as_ref().expect("only fixes are indexed");
+                let label = format!(
+                    "{} ({}): {}",
+                    fixes[index].id,
+                    fix.applicability.as_str(),
+                    fix.description
+                );
+                redactor.redact(&label).into_owned()
             });
-            let label = format!(
-                "{} ({}): {}",
-                finding.id,
-                fix.applicability.as_str(),
-                fix.description
-            );
-            let label = redactor.redact(&label).into_owned();
-            if touches && !labels.contains(&label) {
+            if !labels.contains(&label.as_str()) {
                 labels.push(label);
             }
         }

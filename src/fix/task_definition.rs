@@ -18,6 +18,28 @@ use crate::model::ecs::{Container, Origin, SourceFormat, TaskDefinition};
 use crate::model::image::Image;
 use crate::model::users::parse_passwd;
 
+/// The task definitions of a scan by file and resource name (the first of each), built once: each
+/// finding looked its task definition up in the whole list, which made `fix` quadratic.
+pub struct TaskDefinitions<'j> {
+    by_place: HashMap<(&'j str, &'j str), &'j TaskDefinition>,
+}
+
+impl<'j> TaskDefinitions<'j> {
+    pub fn new(joined: &Joined<'j>) -> TaskDefinitions<'j> {
+        let mut by_place = HashMap::new();
+        for td in joined
+            .ecs
+            .map(|e| e.task_definitions.as_slice())
+            .unwrap_or_default()
+        {
+            by_place
+                .entry((td.resource.file.as_str(), td.resource.name.as_str()))
+                .or_insert(td);
+        }
+        TaskDefinitions { by_place }
+    }
+}
+
 /// The task-definition files, indexed once each.
 pub struct Documents<'s> {
     sources: &'s Sources,
@@ -73,13 +95,14 @@ struct Plan {
 /// The fix of one task-definition finding.
 pub fn fix(
     joined: &Joined,
+    task_definitions: &TaskDefinitions,
     finding: &Finding,
     documents: &mut Documents,
     options: &FixOptions,
 ) -> Outcome {
-    let Some(ecs) = joined.ecs else {
+    if joined.ecs.is_none() {
         return Outcome::NotFixable;
-    };
+    }
     let location = &finding.location;
     let (Some(file), Some(resource), Some(pointer)) = (
         location.file.as_deref(),
@@ -88,11 +111,7 @@ pub fn fix(
     ) else {
         return Outcome::NotFixable;
     };
-    let Some(td) = ecs
-        .task_definitions
-        .iter()
-        .find(|td| td.resource.file == file && td.resource.name == resource)
-    else {
+    let Some(&td) = task_definitions.by_place.get(&(file, resource)) else {
         return Outcome::NotFixable;
     };
     let container = container_index(pointer).and_then(|i| td.containers.items().get(i));

@@ -4,6 +4,8 @@
 //! each with where it comes from, and the traits that cannot be decided with why. The EX checks
 //! read the result; severity is theirs.
 
+use std::collections::HashMap;
+
 use crate::findings::{Location, ResourceRef};
 use crate::join::pairing::Pairing;
 use crate::model::ecs::{EcsInventory, Origin, Service, TaskDefinition, Value};
@@ -109,10 +111,59 @@ pub fn expose<'a>(
     pairs: &[Pairing<'a>],
     vulnerabilities: Option<&dyn VulnerabilitySource>,
 ) -> Vec<Exposure<'a>> {
+    let lookup = Lookup::new(ecs, image, pairs);
     ecs.services
         .iter()
-        .map(|service| expose_one(ecs, service, image, pairs, vulnerabilities))
+        .map(|service| expose_one(ecs, &lookup, service, image, vulnerabilities))
         .collect()
+}
+
+/// What every service looks up, indexed once: each service searched the stack's services and
+/// task definitions, the pairs, and the image's whole filesystem for a setuid file, which made a
+/// template of thousands of services quadratic.
+struct Lookup<'a> {
+    /// Stack links by file and id (the first of each).
+    services: HashMap<(&'a str, &'a str), &'a crate::model::stack::ServiceLinks>,
+    task_definitions: HashMap<(&'a str, &'a str), &'a crate::model::stack::TaskDefinitionLinks>,
+    /// The pairs of each task definition (by address), in order.
+    pairs: HashMap<*const TaskDefinition, Vec<&'a Pairing<'a>>>,
+    /// The image's first setuid/setgid file and its shell, found on first use.
+    setuid: std::cell::OnceCell<Option<String>>,
+    shell: std::cell::OnceCell<Option<String>>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(ecs: &'a EcsInventory, image: Option<&Image>, pairs: &'a [Pairing<'a>]) -> Lookup<'a> {
+        let mut lookup = Lookup {
+            services: HashMap::new(),
+            task_definitions: HashMap::new(),
+            pairs: HashMap::new(),
+            setuid: Default::default(),
+            shell: Default::default(),
+        };
+        for links in &ecs.stack.services {
+            lookup
+                .services
+                .entry((links.file.as_str(), links.id.as_str()))
+                .or_insert(links);
+        }
+        for links in &ecs.stack.task_definitions {
+            lookup
+                .task_definitions
+                .entry((links.file.as_str(), links.id.as_str()))
+                .or_insert(links);
+        }
+        if image.is_some() {
+            for pair in pairs {
+                lookup
+                    .pairs
+                    .entry(std::ptr::from_ref(pair.task_definition))
+                    .or_default()
+                    .push(pair);
+            }
+        }
+        lookup
+    }
 }
 
 /// The logical id or address of a service: its resource name without the CDK path.
@@ -156,15 +207,15 @@ impl Builder<'_> {
 
 fn expose_one<'a>(
     ecs: &'a EcsInventory,
+    lookup: &Lookup,
     service: &'a Service,
     image: Option<&'a Image>,
-    pairs: &[Pairing<'a>],
     vulnerabilities: Option<&dyn VulnerabilitySource>,
 ) -> Exposure<'a> {
     let stack = &ecs.stack;
     let id = service_id(service);
     let file = service.resource.file.clone();
-    let links = stack.services.iter().find(|s| s.file == file && s.id == id);
+    let links = lookup.services.get(&(file.as_str(), id.as_str())).copied();
     let mut b = Builder {
         stack,
         file: file.clone(),
@@ -228,7 +279,7 @@ fn expose_one<'a>(
             })
         });
     match task_definition {
-        Some(td) => task_traits(&mut b, ecs, td, image, pairs, vulnerabilities),
+        Some(td) => task_traits(&mut b, ecs, lookup, td, image, vulnerabilities),
         None => {
             let why = match service.task_definition.as_str() {
                 Some(name) => format!("its task definition {name} is not among the inputs"),
@@ -429,9 +480,9 @@ fn internet_facing(b: &mut Builder, target_groups: &Links) {
 fn task_traits(
     b: &mut Builder,
     ecs: &EcsInventory,
+    lookup: &Lookup,
     td: &TaskDefinition,
     image: Option<&Image>,
-    pairs: &[Pairing],
     vulnerabilities: Option<&dyn VulnerabilitySource>,
 ) {
     let at = |origin: &Origin| origin.location(&td.resource);
@@ -510,11 +561,10 @@ fn task_traits(
         .split_once(" (")
         .map(|(id, _)| id)
         .unwrap_or(&td.resource.name);
-    let links = ecs
-        .stack
+    let links = lookup
         .task_definitions
-        .iter()
-        .find(|l| l.file == td.resource.file && l.id == td_id);
+        .get(&(td.resource.file.as_str(), td_id))
+        .copied();
     let roles = [
         (
             "task role",
@@ -616,7 +666,12 @@ fn task_traits(
     let Some(image) = image else {
         return;
     };
-    for pair in pairs.iter().filter(|p| std::ptr::eq(p.task_definition, td)) {
+    let pairs = lookup
+        .pairs
+        .get(&std::ptr::from_ref(td))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for pair in pairs {
         let container = pair.container;
         let user = match &container.user.value {
             Value::Known(user) => Some(user.clone()),
@@ -640,12 +695,14 @@ fn task_traits(
                 container.user.undecidable().unwrap_or_default(),
             ),
         }
-        let setuid = image
-            .filesystem
-            .iter()
-            .filter(|(_, e)| e.is_file() && e.mode & 0o6000 != 0)
-            .map(|(p, _)| p.to_string())
-            .next();
+        let setuid = lookup.setuid.get_or_init(|| {
+            image
+                .filesystem
+                .iter()
+                .filter(|(_, e)| e.is_file() && e.mode & 0o6000 != 0)
+                .map(|(p, _)| p.to_string())
+                .next()
+        });
         if let Some(path) = setuid {
             b.add(
                 "image-setuid-files",
@@ -653,7 +710,10 @@ fn task_traits(
                 Location::image_file(&image.source, path, None),
             );
         }
-        if let Some(shell) = image.find_program("sh", image.path_env()) {
+        let shell = lookup
+            .shell
+            .get_or_init(|| image.find_program("sh", image.path_env()));
+        if let Some(shell) = shell {
             b.add(
                 "image-shell",
                 format!("the image has a shell ({shell})"),

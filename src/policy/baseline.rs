@@ -98,11 +98,16 @@ impl Baseline {
         }
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+    /// Reads a baseline, bounded by `input-bytes` as any input file is.
+    pub fn load(path: &Path, limits: &crate::limits::Limits) -> Result<Baseline, BaselineError> {
         let file = path.display().to_string();
-        let text = std::fs::read(path).map_err(|error| BaselineError::Read {
+        let read = |error| BaselineError::Read {
             file: file.clone(),
             error,
+        };
+        let text = crate::load::read_bounded(path, limits).map_err(|error| match error {
+            crate::load::BoundedReadError::Io(error) => read(error),
+            crate::load::BoundedReadError::Limit(error) => read(std::io::Error::other(error)),
         })?;
         Baseline::parse(&text, &file)
     }

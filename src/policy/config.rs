@@ -188,9 +188,25 @@ impl Config {
     /// Reads and parses one config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+        // Bounded like any input file (a repository's config is as hostile as its Dockerfile);
+        // by the default `input-bytes`, as the limits are what this file may raise.
+        let read = |error| ConfigError::Read {
             file: file.clone(),
             error,
+        };
+        let bytes = crate::load::read_bounded(path, &crate::limits::Limits::default()).map_err(
+            |error| match error {
+                crate::load::BoundedReadError::Io(error) => read(error),
+                crate::load::BoundedReadError::Limit(error) => read(std::io::Error::other(
+                    format!("larger than {}", crate::limits::human(error.max)),
+                )),
+            },
+        )?;
+        let text = String::from_utf8(bytes).map_err(|error| {
+            read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                error.utf8_error(),
+            ))
         })?;
         Config::parse(&text, &file)
     }

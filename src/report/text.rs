@@ -427,6 +427,9 @@ fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
         });
         groups[slot].1.push(control);
     }
+    // The IDs with a finding, once (each failed control searched every finding).
+    let with_finding: std::collections::HashSet<&str> =
+        report.findings.iter().map(|f| f.id).collect();
     for (resource, controls) in groups {
         let _ = writeln!(
             out,
@@ -438,8 +441,8 @@ fn write_controls(out: &mut String, palette: &Palette, report: &Report) {
         );
         for control in controls {
             // A failed control is said once: its finding, below, has the place and the fix.
-            let has_finding = control.status == ControlStatus::Failed
-                && report.findings.iter().any(|f| f.id == control.id);
+            let has_finding =
+                control.status == ControlStatus::Failed && with_finding.contains(control.id);
             write_control(out, palette, control, has_finding);
         }
         out.push('\n');

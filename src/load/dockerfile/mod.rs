@@ -171,11 +171,23 @@ pub fn from_text(
     path: &str,
     options: &DockerfileOptions,
 ) -> Result<Dockerfile, DockerfileError> {
-    let tree = syntax::parse(text).map_err(|e| DockerfileError::Syntax {
-        path: path.to_string(),
-        line: e.line,
-        message: e.message,
-    })?;
+    let tree =
+        syntax::parse_with(text, options.limits.nesting_depth).map_err(|e| match e.limit {
+            Some((limit, max)) => DockerfileError::Limit {
+                path: path.to_string(),
+                line: e.line,
+                error: LimitExceeded {
+                    limit,
+                    max,
+                    what: "a variable expansion".into(),
+                },
+            },
+            None => DockerfileError::Syntax {
+                path: path.to_string(),
+                line: e.line,
+                message: e.message,
+            },
+        })?;
     let build_args: BTreeMap<String, String> = options.build_args.iter().cloned().collect();
     let mut resolver = Resolver {
         path,

@@ -68,6 +68,8 @@ pub struct SyntaxTree {
 pub struct SyntaxError {
     pub line: u32,
     pub message: String,
+    /// The limit reached (`nesting-depth`) and its value, when that is the reason.
+    pub limit: Option<(&'static str, u64)>,
 }
 
 /// Parser directive state (BuildKit `directives`).
@@ -162,6 +164,7 @@ fn process_line<'l>(
         .map_err(|message| SyntaxError {
             line: line_number,
             message,
+            limit: None,
         })?;
     Ok(if token.starts_with('#') { "" } else { token })
 }
@@ -182,8 +185,14 @@ fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     (line, true)
 }
 
-/// Parses a Dockerfile's text.
+/// Parses a Dockerfile's text, with the default `nesting-depth`.
 pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
+    parse_with(text, crate::limits::Limits::default().nesting_depth)
+}
+
+/// Parses a Dockerfile's text; `max_depth` (`nesting-depth`) bounds the `${` nesting the heredoc
+/// search lexes through.
+pub fn parse_with(text: &str, max_depth: u64) -> Result<SyntaxTree, SyntaxError> {
     let mut directives = Directives {
         escape: '\\',
         done: false,
@@ -248,10 +257,16 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
         let error_at = |message: String| SyntaxError {
             line: start_line,
             message,
+            limit: None,
         };
-        let mut instruction = node_from_line(&line, directives.escape).map_err(error_at)?;
+        let mut instruction = node_from_line(&line, directives.escape, false).map_err(error_at)?;
         if instruction.can_contain_heredoc() {
-            for mut heredoc in heredocs_from_line(&line).map_err(error_at)? {
+            let heredocs = heredocs_from_line(&line, max_depth).map_err(|e| SyntaxError {
+                line: start_line,
+                message: e.message,
+                limit: e.limit,
+            })?;
+            for mut heredoc in heredocs {
                 let mut terminated = false;
                 for raw in lines.by_ref() {
                     current_line += 1;
@@ -269,6 +284,7 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
                     return Err(SyntaxError {
                         line: start_line,
                         message: format!("unterminated heredoc {:?}", heredoc.name),
+                        limit: None,
                     });
                 }
                 instruction.heredocs.push(heredoc);
@@ -289,6 +305,7 @@ pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
         return Err(SyntaxError {
             line: current_line.max(1),
             message: "file with no instructions".into(),
+            limit: None,
         });
     }
     Ok(SyntaxTree {
@@ -321,7 +338,8 @@ impl RawInstruction {
 }
 
 /// BuildKit `newNodeFromLine`: keyword, builder flags, then the keyword's argument parser.
-fn node_from_line(line: &str, escape: char) -> Result<RawInstruction, String> {
+/// `in_trigger`: the line is an ONBUILD's trigger.
+fn node_from_line(line: &str, escape: char, in_trigger: bool) -> Result<RawInstruction, String> {
     let trimmed = line.trim();
     let (keyword, rest) = match trimmed.find(is_token_space) {
         Some(i) => (
@@ -361,10 +379,15 @@ fn node_from_line(line: &str, escape: char) -> Result<RawInstruction, String> {
             }
         }
         // BuildKit's ONBUILD node holds its trigger in a child of a node with an empty value.
+        // A chained trigger (`ONBUILD ONBUILD RUN x`) parses, and its build rejects it: its own
+        // trigger is not parsed, so `ONBUILD ` repeated a million times is neither a million
+        // nested calls nor a million copies of the rest of the line.
         "onbuild" => {
             if !args.is_empty() {
-                instruction.sub = Some(Box::new(node_from_line(args, escape)?));
                 instruction.values = vec![String::new()];
+                if !in_trigger {
+                    instruction.sub = Some(Box::new(node_from_line(args, escape, true)?));
+                }
             }
         }
         // BuildKit's parser keeps an unknown instruction (`parseIgnore`: one empty value); only
@@ -667,15 +690,30 @@ fn health_config(rest: &str) -> Result<(Vec<String>, bool), String> {
 }
 
 /// BuildKit `heredocsFromLine`: every word of the line of the form `[n]<<[-]NAME`.
-fn heredocs_from_line(line: &str) -> Result<Vec<RawHeredoc>, String> {
+///
+/// No variable is set here, so the words are made of the line's own characters: a line without
+/// `<` has no heredoc (`${a:-<}<EOF` is one), and a word is never longer than the line, so the
+/// `expansion-bytes` limit does not apply. BuildKit ignores a lexer error here (and finds no
+/// heredoc); only reaching `nesting-depth`, which BuildKit does not have, is an error: ignoring it
+/// would read the heredoc's body as instructions (a `USER` in it taken for the stage's).
+fn heredocs_from_line(line: &str, max_depth: u64) -> Result<Vec<RawHeredoc>, shell::LexError> {
+    if !line.contains('<') {
+        return Ok(Vec::new());
+    }
     let raw = LexOptions {
         raw_quotes: true,
         raw_escapes: true,
         skip_unset: true,
+        max_depth,
+        max_bytes: u64::MAX,
         ..LexOptions::expanding('\\')
     };
     let unset = |_: &str| None;
-    let words = shell::expand_words(line, raw, &unset).unwrap_or_default();
+    let words = match shell::expand_words(line, raw, &unset) {
+        Ok(words) => words,
+        Err(error) if error.limit.is_some() => return Err(error),
+        Err(_) => Vec::new(),
+    };
     let mut heredocs = Vec::new();
     for word in words {
         let digits = word.bytes().take_while(u8::is_ascii_digit).count();
@@ -696,13 +734,13 @@ fn heredocs_from_line(line: &str) -> Result<Vec<RawHeredoc>, String> {
             raw_escapes: false,
             ..raw
         };
-        let names = shell::expand_words(rest, cooked, &unset).map_err(|e| e.message)?;
+        let names = shell::expand_words(rest, cooked, &unset)?;
         let [name] = names.as_slice() else { continue };
         let quoted = LexOptions {
             raw_quotes: true,
             ..cooked
         };
-        let raw_names = shell::expand_words(rest, quoted, &unset).map_err(|e| e.message)?;
+        let raw_names = shell::expand_words(rest, quoted, &unset)?;
         let quotes = |s: &str| s.matches(['\'', '"']).count();
         let expand = raw_names.first().is_some_and(|r| quotes(r) == quotes(name));
         heredocs.push(RawHeredoc {
@@ -798,6 +836,48 @@ mod tests {
         let error = parse("FROM a\n\nRUN [\"a\", 1]\n").unwrap_err();
         assert_eq!(error.line, 3);
         assert!(parse("FROM a\nRUN <<EOF\nx\n").is_err());
+    }
+
+    #[test]
+    fn chained_onbuild_parses_one_trigger_deep() {
+        let chained = only("ONBUILD ONBUILD RUN x");
+        let trigger = chained.sub.unwrap();
+        assert_eq!(
+            (trigger.keyword.as_str(), &trigger.values[..]),
+            ("onbuild", &[String::new()][..])
+        );
+        assert!(trigger.sub.is_none());
+        // A million levels: one trigger parsed, not a million nested calls and line copies.
+        let deep = format!("FROM a\n{}RUN x\n", "ONBUILD ".repeat(1_000_000));
+        let tree = parse(&deep).unwrap();
+        let trigger = tree.instructions[1].sub.as_ref().unwrap();
+        assert!(trigger.sub.is_none());
+        assert!(trigger.original.len() < deep.len());
+    }
+
+    #[test]
+    fn heredocs_are_found_on_long_lines_and_deep_nesting_is_a_limit() {
+        // A line longer than expansion-bytes still opens its heredoc: the body is no instruction.
+        let long = format!(
+            "FROM a\nRUN cat <<EOF > /dev/null #{}\nUSER 1000\nEOF\n",
+            "x".repeat(1_100_000)
+        );
+        let tree = parse(&long).unwrap();
+        assert_eq!(tree.instructions.len(), 2);
+        assert_eq!(tree.instructions[1].heredocs[0].content, "USER 1000\n");
+        // Nesting past nesting-depth is the limit, not a line without heredocs.
+        let nested = format!(
+            "FROM a\nRUN cat <<EOF {}{}\nUSER 1000\nEOF\n",
+            "${a:-".repeat(200),
+            "}".repeat(200)
+        );
+        let error = parse(&nested).unwrap_err();
+        assert_eq!(error.limit.map(|(name, _)| name), Some("nesting-depth"));
+        assert_eq!(error.line, 2);
+        assert!(parse_with(&nested, 1000).is_ok());
+        // BuildKit's other lexer errors still just mean no heredoc.
+        let tree = parse("FROM a\nRUN echo \"<<EOF\n").unwrap();
+        assert!(tree.instructions[1].heredocs.is_empty());
     }
 
     #[test]

@@ -11,7 +11,10 @@ use super::tree::{Converter, Keys, PathStyle, Place};
 use super::{Document, EcsLoadError, Loaded};
 use crate::findings::ResourceRef;
 
-pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
+pub(crate) fn load(
+    document: &Document,
+    limits: &crate::limits::Limits,
+) -> Result<Loaded, EcsLoadError> {
     let resources = document
         .value
         .get("Resources")
@@ -118,7 +121,11 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
         loaded.inventory.services[service].task_definition_index =
             task_definition_ids.get(&target).copied();
     }
-    loaded.inventory.stack = super::stack::cloudformation(document);
+    loaded.inventory.stack =
+        super::stack::cloudformation(document, limits).map_err(|error| EcsLoadError::Limit {
+            file: document.file.clone(),
+            error,
+        })?;
     let inventory = &loaded.inventory;
     if inventory.task_definitions.is_empty()
         && inventory.stack == Default::default()

@@ -11,6 +11,7 @@ mod skips;
 mod stack;
 mod terraform;
 mod tree;
+mod yaml_budget;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,7 @@ pub fn load(
     };
     for path in paths {
         if path.is_dir() {
-            let files = directory_files(path)?;
+            let files = directory_files(path, notes)?;
             for file in files {
                 match load_file(&file, limits) {
                     Ok(loaded) => merge(&mut inventory, loaded, notes),
@@ -101,11 +102,17 @@ pub fn load(
     Ok(inventory)
 }
 
-fn directory_files(dir: &Path) -> Result<Vec<PathBuf>, EcsLoadError> {
+/// The task-definition files of a directory, sorted. A symbolic link is followed only to a file
+/// inside the directory: one out of it (a repository's `deploy/td.json` linked to
+/// `~/.aws/credentials`) is skipped with a note, as the image loader refuses links out of an
+/// input directory.
+fn directory_files(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, EcsLoadError> {
     let read = std::fs::read_dir(dir).map_err(|error| EcsLoadError::Io {
         file: dir.display().to_string(),
         error,
     })?;
+    let inside = std::fs::canonicalize(dir).ok();
+    let mut skipped: Vec<PathBuf> = Vec::new();
     let mut files: Vec<PathBuf> = read
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -119,8 +126,29 @@ fn directory_files(dir: &Path) -> Result<Vec<PathBuf>, EcsLoadError> {
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| n.starts_with('.'))
         })
+        .filter(|p| {
+            let is_link = p
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
+            let stays = !is_link
+                || std::fs::canonicalize(p)
+                    .ok()
+                    .zip(inside.as_ref())
+                    .is_some_and(|(target, inside)| target.starts_with(inside));
+            if !stays {
+                skipped.push(p.clone());
+            }
+            stays
+        })
         .collect();
     files.sort();
+    skipped.sort();
+    notes.extend(skipped.iter().map(|p| {
+        format!(
+            "{}: skipped: a symbolic link out of the directory",
+            p.display()
+        )
+    }));
     if files.is_empty() {
         return Err(EcsLoadError::EmptyDirectory {
             dir: dir.display().to_string(),
@@ -213,7 +241,7 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             ),
         });
     }
-    let document = parse(file, text)?;
+    let document = parse(file, text, limits)?;
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),
         message: format!(
@@ -226,8 +254,8 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
     let mut loaded = match format {
         SourceFormat::RegisterInput => register::load(&document)?,
         SourceFormat::DescribeOutput => describe::load(&document)?,
-        SourceFormat::CloudFormation => cloudformation::load(&document)?,
-        SourceFormat::Terraform => terraform::load(&document)?,
+        SourceFormat::CloudFormation => cloudformation::load(&document, limits)?,
+        SourceFormat::Terraform => terraform::load(&document, limits)?,
     };
     loaded.inventory.peer_skips = skips::read(&document, text, format);
     if let Some(note) = document.note {
@@ -306,7 +334,7 @@ fn nesting_depth(text: &str) -> u64 {
     deepest
 }
 
-fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
+fn parse(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let looks_like_json = text.trim_start().starts_with(['{', '[']);
     let is_json_name = file.to_ascii_lowercase().ends_with(".json");
@@ -327,7 +355,7 @@ fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
         // GitHub Action reads its task-definition.json with a YAML parser (`yaml.parse`): read it
         // as YAML too, saying so for a `.json` file. When YAML fails as well, the JSON error is
         // the useful one unless the text shows YAML syntax.
-        match parse_yaml(file, text) {
+        match parse_yaml(file, text, limits) {
             Ok(mut document) if document.value.is_object() => {
                 if looks_like_json {
                     document.lines = LineIndex::json(text);
@@ -356,19 +384,28 @@ fn parse(file: &str, text: &str) -> Result<Document, EcsLoadError> {
             }
         }
     }
-    parse_yaml(file, text)
+    parse_yaml(file, text, limits)
 }
 
-fn parse_yaml(file: &str, text: &str) -> Result<Document, EcsLoadError> {
-    let value: serde_norway::Value =
-        serde_norway::from_str(text).map_err(|error| EcsLoadError::Yaml {
+fn parse_yaml(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadError> {
+    let value = yaml_budget::from_str(text, limits.yaml_values).map_err(|error| match error {
+        Some(error) => EcsLoadError::Yaml {
             file: file.to_string(),
             at: error
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default(),
             message: error.to_string(),
-        })?;
+        },
+        None => EcsLoadError::Limit {
+            file: file.to_string(),
+            error: LimitExceeded {
+                limit: "yaml-values",
+                max: limits.yaml_values,
+                what: "the number of its values (aliases expanded)".into(),
+            },
+        },
+    })?;
     let mut value = value;
     // `<<: *anchor` merge keys, as YAML 1.1 tools (and CloudFormation's YAML) apply them.
     let _ = value.apply_merge();
@@ -504,6 +541,23 @@ fn select_revisions(inventory: &mut EcsInventory, notes: &mut Vec<String>) {
 /// (a CloudFormation `Ref` was resolved by its loader; here: `family`, `family:revision` or an
 /// ARN ending in either).
 fn link_services(inventory: &mut EcsInventory) {
+    // Each name a service may use for an evaluated task definition (`family`,
+    // `family:revision`, its resource name), the first task definition of each: each service
+    // searched the whole list, quadratic in a template of thousands of both.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (index, td) in inventory.task_definitions.iter().enumerate() {
+        let family = td.family.as_str().unwrap_or_default();
+        if family.is_empty() || td.evaluation != Evaluation::Evaluated {
+            continue;
+        }
+        let mut names = vec![family.to_string(), td.resource.name.clone()];
+        if let Some(revision) = td.revision.known() {
+            names.push(format!("{family}:{revision}"));
+        }
+        for name in names {
+            by_name.entry(name).or_insert(index);
+        }
+    }
     for service in &mut inventory.services {
         if service.task_definition_index.is_some() {
             continue;
@@ -512,17 +566,7 @@ fn link_services(inventory: &mut EcsInventory) {
             continue;
         };
         let wanted = wanted.rsplit('/').next().unwrap_or(wanted);
-        service.task_definition_index = inventory.task_definitions.iter().position(|td| {
-            let family = td.family.as_str().unwrap_or_default();
-            let with_revision = td
-                .revision
-                .known()
-                .map(|r| format!("{family}:{r}"))
-                .unwrap_or_default();
-            !family.is_empty()
-                && (wanted == family || wanted == with_revision || wanted == td.resource.name)
-                && td.evaluation == Evaluation::Evaluated
-        });
+        service.task_definition_index = by_name.get(wanted).copied();
     }
 }
 

@@ -10,12 +10,67 @@ use serde_json::Value as J;
 use super::Document;
 use super::tree::escape;
 use crate::findings::ResourceRef;
+use crate::limits::{LimitExceeded, Limits};
 use crate::model::ecs::{Origin, Value};
 use crate::model::stack::*;
 
 /// How deep `Fn::If` / `Fn::Sub` / conditions may nest before the resolver gives up: bounds the
 /// work on a hostile template (conditions may name each other).
 const MAX_DEPTH: usize = 16;
+
+/// Why a value is unknown once the `resolve-steps` budget is spent (the load then fails).
+const OUT_OF_STEPS: &str = "too much work to resolve (resolve-steps limit)";
+
+/// The work resolving one file's intrinsic functions (CloudFormation) or module references
+/// (Terraform) may take: the `resolve-steps` limit. Depth alone does not bound it: an `Fn::Sub`
+/// naming a variable ten times, whose value is an `Fn::Sub` naming its own variable ten times...
+/// is 10^16 steps within the depth bound, from a template of a kilobyte, and so is a module
+/// output referencing another module's output ten times, fifteen modules deep. Once spent, every
+/// further value is unknown and the loader fails with the limit (never a partial stack).
+struct Budget {
+    left: std::cell::Cell<u64>,
+    max: u64,
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Budget {
+        Budget {
+            left: std::cell::Cell::new(limits.resolve_steps),
+            max: limits.resolve_steps,
+        }
+    }
+
+    /// Takes `steps` from what is left; `false` (and nothing left) when that is not enough.
+    fn spend(&self, steps: usize) -> bool {
+        let steps = steps as u64;
+        match self.left.get().checked_sub(steps) {
+            Some(left) => {
+                self.left.set(left);
+                true
+            }
+            None => {
+                self.left.set(0);
+                false
+            }
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        self.left.get() == 0
+    }
+
+    /// `Err` naming the limit when the work ran out.
+    fn check(&self, what: &str) -> Result<(), LimitExceeded> {
+        if !self.exhausted() {
+            return Ok(());
+        }
+        Err(LimitExceeded {
+            limit: "resolve-steps",
+            max: self.max,
+            what: what.to_string(),
+        })
+    }
+}
 
 /// Where a value is: a JSON pointer into the file, with its line.
 fn origin(document: &Document, pointer: &str, source_path: &str) -> Origin {
@@ -51,6 +106,7 @@ struct Template<'a> {
     /// undecided): conditions name each other, so without this a template of a few lines could
     /// make the work exponential.
     decided: std::cell::RefCell<std::collections::HashMap<String, Option<bool>>>,
+    budget: Budget,
 }
 
 /// A value somewhere in a resource: the JSON and its place.
@@ -80,6 +136,9 @@ impl<'a> Template<'a> {
     fn link(&self, value: &J, depth: usize) -> Link {
         if depth > MAX_DEPTH {
             return Link::Unknown("intrinsic functions nested too deep".into());
+        }
+        if !self.budget.spend(1) {
+            return Link::Unknown(OUT_OF_STEPS.into());
         }
         match value {
             J::String(s) => Link::Literal(s.clone()),
@@ -148,6 +207,9 @@ impl<'a> Template<'a> {
             },
             _ => return Link::Unknown("Fn::Sub".into()),
         };
+        if !self.budget.spend(text.len()) {
+            return Link::Unknown(OUT_OF_STEPS.into());
+        }
         let mut out = String::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -173,6 +235,9 @@ impl<'a> Template<'a> {
                 },
             };
             match resolved {
+                Link::Literal(value) if !self.budget.spend(value.len()) => {
+                    return Link::Unknown(OUT_OF_STEPS.into());
+                }
                 Link::Literal(value) => out.push_str(&value),
                 Link::Resource(id) if text == format!("${{{name}}}") => return Link::Resource(id),
                 Link::Resource(id) => {
@@ -236,7 +301,7 @@ impl<'a> Template<'a> {
     }
 
     fn truth(&self, value: &J, depth: usize) -> Option<bool> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.spend(1) {
             return None;
         }
         let map = value.as_object().filter(|m| m.len() == 1)?;
@@ -364,6 +429,10 @@ impl<'a> Template<'a> {
                             .and_then(|p| p.get("Default"))
                             .and_then(J::as_str)
                         {
+                            // Each property naming the parameter splits it again.
+                            Some(default) if !self.budget.spend(default.len()) => {
+                                Value::Unknown(OUT_OF_STEPS.into())
+                            }
                             Some(default) => Value::Known(
                                 default
                                     .split(',')
@@ -539,10 +608,10 @@ fn statements_of(document: &J, origin: Origin) -> PolicyDocument {
 }
 
 /// The stack resources of a CloudFormation template.
-pub(crate) fn cloudformation(document: &Document) -> Stack {
+pub(crate) fn cloudformation(document: &Document, limits: &Limits) -> Result<Stack, LimitExceeded> {
     let mut stack = Stack::default();
     let Some(resources) = document.value.get("Resources").and_then(J::as_object) else {
-        return stack;
+        return Ok(stack);
     };
     let template = Template {
         document,
@@ -550,6 +619,7 @@ pub(crate) fn cloudformation(document: &Document) -> Stack {
         resources,
         conditions: document.value.get("Conditions").and_then(J::as_object),
         decided: Default::default(),
+        budget: Budget::new(limits),
     };
     for (id, resource) in resources {
         let Some(kind) = resource.get("Type").and_then(J::as_str) else {
@@ -724,8 +794,14 @@ pub(crate) fn cloudformation(document: &Document) -> Stack {
             }),
             _ => {}
         }
+        if template.budget.exhausted() {
+            break;
+        }
     }
-    stack
+    template
+        .budget
+        .check("resolving its intrinsic functions (Ref, Fn::Sub, Fn::If, conditions)")?;
+    Ok(stack)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -762,9 +838,16 @@ fn without_keys(address: &str) -> String {
     out
 }
 
+/// A module output as followed: the module calls leading to it, its name, and the depth.
+type OutputKey = (Vec<String>, String, usize);
+
 struct Plan<'a> {
     document: &'a Document,
     root: &'a J,
+    budget: Budget,
+    /// The targets of each module output already followed (module calls, output, depth): a
+    /// module output is followed once, however many references name it.
+    outputs: std::cell::RefCell<std::collections::HashMap<OutputKey, Vec<String>>>,
 }
 
 impl<'a> Plan<'a> {
@@ -776,6 +859,7 @@ impl<'a> Plan<'a> {
             .and_then(J::as_array)
             .is_some()
         {
+            let configs = super::terraform::Configs::new(self.root);
             for (i, change, after) in super::terraform::planned_resources(self.root) {
                 let address = change
                     .get("address")
@@ -797,7 +881,7 @@ impl<'a> Plan<'a> {
                     values: after,
                     unknown: change.pointer("/change/after_unknown"),
                     pointer: format!("/resource_changes/{i}/change/after"),
-                    expressions: super::terraform::config(self.root, change).map(|c| c.expressions),
+                    expressions: configs.config(change).map(|c| c.expressions),
                     modules,
                 });
             }
@@ -825,10 +909,14 @@ impl<'a> Plan<'a> {
     /// (`module.sg.security_group_id`) into the module, to a bounded depth.
     fn targets(&self, references: &J, modules: &[String], depth: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         let Some(references) = references.as_array() else {
             return out;
         };
         for reference in references.iter().filter_map(J::as_str) {
+            if !self.budget.spend(1) {
+                break;
+            }
             let plain = without_keys(reference);
             let parts: Vec<&str> = plain.split('.').collect();
             let prefix: String = modules.iter().map(|m| format!("module.{m}.")).collect();
@@ -836,15 +924,25 @@ impl<'a> Plan<'a> {
                 ["module", call, output, ..] if depth < MAX_DEPTH => {
                     let mut inner = modules.to_vec();
                     inner.push(call.to_string());
-                    self.module(&inner)
-                        .and_then(|m| {
-                            m.pointer(&format!(
-                                "/outputs/{}/expression/references",
-                                escape(output)
-                            ))
-                        })
-                        .map(|refs| self.targets(refs, &inner, depth + 1))
-                        .unwrap_or_default()
+                    let key = (inner, output.to_string(), depth);
+                    let known = self.outputs.borrow().get(&key).cloned();
+                    match known {
+                        Some(targets) => targets,
+                        None => {
+                            let targets = self
+                                .module(&key.0)
+                                .and_then(|m| {
+                                    m.pointer(&format!(
+                                        "/outputs/{}/expression/references",
+                                        escape(output)
+                                    ))
+                                })
+                                .map(|refs| self.targets(refs, &key.0, depth + 1))
+                                .unwrap_or_default();
+                            self.outputs.borrow_mut().insert(key, targets.clone());
+                            targets
+                        }
+                    }
                 }
                 ["data", kind, name, ..] => vec![format!("{prefix}data.{kind}.{name}")],
                 [kind, name, ..] if kind.starts_with("aws_") => {
@@ -852,8 +950,11 @@ impl<'a> Plan<'a> {
                 }
                 _ => Vec::new(),
             };
+            if !self.budget.spend(found.len()) {
+                break;
+            }
             for target in found {
-                if !out.contains(&target) {
+                if seen.insert(target.clone()) {
                     out.push(target);
                 }
             }
@@ -1208,10 +1309,12 @@ fn split_module(address: &str) -> (Vec<String>, &str) {
 }
 
 /// The stack resources of `terraform show -json` output.
-pub(crate) fn terraform(document: &Document) -> Stack {
+pub(crate) fn terraform(document: &Document, limits: &Limits) -> Result<Stack, LimitExceeded> {
     let plan = Plan {
         document,
         root: &document.value,
+        budget: Budget::new(limits),
+        outputs: Default::default(),
     };
     let mut stack = Stack::default();
     for resource in plan.resources() {
@@ -1417,5 +1520,105 @@ pub(crate) fn terraform(document: &Document) -> Stack {
             _ => {}
         }
     }
-    stack
+    plan.budget
+        .check("following its module outputs' references")?;
+    Ok(stack)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::ecs::tree::LineIndex;
+
+    fn document(value: J) -> Document {
+        let text = value.to_string();
+        Document {
+            file: "t.json".into(),
+            lines: LineIndex::json(&text),
+            value,
+            yaml: false,
+            note: None,
+        }
+    }
+
+    /// `Fn::Sub` naming its variable `fan_out` times, whose value is the same again, `levels`
+    /// deep, ending in `x`: `fan_out ^ levels` copies of `x`.
+    fn fanning_sub(fan_out: usize, levels: usize) -> J {
+        (0..levels).fold(
+            J::from("x"),
+            |inner, _| serde_json::json!({"Fn::Sub": ["${a}".repeat(fan_out), {"a": inner}]}),
+        )
+    }
+
+    fn template(cidr: J) -> Document {
+        document(serde_json::json!({"Resources": {"Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"SecurityGroupIngress": [{"IpProtocol": "tcp", "CidrIp": cidr}]}
+        }}}))
+    }
+
+    #[test]
+    fn fn_sub_fanning_out_resolves_until_resolve_steps_runs_out() {
+        let limits = Limits::default();
+        let stack = cloudformation(&template(fanning_sub(10, 3)), &limits).unwrap();
+        let cidr = &stack.security_groups[0].ingress[0].cidrs[0];
+        assert_eq!(cidr, &Value::Known("x".repeat(1000)));
+        // 10^15 steps from a kilobyte: refused by the limit, not resolved for ever.
+        let error = cloudformation(&template(fanning_sub(10, 15)), &limits).unwrap_err();
+        assert_eq!(error.limit, "resolve-steps");
+        // A parameter split into list items by every property naming it counts too.
+        let many = Limits {
+            resolve_steps: 1000,
+            ..Limits::default()
+        };
+        let big = document(serde_json::json!({
+            "Parameters": {"Groups": {"Type": "CommaDelimitedList", "Default": "sg-1,".repeat(500)}},
+            "Resources": {"Svc": {"Type": "AWS::ECS::Service", "Properties": {
+                "NetworkConfiguration": {"AwsvpcConfiguration": {"SecurityGroups": {"Ref": "Groups"}}}
+            }}}
+        }));
+        assert_eq!(
+            cloudformation(&big, &many).unwrap_err().limit,
+            "resolve-steps"
+        );
+    }
+
+    #[test]
+    fn module_outputs_named_many_times_are_followed_once() {
+        // Module `n` inside module `n`..., 15 deep; each output names the next module's output
+        // ten times: 10^15 paths to the one security group at the bottom.
+        let levels = 15;
+        let mut module = serde_json::json!({
+            "resources": [{"address": "aws_security_group.sg", "mode": "managed",
+                           "type": "aws_security_group", "name": "sg", "expressions": {}}],
+            "outputs": {"o": {"expression": {"references": ["aws_security_group.sg.id"]}}}
+        });
+        for _ in 1..levels {
+            module = serde_json::json!({
+                "module_calls": {"n": {"source": "./n", "module": module}},
+                "outputs": {"o": {"expression": {"references": vec!["module.n.o"; 10]}}}
+            });
+        }
+        let plan = document(serde_json::json!({
+            "format_version": "1.2",
+            "resource_changes": [{
+                "address": "aws_security_group_rule.r", "mode": "managed",
+                "type": "aws_security_group_rule", "name": "r",
+                "change": {"actions": ["create"],
+                           "after": {"type": "ingress", "cidr_blocks": ["0.0.0.0/0"]},
+                           "after_unknown": {"security_group_id": true}}
+            }],
+            "configuration": {"root_module": {
+                "resources": [{"address": "aws_security_group_rule.r", "mode": "managed",
+                               "type": "aws_security_group_rule", "name": "r",
+                               "expressions": {"security_group_id":
+                                   {"references": vec!["module.n.o"; 10]}}}],
+                "module_calls": {"n": {"source": "./n", "module": module}}
+            }}
+        }));
+        let stack = terraform(&plan, &Limits::default()).unwrap();
+        let group = stack.ingress_rules[0].group.as_ref().unwrap();
+        let expected = format!("{}aws_security_group.sg", "module.n.".repeat(levels));
+        assert_eq!(group.link, Link::Resource(expected));
+    }
 }

@@ -6,6 +6,8 @@
 //! Attributes are mapped to the API shape by hand, since Terraform's names are snake_case and its
 //! nested blocks are arrays.
 
+use std::collections::HashMap;
+
 use serde_json::Value as J;
 
 use super::extract::Extractor;
@@ -58,35 +60,76 @@ const ARGUMENTS: &[&str] = &[
     "managed_termination_protection",
 ];
 
-/// The configuration block of a resource in a plan: `module_address` `module.a[0].module.b` is
-/// `configuration.root_module.module_calls.a.module.module_calls.b.module`.
-pub(super) fn config<'a>(root: &'a J, change: &J) -> Option<Config<'a>> {
-    let configuration = root.get("configuration")?;
-    let mut module = configuration.get("root_module")?;
-    if let Some(address) = change.get("module_address").and_then(J::as_str) {
-        for call in module_calls(address) {
-            module = module.get("module_calls")?.get(&call)?.get("module")?;
+/// A module's managed resources by type and name.
+type ByTypeAndName<'a> = HashMap<(&'a str, &'a str), &'a J>;
+
+/// The configuration block of each resource in a plan: `module_address` `module.a[0].module.b` is
+/// `configuration.root_module.module_calls.a.module.module_calls.b.module`; found through one
+/// index per module by type and name (each change searched its module's whole list: a plan of
+/// 30,000 resources did not finish).
+pub(super) struct Configs<'a> {
+    root: &'a J,
+    /// Per module (by address in the document): its managed resources by type and name, the
+    /// first of each as the list has it.
+    modules: std::cell::RefCell<HashMap<*const J, ByTypeAndName<'a>>>,
+}
+
+impl<'a> Configs<'a> {
+    pub(super) fn new(root: &'a J) -> Configs<'a> {
+        Configs {
+            root,
+            modules: Default::default(),
         }
     }
-    let (kind, name) = (change.get("type")?.as_str()?, change.get("name")?.as_str()?);
-    let resource = module.get("resources")?.as_array()?.iter().find(|r| {
-        r.get("mode").and_then(J::as_str) == Some("managed")
-            && r.get("type").and_then(J::as_str) == Some(kind)
-            && r.get("name").and_then(J::as_str) == Some(name)
-    })?;
-    let provider = resource
-        .get("provider_config_key")
-        .and_then(J::as_str)
-        .and_then(|key| {
-            configuration
-                .get("provider_config")?
-                .get(key)?
-                .get("expressions")
-        });
-    Some(Config {
-        expressions: resource.get("expressions").filter(|e| e.is_object())?,
-        provider,
-    })
+
+    pub(super) fn config(&self, change: &J) -> Option<Config<'a>> {
+        let configuration = self.root.get("configuration")?;
+        let mut module = configuration.get("root_module")?;
+        if let Some(address) = change.get("module_address").and_then(J::as_str) {
+            for call in module_calls(address) {
+                module = module.get("module_calls")?.get(&call)?.get("module")?;
+            }
+        }
+        let (kind, name) = (change.get("type")?.as_str()?, change.get("name")?.as_str()?);
+        let resource = *self
+            .modules
+            .borrow_mut()
+            .entry(module as *const J)
+            .or_insert_with(|| {
+                let mut index = HashMap::new();
+                for resource in module
+                    .get("resources")
+                    .and_then(J::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if resource.get("mode").and_then(J::as_str) != Some("managed") {
+                        continue;
+                    }
+                    if let (Some(kind), Some(name)) = (
+                        resource.get("type").and_then(J::as_str),
+                        resource.get("name").and_then(J::as_str),
+                    ) {
+                        index.entry((kind, name)).or_insert(resource);
+                    }
+                }
+                index
+            })
+            .get(&(kind, name))?;
+        let provider = resource
+            .get("provider_config_key")
+            .and_then(J::as_str)
+            .and_then(|key| {
+                configuration
+                    .get("provider_config")?
+                    .get(key)?
+                    .get("expressions")
+            });
+        Some(Config {
+            expressions: resource.get("expressions").filter(|e| e.is_object())?,
+            provider,
+        })
+    }
 }
 
 /// The module call names in a module address, instance keys dropped:
@@ -137,10 +180,14 @@ pub(crate) fn planned_resources(root: &J) -> impl Iterator<Item = (usize, &J, &J
         })
 }
 
-pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
+pub(crate) fn load(
+    document: &Document,
+    limits: &crate::limits::Limits,
+) -> Result<Loaded, EcsLoadError> {
     let mut resources = Vec::new();
     let root = &document.value;
     if root.get("resource_changes").and_then(J::as_array).is_some() {
+        let configs = Configs::new(root);
         for (i, change, after) in planned_resources(root) {
             resources.push(Resource {
                 address: text(change.get("address")),
@@ -148,7 +195,7 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
                 values: after,
                 unknown: change.pointer("/change/after_unknown"),
                 pointer: format!("/resource_changes/{i}/change/after"),
-                config: config(root, change),
+                config: configs.config(change),
             });
         }
     } else {
@@ -259,7 +306,11 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
             }
         }
     }
-    loaded.inventory.stack = super::stack::terraform(document);
+    loaded.inventory.stack =
+        super::stack::terraform(document, limits).map_err(|error| EcsLoadError::Limit {
+            file: document.file.clone(),
+            error,
+        })?;
     if loaded.inventory.task_definitions.is_empty()
         && loaded.inventory.stack == Default::default()
         && loaded.inventory.services.is_empty()
