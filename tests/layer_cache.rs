@@ -261,6 +261,87 @@ fn truncated_and_bit_flipped_entries_are_ignored_and_rewritten() {
     assert_eq!(failed.status.code(), Some(2));
 }
 
+/// A FIFO, a symbolic link or a directory under an entry's name (a shared or planted cache
+/// directory) is a miss: the scan neither waits for a writer nor follows the link, and the entry
+/// is rewritten as a regular file.
+#[test]
+fn entries_that_are_not_regular_files_are_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let spec = write_oci(&image("one"), &dir.path().join("oci"));
+    let expected = scan(None, &[&spec]);
+    scan(Some(&cache), &[&spec]);
+    let written = entries(&cache);
+    let layers = cache.join("layers-v1");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    type Plant = fn(&Path, &Path);
+    let plants: [(&str, Plant); 3] = [
+        ("a FIFO", |entry, _| {
+            rustix::fs::mknodat(
+                rustix::fs::CWD,
+                entry,
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::from_raw_mode(0o600),
+                0,
+            )
+            .unwrap()
+        }),
+        ("a symbolic link to a whole entry", |entry, elsewhere| {
+            let target = elsewhere.join(entry.file_name().unwrap());
+            std::fs::rename(entry, &target).unwrap();
+            std::os::unix::fs::symlink(&target, entry).unwrap();
+        }),
+        ("a directory", |entry, _| {
+            std::fs::create_dir(entry).unwrap()
+        }),
+    ];
+    for (what, plant) in plants {
+        for (name, bytes) in &written {
+            let entry = layers.join(name);
+            std::fs::write(&entry, bytes).unwrap();
+            if what != "a symbolic link to a whole entry" {
+                std::fs::remove_file(&entry).unwrap();
+            }
+            plant(&entry, &elsewhere);
+        }
+        let mut child = harden(Some(&cache), &[&spec])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(120) {
+                child.kill().unwrap();
+                panic!("{what}: the scan is still waiting after 120 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(
+            report_of(child.wait_with_output().unwrap()),
+            expected,
+            "{what}"
+        );
+        if what != "a directory" {
+            // A directory is not replaced by rename(2); its layer is decoded on every scan.
+            assert_eq!(entries(&cache), written, "{what}: every entry rewritten");
+            for name in written.keys() {
+                let meta = std::fs::symlink_metadata(layers.join(name)).unwrap();
+                assert!(meta.is_file(), "{what}: {name} is a regular file again");
+            }
+        }
+        for name in written.keys() {
+            let entry = layers.join(name);
+            match std::fs::symlink_metadata(&entry) {
+                Ok(meta) if meta.is_dir() => std::fs::remove_dir(&entry).unwrap(),
+                Ok(_) => std::fs::remove_file(&entry).unwrap(),
+                Err(_) => {}
+            }
+        }
+    }
+}
+
 #[test]
 fn two_processes_share_one_cache() {
     let dir = tempfile::tempdir().unwrap();

@@ -97,8 +97,12 @@ impl LayerCache {
     /// The entry under `key`, when there is a whole, well-formed one; its modification time is set
     /// to now (it is the most recently used).
     pub fn get(&self, key: &[u8; 32]) -> Option<DecodedLayer> {
-        let mut file = fs::File::open(self.path_of(key)).ok()?;
-        let length = file.metadata().ok()?.len();
+        let mut file = open_entry(&self.path_of(key))?;
+        let metadata = file.metadata().ok()?;
+        if !metadata.is_file() {
+            return None;
+        }
+        let length = metadata.len();
         if length < HEADER as u64 || length > self.max_size {
             return None;
         }
@@ -224,6 +228,17 @@ pub fn key(diff_id: &str, wants: &[ContentRequest], limits: &Limits) -> [u8; 32]
 }
 
 /// A whole entry's bytes, checked: header, key, length, hash, encoding, contents.
+
+/// Opens an entry without following a symbolic link and without blocking: the cache directory
+/// may be shared or planted, and a FIFO or device under an entry's name must be a miss, not a
+/// scan that waits for a writer forever (std's `File::open` would block on a FIFO).
+fn open_entry(path: &Path) -> Option<fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::open(path, flags, Mode::empty())
+        .ok()
+        .map(fs::File::from)
+}
 fn parse(bytes: &[u8], key: &[u8; 32]) -> Option<DecodedLayer> {
     let (header, payload) = bytes.split_at_checked(HEADER)?;
     let (magic, rest) = header.split_at(8);
