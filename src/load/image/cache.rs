@@ -227,8 +227,6 @@ pub fn key(diff_id: &str, wants: &[ContentRequest], limits: &Limits) -> [u8; 32]
     hasher.finalize().into()
 }
 
-/// A whole entry's bytes, checked: header, key, length, hash, encoding, contents.
-
 /// Opens an entry without following a symbolic link and without blocking: the cache directory
 /// may be shared or planted, and a FIFO or device under an entry's name must be a miss, not a
 /// scan that waits for a writer forever (std's `File::open` would block on a FIFO).
@@ -239,6 +237,8 @@ fn open_entry(path: &Path) -> Option<fs::File> {
         .ok()
         .map(fs::File::from)
 }
+
+/// A whole entry's bytes, checked: header, key, length, hash, encoding, contents.
 fn parse(bytes: &[u8], key: &[u8; 32]) -> Option<DecodedLayer> {
     let (header, payload) = bytes.split_at_checked(HEADER)?;
     let (magic, rest) = header.split_at(8);
