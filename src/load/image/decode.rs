@@ -3,7 +3,7 @@
 //! uncompressed tar (the diff id), and walks the tar headers into [`Member`] records, keeping the
 //! contents of requested files only. Memory grows with the number of members, not their size.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
@@ -11,6 +11,7 @@ use sha2::{Digest as _, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::ImageError;
+use super::pipe;
 use super::resolve::LayerSource;
 use super::store::BlobStore;
 use super::tar_stream::{TarMember, TarStream, as_limit, limit_error};
@@ -188,10 +189,6 @@ impl<R> Hashing<R> {
     }
 }
 
-/// Buffer sizes: big enough that syscalls and per-read overhead vanish, small enough that two
-/// layers in flight stay far under the memory budget.
-const READ_BUFFER: usize = 256 * 1024;
-
 /// Decodes one layer. `diff_id` is the config's rootfs.diff_ids entry for it.
 pub fn decode_layer(
     store: &dyn BlobStore,
@@ -219,28 +216,45 @@ pub fn decode_layer(
         count: 0,
         declared: source.expected_size,
     };
-    let mut compressed = BufReader::with_capacity(READ_BUFFER, Hashing::new(raw, progress));
     let layer = format!("layer {blob}");
-    let head = compressed.fill_buf().map_err(corrupt)?;
-    let compression = Compression::detect(head);
-    let walked = match compression {
-        Compression::Gzip => walk(
-            flate2::bufread::MultiGzDecoder::new(&mut compressed),
-            wants,
-            budget,
-            &layer,
-        ),
-        Compression::Zstd => {
-            let decoder =
-                zstd::stream::read::Decoder::with_buffer(&mut compressed).map_err(corrupt)?;
-            walk(decoder, wants, budget, &layer)
-        }
-        Compression::None => walk(&mut compressed, wants, budget, &layer),
-    };
-    let (members, entries, diff_actual, uncompressed_size) = walked.map_err(corrupt)?;
-    // Whatever follows the end of the compressed stream is part of the blob and its digest.
-    io::copy(&mut compressed, &mut io::sink()).map_err(corrupt)?;
-    let (digest, compressed_size) = compressed.into_inner().finish();
+    // Three stages, each on its own thread, so one layer's work spreads over the cores (the big
+    // base layer is most of an image's time, and decoding layers in parallel cannot split it):
+    // the reader hashes the blob as stored, the inflater inflates it, this thread hashes the tar
+    // and walks it. Errors flow down the pipes, so the walk sees the first one in stream order.
+    let decoded = std::thread::scope(|scope| -> io::Result<_> {
+        let (blob_sender, blob_chunks) = pipe::pipe(false);
+        let (tar_sender, mut tar) = pipe::pipe(true);
+        let reader = std::thread::Builder::new()
+            .name("harden-read".into())
+            .spawn_scoped(scope, move || read_blob(raw, progress, blob_sender))?;
+        let layer = layer.as_str();
+        let inflater = std::thread::Builder::new()
+            .name("harden-inflate".into())
+            .spawn_scoped(scope, move || {
+                inflate(blob_chunks, tar_sender, budget, layer)
+            })?;
+        let walked = walk(&mut tar, wants, budget);
+        // Dropped before the joins: a walk that stopped early makes the inflater's next send
+        // fail, and the inflater's end of the blob pipe goes with it, so neither stage goes on.
+        let (diff_id, uncompressed_size) = tar.finish();
+        let compression = join(inflater);
+        let read = join(reader);
+        // The walk's error first: the stages' errors reached it through the pipes.
+        let (members, entries) = walked?;
+        let compression = compression?;
+        let (digest, compressed_size) = read?;
+        Ok((
+            members,
+            entries,
+            diff_id.unwrap_or_default(),
+            uncompressed_size,
+            digest,
+            compressed_size,
+            compression,
+        ))
+    });
+    let (members, entries, diff_actual, uncompressed_size, digest, compressed_size, compression) =
+        decoded.map_err(corrupt)?;
     if let Some(expected) = source.expected_size
         && expected != compressed_size
     {
@@ -410,26 +424,15 @@ impl<R: Read> Read for Declared<R> {
 }
 
 /// Walks the tar, then reads to the end of the uncompressed stream so the diff id covers it all.
-/// `layer` names the layer in limit messages.
 fn walk<R: Read>(
-    reader: R,
+    tar: &mut R,
     wants: &[ContentRequest],
     budget: &ImageBudget<'_>,
-    layer: &str,
-) -> io::Result<(Vec<Member>, u64, String, u64)> {
-    // Inflate into large chunks: the tar reader asks for 512-byte headers, and a decoder call
-    // per header costs more than the copy out of a buffer.
-    let bounded = Bounded {
-        inner: reader,
-        count: 0,
-        budget,
-        layer,
-    };
-    let mut uncompressed = Hashing::new(BufReader::with_capacity(READ_BUFFER, bounded), None);
+) -> io::Result<(Vec<Member>, u64)> {
     let mut members = Vec::new();
     let mut entries = 0u64;
     {
-        let mut stream = TarStream::new(&mut uncompressed, budget.limits);
+        let mut stream = TarStream::new(&mut *tar, budget.limits);
         while let Some(raw) = stream.next_member()? {
             entries += 1;
             budget.spend(&budget.entries, "entries", 1, || {
@@ -440,9 +443,93 @@ fn walk<R: Read>(
             }
         }
     }
-    io::copy(&mut uncompressed, &mut io::sink())?;
-    let (diff_id, size) = uncompressed.finish();
-    Ok((members, entries, diff_id, size))
+    io::copy(tar, &mut io::sink())?;
+    Ok((members, entries))
+}
+
+/// The result of a stage's thread; its panic goes on in the caller.
+fn join<T>(stage: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    stage
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The reader stage: the blob as stored, hashed (its digest) and counted, down the blob pipe.
+fn read_blob<R: Read>(
+    raw: R,
+    progress: Option<indicatif::ProgressBar>,
+    blob: pipe::ChunkSender,
+) -> io::Result<(String, u64)> {
+    let mut hashing = Hashing::new(raw, progress);
+    match blob.feed(&mut hashing) {
+        Ok(pipe::Fed::All) => {
+            blob.end();
+            Ok(hashing.finish())
+        }
+        Ok(pipe::Fed::Abandoned) => Err(stopped()),
+        Err(error) => {
+            let kept = same_error(&error);
+            blob.fail(error);
+            Err(kept)
+        }
+    }
+}
+
+/// The inflater stage: detects the compression from the first bytes, inflates the blob into the
+/// tar pipe, bounded by `layer-bytes` and `image-bytes` so a bomb stops at the limit, then reads
+/// whatever follows the compressed stream (part of the blob and its digest).
+fn inflate(
+    mut blob: pipe::Chunks,
+    tar: pipe::ChunkSender,
+    budget: &ImageBudget<'_>,
+    layer: &str,
+) -> io::Result<Compression> {
+    let fed = (|| -> io::Result<(pipe::Fed, Compression)> {
+        let compression = Compression::detect(blob.fill_buf()?);
+        let decoder: Box<dyn Read + '_> = match compression {
+            Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut blob)),
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(&mut blob)?),
+            Compression::None => Box::new(&mut blob),
+        };
+        let mut bounded = Bounded {
+            inner: decoder,
+            count: 0,
+            budget,
+            layer,
+        };
+        let fed = tar.feed(&mut bounded)?;
+        drop(bounded);
+        if fed == pipe::Fed::All {
+            io::copy(&mut blob, &mut io::sink())?;
+        }
+        Ok((fed, compression))
+    })();
+    match fed {
+        Ok((pipe::Fed::All, compression)) => {
+            tar.end();
+            Ok(compression)
+        }
+        Ok((pipe::Fed::Abandoned, _)) => Err(stopped()),
+        Err(error) => {
+            let kept = same_error(&error);
+            tar.fail(error);
+            Err(kept)
+        }
+    }
+}
+
+/// A stage's error when the next stage stopped first (its own error is the one reported).
+fn stopped() -> io::Error {
+    io::Error::other("the next decoding stage stopped")
+}
+
+/// A copy of `error` for the stage's own result; the original goes down the pipe, and the walk
+/// reports it (with a limit's details intact).
+fn same_error(error: &io::Error) -> io::Error {
+    match as_limit(error) {
+        Some(limit) => limit_error(limit.clone()),
+        None => io::Error::new(error.kind(), error.to_string()),
+    }
 }
 
 fn invalid(message: String) -> io::Error {
@@ -641,11 +728,10 @@ mod tests {
         let tar = tar_with(|h| h.set_mode(0o644));
         let limits = Limits::default();
         let budget = ImageBudget::new(&limits);
-        let (members, _, _, _) = walk(
-            &tar[..],
+        let (members, _) = walk(
+            &mut &tar[..],
             &[ContentRequest::Path("/etc/passwd")],
             &budget,
-            "layer",
         )
         .unwrap();
         assert_eq!(
@@ -668,7 +754,7 @@ mod tests {
         header.set_cksum();
         tar[..512].copy_from_slice(header.as_bytes());
         let limits = Limits::default();
-        let error = walk(&tar[..], &[], &ImageBudget::new(&limits), "layer")
+        let error = walk(&mut &tar[..], &[], &ImageBudget::new(&limits))
             .unwrap_err()
             .to_string();
         assert!(

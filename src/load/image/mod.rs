@@ -18,6 +18,7 @@ pub mod dir_open;
 pub mod error;
 pub mod linked;
 pub mod memo;
+mod pipe;
 pub mod registry;
 pub mod resolve;
 pub mod source;
