@@ -763,6 +763,81 @@ mod tests {
         );
     }
 
+    /// A store of one endless blob that counts the bytes it served.
+    struct Endless {
+        head: Vec<u8>,
+        served: std::sync::Arc<AtomicU64>,
+    }
+
+    struct EndlessReader {
+        head: io::Cursor<Vec<u8>>,
+        served: std::sync::Arc<AtomicU64>,
+    }
+
+    impl Read for EndlessReader {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            let mut n = self.head.read(buffer)?;
+            if n == 0 {
+                buffer.fill(b'x');
+                n = buffer.len();
+            }
+            self.served.fetch_add(n as u64, Ordering::Relaxed);
+            Ok(n)
+        }
+    }
+
+    impl BlobStore for Endless {
+        fn open(
+            &self,
+            _: &super::super::store::BlobLocation,
+        ) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+            Ok(Box::new(EndlessReader {
+                head: io::Cursor::new(self.head.clone()),
+                served: self.served.clone(),
+            }))
+        }
+        fn size(&self, _: &super::super::store::BlobLocation) -> Option<u64> {
+            None
+        }
+        fn input(&self) -> &str {
+            "endless"
+        }
+    }
+
+    /// The walk stops on a bad first header; the reader and inflater stages must stop with it,
+    /// not read the (here endless) rest of the blob into closed pipes.
+    #[test]
+    fn a_walk_that_fails_stops_the_stages_before_it() {
+        let mut head = tar_with(|h| h.set_mode(0o644));
+        head[148..156].copy_from_slice(b"bad sum\0");
+        let served = std::sync::Arc::new(AtomicU64::new(0));
+        let store = Endless {
+            head,
+            served: served.clone(),
+        };
+        let source = LayerSource {
+            location: super::super::store::BlobLocation::Digest("sha256:00".into()),
+            expected_digest: None,
+            expected_size: None,
+            media_type: None,
+        };
+        let limits = Limits::default();
+        let error = decode_layer(
+            &store,
+            &source,
+            "sha256:00",
+            &[],
+            None,
+            &ImageBudget::new(&limits),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("cksum for etc/passwd"), "{error}");
+        // What was in the pipes and the stages' buffers when the walk stopped: a few chunks.
+        let read = served.load(Ordering::Relaxed);
+        assert!(read < 16 * pipe::CHUNK as u64, "{read} bytes read");
+    }
+
     #[test]
     fn compression_is_detected_from_magic_bytes() {
         assert_eq!(Compression::detect(&[0x1f, 0x8b, 8]), Compression::Gzip);
