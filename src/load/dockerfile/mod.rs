@@ -582,9 +582,19 @@ impl Resolver<'_> {
                 ),
             );
         }
+        // `scratch` too is compared as written (convert.go: `BaseName == emptyImageName`).
+        if lower == "scratch" && resolved != "scratch" && !self.stage_names.contains_key(&resolved)
+        {
+            self.note(
+                line,
+                format_args!(
+                    "FROM {resolved} is not scratch: BuildKit matches `scratch` case-sensitively, so it reads an image name (a build stops there: repository names are lower-case)"
+                ),
+            );
+        }
         let base = if let Some(&earlier) = self.stage_names.get(&resolved) {
             Base::Stage(earlier)
-        } else if lower == "scratch" {
+        } else if resolved == "scratch" {
             Base::Scratch
         } else if resolved.is_empty() {
             // `ARG BASE` without a default, then `FROM ${BASE}`: the file is built with
@@ -1022,6 +1032,20 @@ mod tests {
         assert!(matches!(&file.stages[2].base, Base::Image(i) if i.resolved == "0"));
         assert!(
             file.notes.iter().any(|n| n.contains("case-sensitively")),
+            "{:?}",
+            file.notes
+        );
+        // So is `scratch`: `FROM SCRATCH` names an image (that a build cannot pull).
+        let file = resolve(
+            "FROM scratch
+FROM SCRATCH
+",
+            &DockerfileOptions::default(),
+        );
+        assert_eq!(file.stages[0].base, Base::Scratch);
+        assert!(matches!(&file.stages[1].base, Base::Image(i) if i.resolved == "SCRATCH"));
+        assert!(
+            file.notes.iter().any(|n| n.contains("is not scratch")),
             "{:?}",
             file.notes
         );
