@@ -316,6 +316,30 @@ fn gzip_bombs_stop_at_layer_bytes_and_image_bytes() {
     run(&["scan", &spec, "--limit", "image-bytes=64MiB"]).refused("the image-bytes limit");
 }
 
+/// A plain tar layer (as `docker save` writes them) has no inflater: the same limits bound it
+/// as it is read.
+#[test]
+fn plain_tar_layers_stop_at_layer_bytes_and_image_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = vec![0u8; 40 * MIB];
+    let tar = [
+        header("big", zeros.len() as u64, tar::EntryType::Regular).as_bytes(),
+        &zeros[..],
+    ]
+    .concat();
+    let layer = |tar: &[u8]| Blob {
+        stored: tar.to_vec(),
+        diff_id: digest(tar),
+        media_type: "application/vnd.oci.image.layer.v1.tar",
+    };
+    let spec = oci(&dir.path().join("one"), vec![layer(&tar)]);
+    run(&["scan", &spec, "--limit", "layer-bytes=32MiB"]).refused("the layer-bytes limit (32 MiB)");
+    let mut other = tar.clone();
+    other[600] = 1;
+    let spec = oci(&dir.path().join("two"), vec![layer(&tar), layer(&other)]);
+    run(&["scan", &spec, "--limit", "image-bytes=64MiB"]).refused("the image-bytes limit");
+}
+
 #[test]
 fn entries_layers_manifests_and_metadata_are_counted() {
     let dir = tempfile::tempdir().unwrap();

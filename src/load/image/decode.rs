@@ -3,7 +3,7 @@
 //! uncompressed tar (the diff id), and walks the tar headers into [`Member`] records, keeping the
 //! contents of requested files only. Memory grows with the number of members, not their size.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, Read};
 use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
@@ -211,49 +211,70 @@ pub fn decode_layer(
             detail: e.to_string(),
         },
     };
-    let raw = Declared {
+    let mut raw = Declared {
         inner: store.open(&source.location)?,
         count: 0,
         declared: source.expected_size,
     };
     let layer = format!("layer {blob}");
-    // Three stages, each on its own thread, so one layer's work spreads over the cores (the big
-    // base layer is most of an image's time, and decoding layers in parallel cannot split it):
-    // the reader hashes the blob as stored, the inflater inflates it, this thread hashes the tar
-    // and walks it. Errors flow down the pipes, so the walk sees the first one in stream order.
+    let mut head = Vec::with_capacity(4);
+    (&mut raw).take(4).read_to_end(&mut head).map_err(corrupt)?;
+    let compression = Compression::detect(&head);
+    let raw = io::Cursor::new(head).chain(raw);
+    // The stages run on threads of their own, so one layer's work spreads over the cores (the
+    // big base layer is most of an image's time, and decoding layers in parallel cannot split
+    // it): the reader hashes the blob as stored, the inflater inflates it, this thread hashes the
+    // tar and walks it. Errors flow down the pipes, so the walk sees the first one in stream
+    // order. A plain tar (`docker save`'s layers) needs no inflater, and its diff id is its
+    // digest: the same bytes are not hashed twice.
     let decoded = std::thread::scope(|scope| -> io::Result<_> {
-        let (blob_sender, blob_chunks) = pipe::pipe(false);
-        let (tar_sender, mut tar) = pipe::pipe(true);
-        let reader = std::thread::Builder::new()
-            .name("harden-read".into())
-            .spawn_scoped(scope, move || read_blob(raw, progress, blob_sender))?;
+        let plain = compression == Compression::None;
+        let (tar_sender, mut tar) = pipe::pipe(!plain);
         let layer = layer.as_str();
-        let inflater = std::thread::Builder::new()
-            .name("harden-inflate".into())
-            .spawn_scoped(scope, move || {
-                inflate(blob_chunks, tar_sender, budget, layer)
-            })?;
+        let (reader, inflater) = if plain {
+            let bounded = Bounded {
+                inner: raw,
+                count: 0,
+                budget,
+                layer,
+            };
+            let reader = std::thread::Builder::new()
+                .name("harden-read".into())
+                .spawn_scoped(scope, move || read_blob(bounded, progress, tar_sender))?;
+            (reader, None)
+        } else {
+            let (blob_sender, blob_chunks) = pipe::pipe(false);
+            let reader = std::thread::Builder::new()
+                .name("harden-read".into())
+                .spawn_scoped(scope, move || read_blob(raw, progress, blob_sender))?;
+            let inflater = std::thread::Builder::new()
+                .name("harden-inflate".into())
+                .spawn_scoped(scope, move || {
+                    inflate(blob_chunks, compression, tar_sender, budget, layer)
+                })?;
+            (reader, Some(inflater))
+        };
         let walked = walk(&mut tar, wants, budget);
-        // Dropped before the joins: a walk that stopped early makes the inflater's next send
-        // fail, and the inflater's end of the blob pipe goes with it, so neither stage goes on.
-        let (diff_id, uncompressed_size) = tar.finish();
-        let compression = join(inflater);
+        // Dropped before the joins: a walk that stopped early makes the next send of the stage
+        // before it fail, and that stage's end of its own input pipe goes with it.
+        let (tar_digest, uncompressed_size) = tar.finish();
+        let inflated = inflater.map(join).transpose();
         let read = join(reader);
         // The walk's error first: the stages' errors reached it through the pipes.
         let (members, entries) = walked?;
-        let compression = compression?;
+        inflated?;
         let (digest, compressed_size) = read?;
+        let diff_id = tar_digest.unwrap_or_else(|| digest.clone());
         Ok((
             members,
             entries,
-            diff_id.unwrap_or_default(),
+            diff_id,
             uncompressed_size,
             digest,
             compressed_size,
-            compression,
         ))
     });
-    let (members, entries, diff_actual, uncompressed_size, digest, compressed_size, compression) =
+    let (members, entries, diff_actual, uncompressed_size, digest, compressed_size) =
         decoded.map_err(corrupt)?;
     if let Some(expected) = source.expected_size
         && expected != compressed_size
@@ -475,17 +496,16 @@ fn read_blob<R: Read>(
     }
 }
 
-/// The inflater stage: detects the compression from the first bytes, inflates the blob into the
-/// tar pipe, bounded by `layer-bytes` and `image-bytes` so a bomb stops at the limit, then reads
+/// The inflater stage: inflates the blob into the tar pipe, bounded by `layer-bytes` and `image-bytes` so a bomb stops at the limit, then reads
 /// whatever follows the compressed stream (part of the blob and its digest).
 fn inflate(
     mut blob: pipe::Chunks,
+    compression: Compression,
     tar: pipe::ChunkSender,
     budget: &ImageBudget<'_>,
     layer: &str,
-) -> io::Result<Compression> {
-    let fed = (|| -> io::Result<(pipe::Fed, Compression)> {
-        let compression = Compression::detect(blob.fill_buf()?);
+) -> io::Result<()> {
+    let fed = (|| -> io::Result<pipe::Fed> {
         let decoder: Box<dyn Read + '_> = match compression {
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut blob)),
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(&mut blob)?),
@@ -502,14 +522,14 @@ fn inflate(
         if fed == pipe::Fed::All {
             io::copy(&mut blob, &mut io::sink())?;
         }
-        Ok((fed, compression))
+        Ok(fed)
     })();
     match fed {
-        Ok((pipe::Fed::All, compression)) => {
+        Ok(pipe::Fed::All) => {
             tar.end();
-            Ok(compression)
+            Ok(())
         }
-        Ok((pipe::Fed::Abandoned, _)) => Err(stopped()),
+        Ok(pipe::Fed::Abandoned) => Err(stopped()),
         Err(error) => {
             let kept = same_error(&error);
             tar.fail(error);
@@ -805,37 +825,38 @@ mod tests {
     }
 
     /// The walk stops on a bad first header; the reader and inflater stages must stop with it,
-    /// not read the (here endless) rest of the blob into closed pipes.
+    /// not read the (here endless) rest of the blob into closed pipes. Plain and gzip (whose
+    /// stream goes on with a megabyte of tar after the bad header, then the endless bytes).
     #[test]
     fn a_walk_that_fails_stops_the_stages_before_it() {
-        let mut head = tar_with(|h| h.set_mode(0o644));
-        head[148..156].copy_from_slice(b"bad sum\0");
-        let served = std::sync::Arc::new(AtomicU64::new(0));
-        let store = Endless {
-            head,
-            served: served.clone(),
-        };
-        let source = LayerSource {
-            location: super::super::store::BlobLocation::Digest("sha256:00".into()),
-            expected_digest: None,
-            expected_size: None,
-            media_type: None,
-        };
-        let limits = Limits::default();
-        let error = decode_layer(
-            &store,
-            &source,
-            "sha256:00",
-            &[],
-            None,
-            &ImageBudget::new(&limits),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(error.contains("cksum for etc/passwd"), "{error}");
-        // What was in the pipes and the stages' buffers when the walk stopped: a few chunks.
-        let read = served.load(Ordering::Relaxed);
-        assert!(read < 16 * pipe::CHUNK as u64, "{read} bytes read");
+        let mut bad = tar_with(|h| h.set_mode(0o644));
+        bad[148..156].copy_from_slice(b"bad sum\0");
+        let mut more = bad.clone();
+        more.extend((0..1u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gzip, &more).unwrap();
+        for head in [bad, gzip.finish().unwrap()] {
+            let served = std::sync::Arc::new(AtomicU64::new(0));
+            let store = Endless {
+                head,
+                served: served.clone(),
+            };
+            let source = LayerSource {
+                location: super::super::store::BlobLocation::Digest("sha256:00".into()),
+                expected_digest: None,
+                expected_size: None,
+                media_type: None,
+            };
+            let limits = Limits::default();
+            let budget = ImageBudget::new(&limits);
+            let error = decode_layer(&store, &source, "sha256:00", &[], None, &budget)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("cksum for etc/passwd"), "{error}");
+            // What was in the pipes and the stages' buffers when the walk stopped: a few chunks.
+            let read = served.load(Ordering::Relaxed);
+            assert!(read < 16 * pipe::CHUNK as u64, "{read} bytes read");
+        }
     }
 
     #[test]
