@@ -80,6 +80,10 @@ limits! {
     nesting_depth = "nesting-depth": 128,
     /// Bytes one Dockerfile word may grow to by variable expansion.
     expansion_bytes = "expansion-bytes": MIB,
+    /// Words of one Dockerfile's instructions and heredocs, all together, counted before they are
+    /// split (every separator counts: blanks, `=`, `,`, shell operators), so a huge `LABEL` or
+    /// `RUN` is refused before it costs memory.
+    dockerfile_words = "dockerfile-words": 1_000_000,
     /// Tags listed from one registry repository (`--all-tags`), all pages together.
     tags = "tags": 10_000,
     /// Images in one run (arguments, `--images-from` lines and listed tags together).

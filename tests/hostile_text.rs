@@ -304,6 +304,53 @@ fn many_env_lines_in_one_stage_are_linear() {
     scan_dockerfile(dir.path(), &text, &["--format", "json"]).assert_report();
 }
 
+/// A `LABEL` of millions of pairs, a `RUN` of millions of words and a heredoc of millions of
+/// lines are refused by `dockerfile-words` before they are split (a 12 MB `LABEL` took 1 GB and
+/// 9 s, its words held by the syntax tree, the model and each check's split); under the limit, or
+/// with it raised, the same shapes give a report within the memory bound.
+#[test]
+fn huge_instructions_stop_at_dockerfile_words() {
+    let dir = tempfile::tempdir().unwrap();
+    // Past 1,000,000 by the bound: 60 MB each with HARDEN_HOSTILE_LARGE=1, 2-3 MB otherwise.
+    let scale = if large() { 15_000_000 } else { 600_000 };
+    let label = format!(
+        "FROM alpine:3.20\nLABEL {}\nUSER app\n",
+        "a=b ".repeat(scale)
+    );
+    let run = format!(
+        "FROM alpine:3.20\nRUN {}\nUSER app\n",
+        "a ".repeat(2 * scale)
+    );
+    let heredoc = format!(
+        "FROM alpine:3.20\nRUN <<EOF\n{}EOF\nUSER app\n",
+        "a\n".repeat(2 * scale)
+    );
+    for text in [&label, &run, &heredoc] {
+        let outcome = scan_dockerfile(dir.path(), text, &[]);
+        outcome.assert_input_error("dockerfile-words limit (1000000)");
+        assert!(
+            outcome.stderr.contains("Dockerfile:2"),
+            "{}",
+            outcome.stderr
+        );
+    }
+    // Under the limit: a report.
+    let under = format!(
+        "FROM alpine:3.20\nLABEL {}\nUSER app\n",
+        "a=b ".repeat(200_000)
+    );
+    scan_dockerfile(dir.path(), &under, &["--format", "json"]).assert_report();
+    if !large() {
+        // Raised, the 600,000 pairs parse.
+        scan_dockerfile(
+            dir.path(),
+            &label,
+            &["--format", "json", "--limit", "dockerfile-words=4M"],
+        )
+        .assert_report();
+    }
+}
+
 #[test]
 fn oversized_dockerfiles_and_task_definitions_are_refused_by_input_bytes() {
     let dir = tempfile::tempdir().unwrap();

@@ -171,23 +171,31 @@ pub fn from_text(
     path: &str,
     options: &DockerfileOptions,
 ) -> Result<Dockerfile, DockerfileError> {
-    let tree =
-        syntax::parse_with(text, options.limits.nesting_depth).map_err(|e| match e.limit {
-            Some((limit, max)) => DockerfileError::Limit {
-                path: path.to_string(),
-                line: e.line,
-                error: LimitExceeded {
-                    limit,
-                    max,
-                    what: "a variable expansion".into(),
+    let tree = syntax::parse_with(
+        text,
+        options.limits.nesting_depth,
+        options.limits.dockerfile_words,
+    )
+    .map_err(|e| match e.limit {
+        Some((limit, max)) => DockerfileError::Limit {
+            path: path.to_string(),
+            line: e.line,
+            error: LimitExceeded {
+                limit,
+                max,
+                what: if limit == "dockerfile-words" {
+                    "the word count of the Dockerfile's instructions".into()
+                } else {
+                    "a variable expansion".into()
                 },
             },
-            None => DockerfileError::Syntax {
-                path: path.to_string(),
-                line: e.line,
-                message: e.message,
-            },
-        })?;
+        },
+        None => DockerfileError::Syntax {
+            path: path.to_string(),
+            line: e.line,
+            message: e.message,
+        },
+    })?;
     let build_args: BTreeMap<String, String> = options.build_args.iter().cloned().collect();
     let mut resolver = Resolver {
         path,

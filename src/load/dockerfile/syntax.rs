@@ -187,12 +187,44 @@ fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
 
 /// Parses a Dockerfile's text, with the default `nesting-depth`.
 pub fn parse(text: &str) -> Result<SyntaxTree, SyntaxError> {
-    parse_with(text, crate::limits::Limits::default().nesting_depth)
+    let limits = crate::limits::Limits::default();
+    parse_with(text, limits.nesting_depth, limits.dockerfile_words)
+}
+
+/// At least as many as the words, values and simple commands that `text` can split into, in any
+/// form: every word, key/value pair, JSON item or command ends at one of these characters or at
+/// the end. Counting them allocates nothing, so the bound is known before anything is split.
+fn word_bound(text: &str) -> u64 {
+    let separators = text
+        .bytes()
+        .filter(|b| {
+            b.is_ascii_whitespace()
+                || matches!(
+                    b,
+                    0x0b | b'=' | b',' | b';' | b'&' | b'|' | b'(' | b')' | b'`'
+                )
+        })
+        .count();
+    separators as u64 + 1
 }
 
 /// Parses a Dockerfile's text; `max_depth` (`nesting-depth`) bounds the `${` nesting the heredoc
-/// search lexes through.
-pub fn parse_with(text: &str, max_depth: u64) -> Result<SyntaxTree, SyntaxError> {
+/// search lexes through, `max_words` (`dockerfile-words`) the words of all the instructions and
+/// heredocs (by [`word_bound`], charged before each is split: the model's and the checks' words
+/// of a 60 MB `LABEL` took 5 GB).
+pub fn parse_with(text: &str, max_depth: u64, max_words: u64) -> Result<SyntaxTree, SyntaxError> {
+    let mut words: u64 = 0;
+    let mut charge = |text: &str, line: u32| {
+        words = words.saturating_add(word_bound(text));
+        if words > max_words {
+            return Err(SyntaxError {
+                line,
+                message: format!("more than {max_words} words in the instructions"),
+                limit: Some(("dockerfile-words", max_words)),
+            });
+        }
+        Ok(())
+    };
     let mut directives = Directives {
         escape: '\\',
         done: false,
@@ -259,6 +291,7 @@ pub fn parse_with(text: &str, max_depth: u64) -> Result<SyntaxTree, SyntaxError>
             message,
             limit: None,
         };
+        charge(&line, start_line)?;
         let mut instruction = node_from_line(&line, directives.escape, false).map_err(error_at)?;
         if instruction.can_contain_heredoc() {
             let heredocs = heredocs_from_line(&line, max_depth).map_err(|e| SyntaxError {
@@ -280,6 +313,7 @@ pub fn parse_with(text: &str, max_depth: u64) -> Result<SyntaxTree, SyntaxError>
                     }
                     heredoc.content.push_str(raw);
                 }
+                charge(&heredoc.content, start_line)?;
                 if !terminated {
                     return Err(SyntaxError {
                         line: start_line,
@@ -848,8 +882,9 @@ mod tests {
         );
         assert!(trigger.sub.is_none());
         // A million levels: one trigger parsed, not a million nested calls and line copies.
+        // (Past dockerfile-words by default: the limit is lifted to reach the parser.)
         let deep = format!("FROM a\n{}RUN x\n", "ONBUILD ".repeat(1_000_000));
-        let tree = parse(&deep).unwrap();
+        let tree = parse_with(&deep, 128, u64::MAX).unwrap();
         let trigger = tree.instructions[1].sub.as_ref().unwrap();
         assert!(trigger.sub.is_none());
         assert!(trigger.original.len() < deep.len());
@@ -874,7 +909,7 @@ mod tests {
         let error = parse(&nested).unwrap_err();
         assert_eq!(error.limit.map(|(name, _)| name), Some("nesting-depth"));
         assert_eq!(error.line, 2);
-        assert!(parse_with(&nested, 1000).is_ok());
+        assert!(parse_with(&nested, 1000, u64::MAX).is_ok());
         // BuildKit's other lexer errors still just mean no heredoc.
         let tree = parse("FROM a\nRUN echo \"<<EOF\n").unwrap();
         assert!(tree.instructions[1].heredocs.is_empty());
