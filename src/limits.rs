@@ -84,6 +84,9 @@ limits! {
     /// split (every separator counts: blanks, `=`, `,`, shell operators), so a huge `LABEL` or
     /// `RUN` is refused before it costs memory.
     dockerfile_words = "dockerfile-words": 1_000_000,
+    /// Bytes variable expansion adds to one Dockerfile's words, all words together (each word is
+    /// also bounded by `expansion-bytes`): a 1 MB `ARG` named 3,000 times is 3 GB otherwise.
+    expanded_bytes = "expanded-bytes": 16 * MIB,
     /// Tags listed from one registry repository (`--all-tags`), all pages together.
     tags = "tags": 10_000,
     /// Images in one run (arguments, `--images-from` lines and listed tags together).

@@ -308,6 +308,37 @@ fn many_env_lines_in_one_stage_are_linear() {
 /// lines are refused by `dockerfile-words` before they are split (a 12 MB `LABEL` took 1 GB and
 /// 9 s, its words held by the syntax tree, the model and each check's split); under the limit, or
 /// with it raised, the same shapes give a report within the memory bound.
+/// A large ARG named many times: each word stays under `expansion-bytes`, but all together they
+/// grew a 1 MB file to 3 GB in memory; `expanded-bytes` bounds the sum.
+#[test]
+fn a_large_arg_named_many_times_stops_at_expanded_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let references = |count: usize| {
+        (0..count)
+            .map(|i| format!("k{i}=$A"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let value = "x".repeat(1_000_000);
+    let many = if large() { 3_000 } else { 20 };
+    let text = format!(
+        "FROM alpine:3.20\nARG A={value}\nLABEL {}\nUSER app\n",
+        references(many)
+    );
+    let outcome = scan_dockerfile(dir.path(), &text, &[]);
+    outcome.assert_input_error("expanded-bytes limit (16 MiB)");
+    assert!(
+        outcome.stderr.contains("Dockerfile:3"),
+        "{}",
+        outcome.stderr
+    );
+    let few = format!(
+        "FROM alpine:3.20\nARG A={value}\nLABEL {}\nUSER app\n",
+        references(8)
+    );
+    scan_dockerfile(dir.path(), &few, &["--format", "json"]).assert_report();
+}
+
 #[test]
 fn huge_instructions_stop_at_dockerfile_words() {
     let dir = tempfile::tempdir().unwrap();

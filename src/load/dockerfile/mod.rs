@@ -208,6 +208,7 @@ pub fn from_text(
         notes: RefCell::new(Vec::new()),
         limits: options.limits,
         stage_names: HashMap::new(),
+        expanded: Cell::new(0),
     };
     let pragmas = tree.pragmas;
     let malformed_pragmas = tree.malformed_pragmas;
@@ -302,6 +303,8 @@ struct Resolver<'a> {
     /// Stage names to the last stage of that name so far (BuildKit's `statesByName`, which each
     /// new stage overwrites): a lookup per FROM, not a scan of the stages.
     stage_names: HashMap<String, usize>,
+    /// Bytes expansion has added to the words so far (`expanded-bytes`).
+    expanded: Cell<u64>,
 }
 
 impl Resolver<'_> {
@@ -329,7 +332,23 @@ impl Resolver<'_> {
         };
         let options = LexOptions::expanding(self.escape).bounded_by(&self.limits);
         match shell::expand_word(word, options, &tracking) {
-            Ok(expanded) => Ok((expanded, unset.get())),
+            Ok(expanded) => {
+                let added = expanded.len().saturating_sub(word.len()) as u64;
+                let total = self.expanded.get().saturating_add(added);
+                self.expanded.set(total);
+                if total > self.limits.expanded_bytes {
+                    return Err(DockerfileError::Limit {
+                        path: self.path.to_string(),
+                        line,
+                        error: LimitExceeded {
+                            limit: "expanded-bytes",
+                            max: self.limits.expanded_bytes,
+                            what: "what variable expansion adds to the Dockerfile's words".into(),
+                        },
+                    });
+                }
+                Ok((expanded, unset.get()))
+            }
             Err(shell::LexError {
                 limit: Some((limit, max)),
                 ..
