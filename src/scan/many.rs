@@ -201,7 +201,7 @@ pub fn scan_many(
     if !request.images.is_empty() {
         for dockerfile in &unmatched {
             shared_notes.push(format!(
-                "Dockerfile {} matches the build history of none of the {} images: its findings are reported once, on their own, with the task definitions'",
+                "Dockerfile {} matches the build history of none of the {} images: its findings are reported once, on their own, in the run's last section",
                 dockerfile.path,
                 request.images.len()
             ));
@@ -697,6 +697,55 @@ pub fn dedupe(specs: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dockerfile_goes_with_the_first_image_it_matches_whatever_order_images_finish_in() {
+        // Image 0 matches Dockerfile 1, image 1 Dockerfile 0, image 2 both: each Dockerfile goes
+        // with the first image matching it, and image 2 is told which images took them.
+        let matches = [vec![false, true], vec![true, false], vec![true, true]];
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
+            let claims = Claims::new(3);
+            let results: Mutex<Vec<(usize, Option<usize>, Vec<(usize, usize)>)>> =
+                Mutex::new(Vec::new());
+            std::thread::scope(|scope| {
+                for index in order {
+                    let (claims, results, matches) = (&claims, &results, &matches);
+                    scope.spawn(move || {
+                        let mut decision = Undecided { claims, index };
+                        let (owned, taken) = decision.decide(matches[index].clone());
+                        results.lock().unwrap().push((index, owned, taken));
+                    });
+                }
+            });
+            let mut results = results.into_inner().unwrap();
+            results.sort();
+            assert_eq!(
+                results,
+                [
+                    (0, Some(1), vec![]),
+                    (1, Some(0), vec![]),
+                    (2, None, vec![(0, 1), (1, 0)]),
+                ],
+                "{order:?}"
+            );
+            assert_eq!(claims.owners(), [Some(1), Some(0)]);
+        }
+    }
+
+    #[test]
+    fn an_image_that_never_decides_does_not_hold_up_the_later_ones() {
+        let claims = Claims::new(2);
+        std::thread::scope(|scope| {
+            let claims = &claims;
+            let later = scope.spawn(move || {
+                let mut decision = Undecided { claims, index: 1 };
+                decision.decide(vec![true])
+            });
+            // Image 0 fails before deciding (its guard is dropped): it matched nothing.
+            drop(Undecided { claims, index: 0 });
+            assert_eq!(later.join().unwrap(), (Some(0), Vec::new()));
+        });
+    }
 
     #[test]
     fn shards_partition_the_list_whatever_its_order() {
