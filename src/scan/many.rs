@@ -426,6 +426,10 @@ impl Claims {
     }
 }
 
+/// The Dockerfile an image goes with, and the (Dockerfile, image) it matches that went with an
+/// earlier image.
+type Decision = (Option<usize>, Vec<(usize, usize)>);
+
 /// An image's place in [`Claims`]: decided once; if never (a panic), decided as matching nothing
 /// so later images do not wait for it.
 struct Undecided<'a> {
@@ -436,7 +440,7 @@ struct Undecided<'a> {
 impl Undecided<'_> {
     /// Records which Dockerfiles this image matches; returns the one it goes with, and the ones
     /// it matches that went with an earlier image (Dockerfile, image).
-    fn decide(&mut self, matches: Vec<bool>) -> (Option<usize>, Vec<(usize, usize)>) {
+    fn decide(&mut self, matches: Vec<bool>) -> Decision {
         let claims = self.claims;
         let mut decided = claims
             .decided
@@ -705,15 +709,14 @@ mod tests {
         let matches = [vec![false, true], vec![true, false], vec![true, true]];
         for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
             let claims = Claims::new(3);
-            let results: Mutex<Vec<(usize, Option<usize>, Vec<(usize, usize)>)>> =
-                Mutex::new(Vec::new());
+            let results: Mutex<Vec<(usize, Decision)>> = Mutex::new(Vec::new());
             std::thread::scope(|scope| {
                 for index in order {
                     let (claims, results, matches) = (&claims, &results, &matches);
                     scope.spawn(move || {
                         let mut decision = Undecided { claims, index };
-                        let (owned, taken) = decision.decide(matches[index].clone());
-                        results.lock().unwrap().push((index, owned, taken));
+                        let decided = decision.decide(matches[index].clone());
+                        results.lock().unwrap().push((index, decided));
                     });
                 }
             });
@@ -722,9 +725,9 @@ mod tests {
             assert_eq!(
                 results,
                 [
-                    (0, Some(1), vec![]),
-                    (1, Some(0), vec![]),
-                    (2, None, vec![(0, 1), (1, 0)]),
+                    (0, (Some(1), vec![])),
+                    (1, (Some(0), vec![])),
+                    (2, (None, vec![(0, 1), (1, 0)])),
                 ],
                 "{order:?}"
             );
