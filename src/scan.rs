@@ -27,7 +27,8 @@ pub struct ScanRequest {
     /// A Dockerfile to analyse (alone or beside the image).
     pub dockerfile: Option<std::path::PathBuf>,
     /// More Dockerfiles (`--dockerfile` repeated, as pre-commit passes every changed file): each is
-    /// checked on its own; only `dockerfile` is paired with the image.
+    /// checked on its own; only `dockerfile` is paired with the image. With several images, each
+    /// Dockerfile goes with the image whose build history matches it (`scan::many`).
     pub more_dockerfiles: Vec<std::path::PathBuf>,
     /// The Dockerfile stage that is built (`--target`; default the last).
     pub target: Option<String>,
@@ -78,12 +79,21 @@ pub enum ScanError {
     /// packages this image may not have, so the scan stops rather than report them.
     #[error("{file}: this vulnerability report is for another image: {why}")]
     VulnsForAnotherImage { file: String, why: String },
-    /// `--vulns` names one image's scan; with several images which report goes with which is
-    /// not decided here.
+    /// With several images, a `--vulns` report whose digests name none of them.
     #[error(
-        "--vulns applies to one image: scan each image on its own with its report (harden scan IMAGE --vulns REPORT)"
+        "{file}: this vulnerability report is for none of the scanned images: {reported}; the scanned images are {images}"
     )]
-    VulnsWithSeveralImages,
+    VulnsForNoImage {
+        file: String,
+        reported: String,
+        images: String,
+    },
+    /// With several images, a `--vulns` report that cannot be checked against them by digest:
+    /// which image it is about would be a guess.
+    #[error(
+        "{file}: this vulnerability report cannot be checked against the scanned images by digest ({why}); a report without a digest is only accepted when exactly one image is scanned"
+    )]
+    VulnsUnverifiable { file: String, why: String },
 }
 
 /// Runs the whole scan.
@@ -122,6 +132,8 @@ pub fn scan(request: &ScanRequest) -> Result<Report, ScanError> {
             image: image.as_ref(),
             inventory: inventory.as_ref(),
             shared: &shared,
+            dockerfile: shared.dockerfile.as_ref(),
+            more_dockerfiles: shared.more_dockerfiles.iter().collect(),
             join: &join,
             findings,
             controls,
@@ -224,14 +236,19 @@ pub(crate) struct Section<'a> {
     /// The image's package inventory, read once by the caller (the join uses it too).
     pub(crate) inventory: Option<&'a crate::model::packages::PackageInventory>,
     pub(crate) shared: &'a Shared,
+    /// The Dockerfile reported with this section (matched with its image, or the one the run
+    /// pairs with the image), and further Dockerfiles whose own checks this section runs; both
+    /// count for inline ignores, anchors, fixes and redaction.
+    pub(crate) dockerfile: Option<&'a Dockerfile>,
+    pub(crate) more_dockerfiles: Vec<&'a Dockerfile>,
     pub(crate) join: &'a join::Join<'a>,
     pub(crate) findings: Vec<Finding>,
     pub(crate) controls: Vec<ControlResult>,
-    /// The section reports the Dockerfiles and task definitions (their summaries, the further
-    /// Dockerfiles' own checks and the loaders' notes).
+    /// The section reports the task definitions (their summaries and the loaders' notes).
     pub(crate) with_shared_inputs: bool,
     /// Run the HD checks on what the policy found (a run of several images runs them once, on
-    /// every section's outcome together).
+    /// every section's outcome together); also, a run of one image, whose first `--dockerfile`
+    /// alone is paired with the image (the run of several says which image each went with).
     pub(crate) tool_checks: bool,
 }
 
@@ -245,21 +262,14 @@ pub(crate) fn finish(
         image,
         inventory,
         shared,
+        dockerfile,
+        more_dockerfiles,
         join,
         mut findings,
         mut controls,
         with_shared_inputs,
         tool_checks,
     } = section;
-    let no_dockerfiles: &[Dockerfile] = &[];
-    let (dockerfile, more_dockerfiles) = if with_shared_inputs {
-        (
-            shared.dockerfile.as_ref(),
-            shared.more_dockerfiles.as_slice(),
-        )
-    } else {
-        (None, no_dockerfiles)
-    };
     let ecs = shared.ecs.as_ref();
     let mut notes: Vec<String> = if with_shared_inputs {
         shared.notes.clone()
@@ -269,18 +279,22 @@ pub(crate) fn finish(
     // The ECS loader's notes (skipped revisions, unknown values) come first, then the join's.
     notes.extend(join.notes.iter().cloned());
     // Each further Dockerfile on its own: its checks, with nothing to pair it with.
-    for more in more_dockerfiles {
+    for more in &more_dockerfiles {
         let (found, _) = checks::run(&join::join(None, Some(more), None, None).joined());
         findings.extend(found);
     }
-    if !more_dockerfiles.is_empty() {
+    // A run of several images says which image each Dockerfile went with itself.
+    if !more_dockerfiles.is_empty() && tool_checks {
         let paths: Vec<&str> = more_dockerfiles.iter().map(|d| d.path.as_str()).collect();
         notes.push(format!(
             "also analysed, each on its own: {} (only the first --dockerfile is matched with the image)",
             paths.join(", ")
         ));
     }
-    let dockerfiles: Vec<&Dockerfile> = dockerfile.into_iter().chain(more_dockerfiles).collect();
+    let dockerfiles: Vec<&Dockerfile> = dockerfile
+        .into_iter()
+        .chain(more_dockerfiles.iter().copied())
+        .collect();
     if let Some(ecs) = ecs {
         policy::peer::apply_peer_skips(&mut findings, &ecs.peer_skips, Date::today());
     }
@@ -349,7 +363,7 @@ pub(crate) fn finish(
     };
     // Last, so no stage after it can add an unredacted string.
     let mut values = crate::report::redaction::secret_values(image, dockerfile, ecs);
-    for more in more_dockerfiles {
+    for more in &more_dockerfiles {
         values.extend(crate::report::redaction::secret_values(
             None,
             Some(more),
@@ -364,7 +378,7 @@ pub(crate) fn finish(
 
 /// Reads every `--vulns` report and checks each against the scanned image by digest: a report
 /// naming another image stops the scan (exit 2); one that cannot be checked is used, with a note.
-fn load_vulnerability_reports(
+pub(crate) fn load_vulnerability_reports(
     request: &ScanRequest,
     image: Option<&Image>,
     notes: &mut Vec<String>,
@@ -375,31 +389,44 @@ fn load_vulnerability_reports(
         reports.extend(crate::load::vulns::load(path, &request.limits)?);
     }
     for report in &reports {
-        let scanner = crate::load::vulns::describe(report.scanner);
-        let count = report.vulnerabilities.len();
         match image.map(|image| match_report(image, &report.image)) {
-            Some(ReportMatch::Matched(by)) => notes.push(format!(
-                "{}: {scanner} report matched to the image by {by}: {count} vulnerabilit{}",
-                report.file,
-                if count == 1 { "y" } else { "ies" }
-            )),
-            Some(ReportMatch::Unverified(why)) => notes.push(format!(
-                "{}: {scanner} report used without a digest check, make sure it is this image's: {why}",
-                report.file
-            )),
             Some(ReportMatch::Mismatch(why)) => {
                 return Err(ScanError::VulnsForAnotherImage {
                     file: report.file.clone(),
                     why,
                 });
             }
+            Some(matched) => notes.push(vulns_note(report, &matched)),
             None => notes.push(format!(
-                "{}: {scanner} report: no image scanned, so it applies only to the containers whose image reference it names",
-                report.file
+                "{}: {} report: no image scanned, so it applies only to the containers whose image reference it names",
+                report.file,
+                crate::load::vulns::describe(report.scanner)
             )),
         }
     }
     Ok(reports)
+}
+
+/// The note for a report used for an image: matched by digest, or used unchecked.
+pub(crate) fn vulns_note(
+    report: &VulnerabilityReport,
+    matched: &crate::join::vulns::ReportMatch,
+) -> String {
+    use crate::join::vulns::ReportMatch;
+    let scanner = crate::load::vulns::describe(report.scanner);
+    let count = report.vulnerabilities.len();
+    match matched {
+        ReportMatch::Matched(by) => format!(
+            "{}: {scanner} report matched to the image by {by}: {count} vulnerabilit{}",
+            report.file,
+            if count == 1 { "y" } else { "ies" }
+        ),
+        ReportMatch::Unverified(why) => format!(
+            "{}: {scanner} report used without a digest check, make sure it is this image's: {why}",
+            report.file
+        ),
+        ReportMatch::Mismatch(why) => format!("{}: {scanner} report not used: {why}", report.file),
+    }
 }
 
 /// Runs every check whose input is present, pairing containers with the image by reference

@@ -367,25 +367,53 @@ fn a_report_for_another_image_is_refused_naming_the_file() {
     assert!(run.stderr.contains(ALPINE_CONFIG), "{}", run.stderr);
 }
 
-/// With several images, which report goes with which image is not guessed: `--vulns` is refused.
+/// With several images, a report goes with the image whose digest it names, the real Alpine
+/// image here, and not with the other.
 #[test]
-fn vulns_with_several_images_is_refused() {
+fn with_several_images_a_report_goes_with_the_image_it_names() {
     let Some(images) = common::shared_images_dir() else {
         return;
     };
+    let alpine = images.join("alpine-310.tar.gz");
+    let scratch = images.join("scratch.tar");
     let run = harden(&[
         os("scan"),
-        os(&images.join("alpine-310.tar.gz")),
-        os(&images.join("scratch.tar")),
+        os(&alpine),
+        os(&scratch),
+        os("--vulns"),
+        os(&fixture("trivy-alpine-310.json")),
+        os("-f"),
+        os("jsonl"),
+        os("--fail-on"),
+        os("never"),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let alone = common::scan_json(&[
+        os(&alpine),
         os("--vulns"),
         os(&fixture("trivy-alpine-310.json")),
     ]);
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("--vulns applies to one image"),
-        "{}",
-        run.stderr
-    );
+    let ids = |report: &Value| -> Vec<String> {
+        findings_with(report, "IM015")
+            .iter()
+            .map(|f| f["message"].to_string())
+            .collect()
+    };
+    let mut with_report = 0;
+    for line in run.stdout.lines() {
+        let section: Value = serde_json::from_str(line).unwrap();
+        let source = section["inputs"]["image"]["source"]
+            .as_str()
+            .unwrap_or_default();
+        if source == alpine.display().to_string() {
+            assert_eq!(ids(&section), ids(&alone));
+            assert!(!ids(&section).is_empty());
+            with_report += 1;
+        } else {
+            assert!(ids(&section).is_empty(), "{source}");
+        }
+    }
+    assert_eq!(with_report, 1);
 }
 
 /// A small image written as an OCI layout by the testkit, and its config digest.

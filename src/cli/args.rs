@@ -79,7 +79,8 @@ pub(crate) struct ScanArgs {
     #[arg(long)]
     pub(crate) no_progress: bool,
     /// A Dockerfile to analyse, alone or beside the image (`-`: standard input). Repeatable: each
-    /// is reported on its own; the first is the one matched with the image.
+    /// is reported on its own; the first is the one matched with the image. With several images,
+    /// each goes with the image whose build history matches it.
     #[arg(long, value_name = "PATH")]
     pub(crate) dockerfile: Vec<PathBuf>,
     /// The Dockerfile stage that is built (default: the last stage).
@@ -137,7 +138,8 @@ pub(crate) struct ScanArgs {
     pub(crate) evaluate_inactive: bool,
     /// A vulnerability scanner's report on the image (repeatable): trivy JSON (`trivy image -f
     /// json`), grype JSON (`grype -o json`) or `aws ecr describe-image-scan-findings` output. It
-    /// must be for the scanned image (checked by digest); its vulnerable packages are reported
+    /// must be for the scanned image (checked by digest; with several images, each report goes
+    /// with the image whose digest it names); its vulnerable packages are reported
     /// at the layer that installed them (IM015) and joined with the task definition (XC009, EX001).
     #[arg(long = "vulns", value_name = "FILE")]
     pub(crate) vulns: Vec<PathBuf>,

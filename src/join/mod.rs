@@ -63,24 +63,18 @@ impl<'a> Join<'a> {
     }
 }
 
-/// The join of one image among several scanned in one run ([`pairing::pair_by_reference`]), with
-/// the task definitions and no Dockerfile (the Dockerfile is checked once, on its own).
-pub fn join_one_of_many<'a>(image: &'a Image, ecs: Option<&'a EcsInventory>) -> Join<'a> {
+/// The join of one image among several scanned in one run: containers pair with the image
+/// their `image` names ([`pairing::pair_by_reference`]); `dockerfile` is the Dockerfile whose
+/// build history the image matched (the run decides which, see `scan::many`), if any; `vulns`
+/// the `--vulns` reports matched to this image by digest.
+pub fn join_one_of_many<'a>(
+    image: &'a Image,
+    dockerfile: Option<&'a Dockerfile>,
+    ecs: Option<&'a EcsInventory>,
+    vulns: VulnerabilityInputs<'a>,
+) -> Join<'a> {
     let pairing = pairing::pair_by_reference(image, ecs);
-    let exposures = ecs
-        .map(|ecs| exposure::expose(ecs, Some(image), &pairing.pairs, None))
-        .unwrap_or_default();
-    Join {
-        image: Some(image),
-        exposures,
-        dockerfile: None,
-        ecs,
-        pairs: pairing.pairs,
-        dockerfile_match: None,
-        vulnerabilities: None,
-        records: pairing.records,
-        notes: pairing.notes,
-    }
+    join_paired(Some(image), dockerfile, ecs, pairing, vulns)
 }
 
 /// The scanner reports (`--vulns`) and the image's package inventory, for the join.
@@ -117,6 +111,17 @@ pub fn join_with<'a>(
     vulns: VulnerabilityInputs<'a>,
 ) -> Join<'a> {
     let pairing = pairing::pair(image, ecs, container);
+    join_paired(image, dockerfile, ecs, pairing, vulns)
+}
+
+/// The join once the containers are paired with the image.
+fn join_paired<'a>(
+    image: Option<&'a Image>,
+    dockerfile: Option<&'a Dockerfile>,
+    ecs: Option<&'a EcsInventory>,
+    pairing: pairing::PairingOutcome<'a>,
+    vulns: VulnerabilityInputs<'a>,
+) -> Join<'a> {
     let mut notes = pairing.notes;
     let dockerfile_match = match (dockerfile, image) {
         (Some(dockerfile), Some(image)) => {

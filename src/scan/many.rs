@@ -5,15 +5,18 @@
 //! handed to the caller as soon as it is done (`-f jsonl` streams them). An image that cannot be
 //! loaded becomes an error section; the others are still reported.
 //!
-//! What each section holds: an image's section has that image's findings and the cross-source
-//! findings of the containers paired with it; the last section ("shared") has the Dockerfiles',
-//! the task definitions' and the ECS controls, the containers paired with no image, and the HD
-//! checks on the policy as applied to every section together (an ignore is unused only when no
-//! section used it). A finding is in one section only.
+//! What each section holds: an image's section has that image's findings, the cross-source
+//! findings of the containers paired with it, the findings of its `--vulns` reports (those naming
+//! its digest) and of the Dockerfile that built it (the first `--dockerfile` whose RUN/ENV steps
+//! its history has, in order: see [`Claims`]), grouped with the image's own; the last section
+//! ("shared") has the Dockerfiles no image matched, the task definitions' findings and the ECS
+//! controls, the containers paired with no image, and the HD checks on the policy as applied to
+//! every section together (an ignore is unused only when no section used it). A finding is in one
+//! section only.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -21,8 +24,12 @@ use super::{ScanError, ScanRequest, Section, finish, load_image, load_shared, so
 use crate::checks;
 use crate::findings::{Finding, Location};
 use crate::join;
+use crate::join::dockerfile_match::MatchStatus;
+use crate::join::vulns::{ReportMatch, match_report};
 use crate::load::image::memo::RunMemo;
+use crate::model::dockerfile::Dockerfile;
 use crate::model::policy::IgnoreOutcome;
+use crate::model::vulns::VulnerabilityReport;
 use crate::report::{ImageFailure, Report};
 
 /// What to scan: the images (specs as `harden scan` takes them) and the rest of the request
@@ -53,26 +60,66 @@ pub fn scan_many(
     if request.images.is_empty() && base.dockerfile.is_none() && base.task_definitions.is_empty() {
         return Err(ScanError::NothingToScan);
     }
-    if !base.vulns.is_empty() {
-        return Err(ScanError::VulnsWithSeveralImages);
-    }
     let shared = load_shared(base)?;
-    let shared_join = join::join(None, shared.dockerfile.as_ref(), shared.ecs.as_ref(), None);
-    let (shared_findings, shared_controls) = checks::run(&shared_join.joined());
+    let reports = load_reports(request)?;
+    let dockerfiles: Vec<&Dockerfile> = shared
+        .dockerfile
+        .iter()
+        .chain(&shared.more_dockerfiles)
+        .collect();
+    // The task definitions' own findings, which no image section repeats.
+    let ecs_join = join::join(None, None, shared.ecs.as_ref(), None);
+    let (ecs_findings, _) = checks::run(&ecs_join.joined());
     let key = |f: &Finding| (f.id, f.location.clone(), f.message.clone());
-    let already: HashSet<(&str, Location, String)> = shared_findings.iter().map(key).collect();
+    let already: HashSet<(&str, Location, String)> = ecs_findings.iter().map(key).collect();
 
     let done: Mutex<Vec<(usize, Report, Option<IgnoreOutcome>)>> = Mutex::new(Vec::new());
+    let claims = Claims::new(request.images.len());
+    let uses: Mutex<Vec<ReportUse>> = Mutex::new(vec![ReportUse::default(); reports.len()]);
+    // With `--vulns`, a report that matches none of the images stops the run (exit 2) once every
+    // image is read: the sections are held until then, so no output is written for a run that fails.
+    let hold = !reports.is_empty();
+    let held: Mutex<Vec<(usize, Report)>> = Mutex::new(Vec::new());
     // Images of one base apply the base once (`load::image::memo`).
     let memo = Arc::new(RunMemo::default());
     let scan_one = |index: usize, spec: &String| {
+        let mut decision = Undecided {
+            claims: &claims,
+            index,
+        };
         let (report, outcome) = match load_image(spec, base, Some(Arc::clone(&memo))) {
             Ok(image) => {
+                let matches: Vec<bool> = dockerfiles
+                    .iter()
+                    .map(|d| {
+                        join::dockerfile_match::match_dockerfile(d, &image).status
+                            == MatchStatus::Matched
+                    })
+                    .collect();
+                let (owned, taken) = decision.decide(matches);
+                let dockerfile = owned.map(|k| dockerfiles[k]);
+                let (mine, vulns_notes) =
+                    reports_for(&image, &reports, request.images.len() == 1, &uses);
                 let inventory = crate::load::packages::inventory(&image);
-                let image_join = join::join_one_of_many(&image, shared.ecs.as_ref());
+                let mut image_join = join::join_one_of_many(
+                    &image,
+                    dockerfile,
+                    shared.ecs.as_ref(),
+                    join::VulnerabilityInputs {
+                        reports: &mine,
+                        inventory: Some(&inventory),
+                    },
+                );
+                image_join.notes.extend(vulns_notes);
+                for (k, owner) in taken {
+                    image_join.notes.push(format!(
+                        "Dockerfile {} also matches the build history of this image; its findings are reported with {}, the first image it matches",
+                        dockerfiles[k].path, request.images[owner]
+                    ));
+                }
                 let (mut findings, _controls) = checks::run(&image_join.joined());
-                // The task definitions' and the Dockerfiles' own findings are the shared
-                // section's; the image's controls are the task definitions' (shared) too.
+                // The task definitions' own findings are the shared section's; the image's
+                // controls are the task definitions' (shared) too.
                 findings.retain(|f| !already.contains(&key(f)));
                 let (mut report, outcome) = finish(
                     base,
@@ -80,6 +127,8 @@ pub fn scan_many(
                         image: Some(&image),
                         inventory: Some(&inventory),
                         shared: &shared,
+                        dockerfile,
+                        more_dockerfiles: Vec::new(),
                         join: &image_join,
                         findings,
                         controls: Vec::new(),
@@ -90,9 +139,18 @@ pub fn scan_many(
                 apply_baseline(base, &mut report);
                 (report, Some(outcome))
             }
-            Err(error) => (failed(spec, &error.to_string()), None),
+            Err(error) => {
+                decision.decide(Vec::new());
+                (failed(spec, &error.to_string()), None)
+            }
         };
-        on_section(&report);
+        if hold {
+            if let Ok(mut held) = held.lock() {
+                held.push((index, report.clone()));
+            }
+        } else {
+            on_section(&report);
+        }
         let report = if request.keep_sections {
             report
         } else {
@@ -123,15 +181,42 @@ pub fn scan_many(
     });
     let mut done = done.into_inner().unwrap_or_default();
     done.sort_by_key(|(index, _, _)| *index);
+    let uses = uses.into_inner().unwrap_or_default();
+    let mut shared_notes = unused_reports(&reports, &uses, &done)?;
+    let mut held = held.into_inner().unwrap_or_default();
+    held.sort_by_key(|(index, _)| *index);
+    for (_, report) in &held {
+        on_section(report);
+    }
 
-    // The shared section, last: it knows which containers no image paired with, and what the
-    // policy found over every section.
+    // The shared section, last: it knows which containers no image paired with, which
+    // Dockerfiles no image matched, and what the policy found over every section.
+    let owners = claims.owners();
+    let unmatched: Vec<&Dockerfile> = dockerfiles
+        .iter()
+        .zip(&owners)
+        .filter(|(_, owner)| owner.is_none())
+        .map(|(d, _)| *d)
+        .collect();
+    if !request.images.is_empty() {
+        for dockerfile in &unmatched {
+            shared_notes.push(format!(
+                "Dockerfile {} matches the build history of none of the {} images: its findings are reported once, on their own, in the run's last section",
+                dockerfile.path,
+                request.images.len()
+            ));
+        }
+    }
+    let shared_join = join::join(None, unmatched.first().copied(), shared.ecs.as_ref(), None);
+    let (shared_findings, shared_controls) = checks::run(&shared_join.joined());
     let (mut shared_report, shared_outcome) = finish(
         base,
         Section {
             image: None,
             inventory: None,
             shared: &shared,
+            dockerfile: unmatched.first().copied(),
+            more_dockerfiles: unmatched.iter().skip(1).copied().collect(),
             join: &shared_join,
             findings: shared_findings,
             controls: shared_controls,
@@ -139,6 +224,7 @@ pub fn scan_many(
             tool_checks: false,
         },
     );
+    shared_report.notes.extend(shared_notes);
     unpaired_containers(&shared, &done, &mut shared_report);
     let mut outcomes: Vec<IgnoreOutcome> = done.iter().filter_map(|(_, _, o)| o.clone()).collect();
     outcomes.push(shared_outcome);
@@ -148,10 +234,11 @@ pub fn scan_many(
         .apply(&mut shared_report.findings, &mut Vec::new());
     sort_findings(&mut shared_report.findings);
     apply_baseline(base, &mut shared_report);
-    let has_shared = shared.dockerfile.is_some()
-        || !shared.more_dockerfiles.is_empty()
+    // Dockerfiles every one of which went with an image need no section of their own.
+    let has_shared = !unmatched.is_empty()
         || shared.ecs.is_some()
-        || !shared_report.findings.is_empty();
+        || !shared_report.findings.is_empty()
+        || !shared_report.notes.is_empty();
     if has_shared {
         on_section(&shared_report);
     }
@@ -171,6 +258,233 @@ pub fn scan_many(
         combined.baseline = Some(outcome);
     }
     Ok(combined)
+}
+
+/// Reads every `--vulns` report. With several images, each must name a digest: which image a
+/// report without one is about would be a guess.
+fn load_reports(request: &ManyRequest) -> Result<Vec<VulnerabilityReport>, ScanError> {
+    let mut reports = Vec::new();
+    for path in &request.base.vulns {
+        reports.extend(crate::load::vulns::load(path, &request.base.limits)?);
+    }
+    if request.images.len() > 1
+        && let Some(report) = reports.iter().find(|r| !r.image.has_digest())
+    {
+        return Err(ScanError::VulnsUnverifiable {
+            file: report.file.clone(),
+            why: "it names no digest of the image it scanned".into(),
+        });
+    }
+    Ok(reports)
+}
+
+/// Whether a `--vulns` report went with an image, and why one that could not be checked was not.
+#[derive(Debug, Clone, Default)]
+struct ReportUse {
+    used: bool,
+    unverified: Option<String>,
+}
+
+/// The reports that go with `image`: those naming its digest ([`match_report`], as a scan of one
+/// image checks its report), and, when it is the only image, those that cannot be checked (used
+/// with a note, as for one image). Records in `uses` which reports went with some image.
+fn reports_for(
+    image: &crate::model::image::Image,
+    reports: &[VulnerabilityReport],
+    only_image: bool,
+    uses: &Mutex<Vec<ReportUse>>,
+) -> (Vec<VulnerabilityReport>, Vec<String>) {
+    let mut mine = Vec::new();
+    let mut notes = Vec::new();
+    let mut uses = uses
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (report, used) in reports.iter().zip(uses.iter_mut()) {
+        let matched = match_report(image, &report.image);
+        let take = match &matched {
+            ReportMatch::Matched(_) => true,
+            ReportMatch::Unverified(why) => {
+                used.unverified = Some(why.clone());
+                only_image
+            }
+            ReportMatch::Mismatch(_) => false,
+        };
+        if take {
+            used.used = true;
+            notes.push(super::vulns_note(report, &matched));
+            mine.push(report.clone());
+        }
+    }
+    (mine, notes)
+}
+
+/// Every report must have gone with an image: one that did not is exit 2 naming the file and the
+/// images' digests. When an image could not be read, the report may be that image's: a note.
+fn unused_reports(
+    reports: &[VulnerabilityReport],
+    uses: &[ReportUse],
+    done: &[(usize, Report, Option<IgnoreOutcome>)],
+) -> Result<Vec<String>, ScanError> {
+    let failed = done.iter().filter(|(_, r, _)| !r.errors.is_empty()).count();
+    let mut notes = Vec::new();
+    for (report, used) in reports.iter().zip(uses) {
+        if used.used {
+            continue;
+        }
+        if failed > 0 {
+            notes.push(format!(
+                "{}: vulnerability report not used: it names none of the images read, and {failed} could not be read",
+                report.file
+            ));
+            continue;
+        }
+        if let Some(why) = &used.unverified {
+            return Err(ScanError::VulnsUnverifiable {
+                file: report.file.clone(),
+                why: why.clone(),
+            });
+        }
+        let reported: Vec<String> = report
+            .image
+            .config_digest
+            .iter()
+            .map(|d| format!("config digest {d}"))
+            .chain(
+                report
+                    .image
+                    .manifest_digests
+                    .iter()
+                    .map(|d| format!("manifest digest {d}")),
+            )
+            .collect();
+        let images: Vec<String> = done
+            .iter()
+            .filter_map(|(_, r, _)| r.inputs.image.as_ref())
+            .map(|image| {
+                let manifest = image
+                    .manifest_digest
+                    .as_deref()
+                    .map(|d| format!(", manifest digest {d}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} (config digest {}{manifest})",
+                    image.source, image.config_digest
+                )
+            })
+            .collect();
+        return Err(ScanError::VulnsForNoImage {
+            file: report.file.clone(),
+            reported: reported.join(", "),
+            images: images.join("; "),
+        });
+    }
+    Ok(notes)
+}
+
+/// Which image each Dockerfile goes with: the first image, in the order given, whose build
+/// history matches it ([`join::dockerfile_match`]), taking at most one Dockerfile per image (the
+/// first it matches that no earlier image took). Images are read in parallel; an image whose
+/// history matches a Dockerfile waits until every earlier image is decided, so the choice is the
+/// same whatever order they finish in. Earlier images never wait on later ones.
+struct Claims {
+    /// Per image, once read: which Dockerfiles its history matches (empty when it failed).
+    decided: Mutex<Vec<Option<Vec<bool>>>>,
+    changed: Condvar,
+}
+
+impl Claims {
+    fn new(images: usize) -> Claims {
+        Claims {
+            decided: Mutex::new(vec![None; images]),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Per Dockerfile, the index of the image it goes with.
+    fn owners_of(decided: &[Option<Vec<bool>>]) -> Vec<Option<usize>> {
+        let mut owners: Vec<Option<usize>> = Vec::new();
+        for (index, matches) in decided.iter().enumerate() {
+            let Some(matches) = matches else {
+                continue;
+            };
+            if owners.len() < matches.len() {
+                owners.resize(matches.len(), None);
+            }
+            if let Some(k) = (0..matches.len()).find(|&k| matches[k] && owners[k].is_none()) {
+                owners[k] = Some(index);
+            }
+        }
+        owners
+    }
+
+    fn owners(&self) -> Vec<Option<usize>> {
+        let decided = self
+            .decided
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::owners_of(&decided)
+    }
+}
+
+/// The Dockerfile an image goes with, and the (Dockerfile, image) it matches that went with an
+/// earlier image.
+type Decision = (Option<usize>, Vec<(usize, usize)>);
+
+/// An image's place in [`Claims`]: decided once; if never (a panic), decided as matching nothing
+/// so later images do not wait for it.
+struct Undecided<'a> {
+    claims: &'a Claims,
+    index: usize,
+}
+
+impl Undecided<'_> {
+    /// Records which Dockerfiles this image matches; returns the one it goes with, and the ones
+    /// it matches that went with an earlier image (Dockerfile, image).
+    fn decide(&mut self, matches: Vec<bool>) -> Decision {
+        let claims = self.claims;
+        let mut decided = claims
+            .decided
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let any = matches.iter().any(|m| *m);
+        decided[self.index] = Some(matches);
+        claims.changed.notify_all();
+        if !any {
+            return (None, Vec::new());
+        }
+        while decided[..self.index].iter().any(Option::is_none) {
+            decided = claims
+                .changed
+                .wait(decided)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        let owners = Claims::owners_of(&decided[..=self.index]);
+        let mine = decided[self.index].clone().unwrap_or_default();
+        let mut owned = None;
+        let mut taken = Vec::new();
+        for (k, owner) in owners.iter().enumerate() {
+            match owner {
+                Some(i) if *i == self.index => owned = Some(k),
+                Some(i) if mine.get(k) == Some(&true) => taken.push((k, *i)),
+                _ => {}
+            }
+        }
+        (owned, taken)
+    }
+}
+
+impl Drop for Undecided<'_> {
+    fn drop(&mut self) {
+        let mut decided = self
+            .claims
+            .decided
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if decided[self.index].is_none() {
+            decided[self.index] = Some(Vec::new());
+            self.claims.changed.notify_all();
+        }
+    }
 }
 
 /// What is kept of a section already written when sections are not kept: its findings, pairings,
@@ -287,6 +601,12 @@ pub fn combine(sections: Vec<Report>) -> Report {
         combined.unfixed.extend(section.unfixed.iter().cloned());
         combined.errors.extend(section.errors.iter().cloned());
     }
+    // Every Dockerfile went with an image: the first image's stands for the run's.
+    if combined.inputs.dockerfile.is_none() {
+        combined.inputs.dockerfile = sections
+            .iter()
+            .find_map(|section| section.inputs.dockerfile.clone());
+    }
     sort_findings(&mut combined.findings);
     combined.sections = sections;
     combined
@@ -381,6 +701,54 @@ pub fn dedupe(specs: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dockerfile_goes_with_the_first_image_it_matches_whatever_order_images_finish_in() {
+        // Image 0 matches Dockerfile 1, image 1 Dockerfile 0, image 2 both: each Dockerfile goes
+        // with the first image matching it, and image 2 is told which images took them.
+        let matches = [vec![false, true], vec![true, false], vec![true, true]];
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
+            let claims = Claims::new(3);
+            let results: Mutex<Vec<(usize, Decision)>> = Mutex::new(Vec::new());
+            std::thread::scope(|scope| {
+                for index in order {
+                    let (claims, results, matches) = (&claims, &results, &matches);
+                    scope.spawn(move || {
+                        let mut decision = Undecided { claims, index };
+                        let decided = decision.decide(matches[index].clone());
+                        results.lock().unwrap().push((index, decided));
+                    });
+                }
+            });
+            let mut results = results.into_inner().unwrap();
+            results.sort();
+            assert_eq!(
+                results,
+                [
+                    (0, (Some(1), vec![])),
+                    (1, (Some(0), vec![])),
+                    (2, (None, vec![(0, 1), (1, 0)])),
+                ],
+                "{order:?}"
+            );
+            assert_eq!(claims.owners(), [Some(1), Some(0)]);
+        }
+    }
+
+    #[test]
+    fn an_image_that_never_decides_does_not_hold_up_the_later_ones() {
+        let claims = Claims::new(2);
+        std::thread::scope(|scope| {
+            let claims = &claims;
+            let later = scope.spawn(move || {
+                let mut decision = Undecided { claims, index: 1 };
+                decision.decide(vec![true])
+            });
+            // Image 0 fails before deciding (its guard is dropped): it matched nothing.
+            drop(Undecided { claims, index: 0 });
+            assert_eq!(later.join().unwrap(), (Some(0), Vec::new()));
+        });
+    }
 
     #[test]
     fn shards_partition_the_list_whatever_its_order() {
