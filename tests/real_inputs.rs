@@ -281,3 +281,122 @@ fn json_with_a_key_given_twice_reads_its_last_value() {
     let ecs5 = &statuses(&report.unwrap())[&("ECS.5".to_string(), "TaskDefinition".to_string())];
     assert_eq!(ecs5, "passed");
 }
+
+/// `Fn::ForEach` (the `AWS::LanguageExtensions` transform) loops were skipped as resources without
+/// a `Type`: a privileged container inside one was not reported. They are expanded as
+/// CloudFormation's documentation of the transform says (`${Id}` in keys and strings, `&{Id}` as
+/// the value's alphanumerics, `Ref: Id`, nested loops naming an outer identifier); a loop over a
+/// parameter's list is read once, as written.
+#[test]
+fn for_each_loops_are_expanded_as_cloudformation_expands_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loops.yaml");
+    std::fs::write(
+        &file,
+        "Transform: AWS::LanguageExtensions\n\
+         Parameters:\n  Names: {Type: CommaDelimitedList, Default: \"a,b\"}\n\
+         Resources:\n\
+         \x20 Fn::ForEach::Tasks:\n\
+         \x20   - Name\n\
+         \x20   - [Web, Api]\n\
+         \x20   - ${Name}TaskDef:\n\
+         \x20       Type: AWS::ECS::TaskDefinition\n\
+         \x20       Properties:\n\
+         \x20         ContainerDefinitions:\n\
+         \x20           - Name: !Ref Name\n\
+         \x20             Image: nginx:1.27\n\
+         \x20             Privileged: true\n\
+         \x20 Fn::ForEach::Envs:\n\
+         \x20   - Env\n\
+         \x20   - [prod-1, dev]\n\
+         \x20   - Fn::ForEach::Services:\n\
+         \x20       - Svc\n\
+         \x20       - [web]\n\
+         \x20       - '&{Env}${Svc}':\n\
+         \x20           Type: AWS::ECS::Service\n\
+         \x20           Properties:\n\
+         \x20             NetworkConfiguration:\n\
+         \x20               AwsvpcConfiguration: {AssignPublicIp: ENABLED}\n\
+         \x20 Fn::ForEach::FromParameter:\n\
+         \x20   - N\n\
+         \x20   - !Ref Names\n\
+         \x20   - ${N}Td:\n\
+         \x20       Type: AWS::ECS::TaskDefinition\n\
+         \x20       Properties:\n\
+         \x20         ContainerDefinitions: [{Name: x, Image: y, Privileged: true}]\n",
+    )
+    .unwrap();
+    let (code, report, stderr) = scan(&file);
+    assert_eq!(code, 0, "{stderr}");
+    let report = report.unwrap();
+    let statuses = statuses(&report);
+    for resource in ["WebTaskDef", "ApiTaskDef", "${N}Td"] {
+        assert_eq!(
+            statuses[&("ECS.4".to_string(), resource.to_string())],
+            "failed",
+            "{resource}"
+        );
+    }
+    for resource in ["prod1web", "devweb"] {
+        assert_eq!(
+            statuses[&("ECS.2".to_string(), resource.to_string())],
+            "failed",
+            "{resource}"
+        );
+    }
+    // The container's name came from `Ref: Name`.
+    let ecs4 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "ECS.4")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert!(ecs4.iter().any(|m| m.contains("container Web")), "{ecs4:?}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("into WebTaskDef, ApiTaskDef"), "{notes}");
+    assert!(
+        notes.contains("FromParameter: its collection cannot be known offline"),
+        "{notes}"
+    );
+}
+
+/// Nested loops over long lists make at most 2,000 resources (CloudFormation allows 500), with a
+/// note: 5 loops of 100 values would be 10^10 copies.
+#[test]
+fn nested_for_each_loops_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loops.yaml");
+    let values = (0..100)
+        .map(|i| format!("v{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut text = String::from("Resources:\n");
+    let mut indent = String::from("  ");
+    for depth in 0..5 {
+        text.push_str(&format!(
+            "{indent}Fn::ForEach::L{depth}:\n{indent}  - I{depth}\n{indent}  - [{values}]\n{indent}  -\n"
+        ));
+        indent.push_str("    ");
+    }
+    text.push_str(&format!(
+        "{indent}'R${{I0}}${{I1}}${{I2}}${{I3}}${{I4}}':\n{indent}  Type: AWS::ECS::TaskDefinition\n\
+         {indent}  Properties: {{ContainerDefinitions: [{{Name: a, Image: b}}]}}\n"
+    ));
+    std::fs::write(&file, text).unwrap();
+    let (code, report, stderr) = scan(&file);
+    assert_eq!(code, 0, "{stderr}");
+    let report = report.unwrap();
+    let task_definitions = statuses(&report)
+        .keys()
+        .filter(|(id, _)| id == "ECS.4")
+        .count();
+    assert_eq!(task_definitions, 2000);
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("Fn::ForEach loops make more than 2000 resources"),
+        "{}",
+        report["notes"]
+    );
+}

@@ -241,7 +241,7 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             ),
         });
     }
-    let document = parse(file, text, limits)?;
+    let mut document = parse(file, text, limits)?;
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),
         message: format!(
@@ -254,7 +254,10 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
     let mut loaded = match format {
         SourceFormat::RegisterInput => register::load(&document)?,
         SourceFormat::DescribeOutput => describe::load(&document)?,
-        SourceFormat::CloudFormation => cloudformation::load(&document, limits)?,
+        SourceFormat::CloudFormation => {
+            cloudformation::expand_for_each(&mut document);
+            cloudformation::load(&document, limits)?
+        }
         SourceFormat::Terraform => terraform::load(&document, limits)?,
     };
     loaded.inventory.peer_skips = skips::read(&document, text, format);
