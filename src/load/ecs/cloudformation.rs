@@ -11,6 +11,8 @@ use super::tree::{Converter, Keys, PathStyle, Place};
 use super::{Document, EcsLoadError, Loaded};
 use crate::findings::ResourceRef;
 
+type J = serde_json::Value;
+
 pub(crate) fn load(
     document: &Document,
     limits: &crate::limits::Limits,
@@ -142,4 +144,209 @@ pub(crate) fn load(
         });
     }
     Ok(loaded)
+}
+
+/// How many resources `Fn::ForEach` may make in one template, nested loops together (CloudFormation
+/// allows 500 resources per template; this bounds a hostile one at four times that).
+const MAX_FOR_EACH_RESOURCES: usize = 2_000;
+/// How deep `Fn::ForEach` loops may nest (CloudFormation allows 5).
+const MAX_FOR_EACH_DEPTH: usize = 5;
+/// How many JSON values the copies `Fn::ForEach` makes may hold in all: a large resource copied
+/// thousands of times must not take memory the input did not bring.
+const MAX_FOR_EACH_VALUES: usize = 2_000_000;
+
+/// Expands `Fn::ForEach::Name: [Identifier, [values...], {OutputKey: OutputValue}]` loops in
+/// `Resources` (the `AWS::LanguageExtensions` transform) before the resources are read, as
+/// CloudFormation does when it processes the transform: one copy of the output per value, with
+/// `${Identifier}` and `&{Identifier}` (the value without its non-alphanumeric characters) replaced
+/// in the key, and `Ref: Identifier` and `${Identifier}` in strings replaced in the value. A
+/// collection that is not a literal list (a `Ref` to a `CommaDelimitedList` parameter) cannot be
+/// known offline: the output is then read once, as written, for all the copies it stands for (a
+/// privileged container in it is one whatever the list holds), and a note says so.
+pub(crate) fn expand_for_each(document: &mut Document) {
+    let Some(resources) = document
+        .value
+        .get_mut("Resources")
+        .and_then(|r| r.as_object_mut())
+    else {
+        return;
+    };
+    if !resources.keys().any(|k| k.starts_with("Fn::ForEach::")) {
+        return;
+    }
+    let mut expander = Expander {
+        file: &document.file,
+        resources: 0,
+        values: 0,
+        stopped: None,
+        notes: Vec::new(),
+    };
+    let expanded = expander.fragment(std::mem::take(resources), 0);
+    *resources = expanded;
+    document.notes.extend(expander.notes);
+    document.notes.extend(expander.stopped);
+}
+
+struct Expander<'a> {
+    file: &'a str,
+    /// Resources and values made so far, all loops together.
+    resources: usize,
+    values: usize,
+    /// Why expansion stopped at a bound (the note), once.
+    stopped: Option<String>,
+    notes: Vec<String>,
+}
+
+impl Expander<'_> {
+    fn fragment(
+        &mut self,
+        fragment: serde_json::Map<String, J>,
+        depth: usize,
+    ) -> serde_json::Map<String, J> {
+        let mut out = serde_json::Map::new();
+        for (key, value) in fragment {
+            if !key.starts_with("Fn::ForEach::") {
+                if depth > 0 {
+                    // A resource a loop made.
+                    if self.resources >= MAX_FOR_EACH_RESOURCES {
+                        self.stopped.get_or_insert_with(|| {
+                            format!(
+                                "{}: Fn::ForEach loops make more than {MAX_FOR_EACH_RESOURCES} \
+                                 resources; the rest are not read",
+                                self.file
+                            )
+                        });
+                        break;
+                    }
+                    self.resources += 1;
+                }
+                out.insert(key, value);
+                continue;
+            }
+            if self.stopped.is_some() {
+                continue;
+            }
+            let file = self.file;
+            let not_read = |why: &str| {
+                format!(
+                    "{file}: Resources/{key}: {why}; the resources this Fn::ForEach loop makes \
+                     are not read"
+                )
+            };
+            if depth >= MAX_FOR_EACH_DEPTH {
+                self.stopped = Some(not_read(&format!(
+                    "loops nest deeper than {MAX_FOR_EACH_DEPTH}"
+                )));
+                continue;
+            }
+            let (identifier, collection, template) = match value.as_array().map(Vec::as_slice) {
+                Some([J::String(identifier), collection, J::Object(template)]) => {
+                    (identifier, collection, template)
+                }
+                _ => {
+                    self.notes.push(not_read(
+                        "not [identifier, collection, output] as Fn::ForEach takes",
+                    ));
+                    continue;
+                }
+            };
+            let items = collection.as_array().and_then(|items| {
+                items
+                    .iter()
+                    .map(|item| match item {
+                        J::String(s) => Some(s.clone()),
+                        J::Number(n) => Some(n.to_string()),
+                        J::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<String>>>()
+            });
+            let Some(items) = items else {
+                // A parameter's list (`!Ref Names`, `!FindInMap`): one copy, as written, stands
+                // for every value it may hold; `Ref Identifier` in it stays unknown.
+                let copy = self.fragment(template.clone(), depth + 1);
+                out.extend(copy);
+                self.notes.push(format!(
+                    "{file}: Resources/{key}: its collection cannot be known offline (a \
+                     parameter's list); its output is read once, as written, standing for each \
+                     resource the loop makes"
+                ));
+                continue;
+            };
+            let before = out.len();
+            for item in &items {
+                if self.stopped.is_some() {
+                    break;
+                }
+                if self.values >= MAX_FOR_EACH_VALUES {
+                    self.stopped.get_or_insert_with(|| {
+                        format!(
+                            "{file}: the copies Fn::ForEach loops make hold more than \
+                             {MAX_FOR_EACH_VALUES} values; the rest are not read"
+                        )
+                    });
+                    break;
+                }
+                let compact: String = item.chars().filter(char::is_ascii_alphanumeric).collect();
+                let mut copy = serde_json::Map::new();
+                for (output_key, output_value) in template {
+                    let output_key = output_key
+                        .replace(&format!("${{{identifier}}}"), item)
+                        .replace(&format!("&{{{identifier}}}"), &compact);
+                    let value = substitute(output_value, identifier, item, &mut self.values);
+                    copy.insert(output_key, value);
+                }
+                out.extend(self.fragment(copy, depth + 1));
+            }
+            if depth == 0 && out.len() > before {
+                let made: Vec<&str> = out.keys().skip(before).map(String::as_str).collect();
+                let more = if made.len() > 5 { ", …" } else { "" };
+                self.notes.push(format!(
+                    "{}: Resources/{key} (AWS::LanguageExtensions) is expanded as \
+                     CloudFormation expands it, into {}{more}",
+                    self.file,
+                    made[..made.len().min(5)].join(", ")
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// `value` with `Ref: identifier` replaced by `item`, and `${identifier}` in strings and keys
+/// (`&{identifier}` in keys too: an inner loop's output key may name an outer loop's identifier);
+/// `values` counts the values copied.
+fn substitute(value: &J, identifier: &str, item: &str, values: &mut usize) -> J {
+    *values += 1;
+    let plain = format!("${{{identifier}}}");
+    match value {
+        J::Object(map) => {
+            if map.len() == 1 && map.get("Ref").and_then(J::as_str) == Some(identifier) {
+                return J::String(item.to_string());
+            }
+            let compact = format!("&{{{identifier}}}");
+            J::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let key = if k.contains('{') {
+                            let bare: String =
+                                item.chars().filter(char::is_ascii_alphanumeric).collect();
+                            k.replace(&plain, item).replace(&compact, &bare)
+                        } else {
+                            k.clone()
+                        };
+                        (key, substitute(v, identifier, item, values))
+                    })
+                    .collect(),
+            )
+        }
+        J::Array(items) => J::Array(
+            items
+                .iter()
+                .map(|v| substitute(v, identifier, item, values))
+                .collect(),
+        ),
+        J::String(s) if s.contains(&plain) => J::String(s.replace(&plain, item)),
+        other => other.clone(),
+    }
 }

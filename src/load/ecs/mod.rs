@@ -56,7 +56,7 @@ pub(crate) struct Document {
     /// Parsed from YAML: tags became intrinsics (`{"Ref": ..}`), which read as unknown.
     pub yaml: bool,
     /// What the reader should know about how the file was parsed.
-    pub note: Option<String>,
+    pub notes: Vec<String>,
 }
 
 /// What a loader adds for one file.
@@ -241,7 +241,7 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             ),
         });
     }
-    let document = parse(file, text, limits)?;
+    let mut document = parse(file, text, limits)?;
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),
         message: format!(
@@ -254,13 +254,14 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
     let mut loaded = match format {
         SourceFormat::RegisterInput => register::load(&document)?,
         SourceFormat::DescribeOutput => describe::load(&document)?,
-        SourceFormat::CloudFormation => cloudformation::load(&document, limits)?,
+        SourceFormat::CloudFormation => {
+            cloudformation::expand_for_each(&mut document);
+            cloudformation::load(&document, limits)?
+        }
         SourceFormat::Terraform => terraform::load(&document, limits)?,
     };
     loaded.inventory.peer_skips = skips::read(&document, text, format);
-    if let Some(note) = document.note {
-        loaded.notes.insert(0, note);
-    }
+    loaded.notes.splice(0..0, document.notes);
     let others = loaded.inventory.services.len()
         + loaded.inventory.task_sets.len()
         + loaded.inventory.clusters.len()
@@ -346,7 +347,7 @@ fn parse(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadErr
                     value,
                     lines: LineIndex::json(text),
                     yaml: false,
-                    note: None,
+                    notes: Vec::new(),
                 });
             }
             Err(error) => error,
@@ -361,7 +362,7 @@ fn parse(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadErr
                     document.lines = LineIndex::json(text);
                 }
                 if !is_yaml_name(file) {
-                    document.note = Some(format!(
+                    document.notes.insert(0, format!(
                         "{file}: not valid JSON ({}:{}: {error}); read as YAML, which accepts it, \
                          as the ECS deploy GitHub Action does (`aws ... --cli-input-json` would \
                          reject it)",
@@ -406,7 +407,29 @@ fn parse_yaml(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLo
             },
         },
     })?;
-    let mut value = value;
+    // A key given twice in one mapping: CloudFormation accepts the template and deploys the last
+    // value (as JSON parsers read JSON), so harden reads it so too, and says so.
+    let note = (value.duplicate_count > 0).then(|| {
+        let mut names = value
+            .duplicates
+            .iter()
+            .map(|k| match k.char_indices().nth(60) {
+                Some((cut, _)) => format!("`{}…`", &k[..cut]),
+                None => format!("`{k}`"),
+            })
+            .collect::<Vec<_>>();
+        if value.more_duplicates {
+            names.push("…".into());
+        }
+        let count = value.duplicate_count;
+        let keys = if count == 1 { "key" } else { "keys" };
+        format!(
+            "{file}: {count} mapping {keys} given twice ({}): the last value of each is used, \
+             as CloudFormation deploys it",
+            names.join(", ")
+        )
+    });
+    let mut value = value.value;
     // `<<: *anchor` merge keys, as YAML 1.1 tools (and CloudFormation's YAML) apply them.
     let _ = value.apply_merge();
     Ok(Document {
@@ -414,7 +437,7 @@ fn parse_yaml(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLo
         value: tree::yaml_to_json(&value),
         lines: LineIndex::yaml(text),
         yaml: true,
-        note: None,
+        notes: note.into_iter().collect(),
     })
 }
 

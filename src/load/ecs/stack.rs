@@ -1537,7 +1537,7 @@ mod tests {
             lines: LineIndex::json(&text),
             value,
             yaml: false,
-            note: None,
+            notes: Vec::new(),
         }
     }
 

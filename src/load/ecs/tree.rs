@@ -409,7 +409,8 @@ impl LineIndex {
             }
             let parent_path = stack.last().map(|f| f.path.clone()).unwrap_or_default();
             let path = format!("{parent_path}/{}", escape(&key));
-            index.lines.entry(path.clone()).or_insert(line);
+            // A key given twice: the last one is the value read (`yaml_budget`), so its line.
+            index.lines.insert(path.clone(), line);
             stack.push(Frame {
                 column,
                 path,
@@ -512,7 +513,8 @@ impl JsonScanner<'_> {
 
     fn value(&mut self, path: String, depth: usize) {
         self.whitespace();
-        self.index.lines.entry(path.clone()).or_insert(self.line);
+        // A key given twice: JSON parsers keep the last value, so its line.
+        self.index.lines.insert(path.clone(), self.line);
         if depth > 256 {
             return;
         }

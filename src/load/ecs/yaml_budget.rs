@@ -3,6 +3,10 @@
 //! (billion laughs) but not a flat one: one anchor of 2,000 keys named by 2,000 aliases is
 //! 4,000,000 values from 31 KB (2.5 GB), and ten times each never finished. Each alias expands
 //! through the same visitor, so every value it copies is counted.
+//!
+//! A key given twice in one mapping keeps its last value, as CloudFormation does (it accepts such
+//! a template and deploys the last occurrence; so does every JSON parser harden's JSON path and
+//! the AWS CLI use); the keys are returned so that the report can say so.
 
 use std::cell::Cell;
 use std::fmt;
@@ -15,6 +19,21 @@ thread_local! {
     /// Values the document being read may still hold; whether it ran out.
     static LEFT: Cell<u64> = const { Cell::new(u64::MAX) };
     static EXCEEDED: Cell<bool> = const { Cell::new(false) };
+    /// Keys given twice in one mapping (at most [`MAX_DUPLICATES_NAMED`] kept), and how many.
+    static DUPLICATES: std::cell::RefCell<(Vec<String>, u64, bool)> =
+        const { std::cell::RefCell::new((Vec::new(), 0, false)) };
+}
+
+/// How many duplicated keys a note names; the rest are counted.
+const MAX_DUPLICATES_NAMED: usize = 5;
+
+/// A document read: its value, and the keys that were given twice in one mapping (the last value
+/// kept), with how many there were in all and whether some keys went unnamed.
+pub(crate) struct Read {
+    pub value: Value,
+    pub duplicates: Vec<String>,
+    pub duplicate_count: u64,
+    pub more_duplicates: bool,
 }
 
 /// Takes one value from the budget; an error (and the flag) when none is left.
@@ -33,14 +52,22 @@ fn spend<E: de::Error>() -> Result<(), E> {
 
 /// Parses `text` as one YAML document of at most `max_values` values, aliases expanded. `Err(None)`
 /// when the limit was reached, `Err(Some(error))` for a YAML error.
-pub(crate) fn from_str(text: &str, max_values: u64) -> Result<Value, Option<serde_norway::Error>> {
+pub(crate) fn from_str(text: &str, max_values: u64) -> Result<Read, Option<serde_norway::Error>> {
     LEFT.with(|left| left.set(max_values));
     EXCEEDED.with(|e| e.set(false));
+    DUPLICATES.with(|d| *d.borrow_mut() = (Vec::new(), 0, false));
     let result = serde_norway::from_str::<Counted>(text).map(|c| c.0);
     let exceeded = EXCEEDED.with(Cell::get);
     LEFT.with(|left| left.set(u64::MAX));
+    let (duplicates, duplicate_count, more_duplicates) =
+        DUPLICATES.with(|d| std::mem::take(&mut *d.borrow_mut()));
     match result {
-        Ok(value) => Ok(value),
+        Ok(value) => Ok(Read {
+            value,
+            duplicates,
+            duplicate_count,
+            more_duplicates,
+        }),
         Err(_) if exceeded => Err(None),
         Err(error) => Err(Some(error)),
     }
@@ -122,15 +149,25 @@ impl<'de> de::Visitor<'de> for Visitor {
         let mut mapping = Mapping::new();
         while let Some(Counted(key)) = data.next_key()? {
             if mapping.contains_key(&key) {
-                // serde_norway's own message (`DuplicateKeyError`).
+                // Last one wins (CloudFormation's behaviour): the earlier entry is replaced below.
                 let which = match &key {
-                    Value::Null => "with null key".to_string(),
-                    Value::Bool(b) => format!("with key `{b}`"),
-                    Value::Number(n) => format!("with key {n}"),
-                    Value::String(s) => format!("with key {s:?}"),
-                    _ => "in YAML map".to_string(),
+                    Value::Null => "null".to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    Value::String(s) => s.clone(),
+                    _ => "a non-scalar key".to_string(),
                 };
-                return Err(de::Error::custom(format!("duplicate entry {which}")));
+                DUPLICATES.with(|d| {
+                    let mut d = d.borrow_mut();
+                    d.1 += 1;
+                    if !d.0.contains(&which) {
+                        if d.0.len() < MAX_DUPLICATES_NAMED {
+                            d.0.push(which);
+                        } else {
+                            d.2 = true;
+                        }
+                    }
+                });
             }
             let Counted(value) = data.next_value()?;
             mapping.insert(key, value);
@@ -160,14 +197,21 @@ mod tests {
     fn reads_as_serde_norway_does_and_counts_expanded_aliases() {
         let text = "a: &x {k: !Ref v, n: 1, f: 1.5, b: true, z: null}\nb: [*x, *x]\n";
         assert_eq!(
-            from_str(text, 1000).unwrap(),
+            from_str(text, 1000).unwrap().value,
             serde_norway::from_str::<Value>(text).unwrap()
         );
         // 1 root + a's map and its 5 entries (keys and values, the tag's value) + b's list...
         assert!(from_str(text, 20).is_err());
-        let duplicate = from_str("a: 1\na: 2\n", 100).unwrap_err().unwrap();
-        let theirs = serde_norway::from_str::<Value>("a: 1\na: 2\n").unwrap_err();
-        assert_eq!(duplicate.to_string(), theirs.to_string());
+        // A key given twice keeps its last value (CloudFormation's and serde_json's behaviour),
+        // where serde_norway's own visitor refuses the document.
+        assert!(serde_norway::from_str::<Value>("a: 1\na: 2\n").is_err());
+        let read = from_str("a: 1\nb: {c: 1, c: 2}\na: 3\n", 100).unwrap();
+        assert_eq!(read.value["a"], Value::Number(3.into()));
+        assert_eq!(read.value["b"]["c"], Value::Number(2.into()));
+        assert_eq!(
+            (read.duplicates, read.duplicate_count),
+            (vec!["c".into(), "a".into()], 2)
+        );
         // A flat alias bomb: 200 keys named 200 times is over 80,000 values.
         let mut bomb = String::from("big: &a\n");
         for i in 0..200 {
