@@ -1188,3 +1188,148 @@ fn plan_arguments_the_configuration_leaves_out_take_the_api_default() {
     assert_eq!(status(&without_configuration, "ECS.17"), I);
     assert_eq!(status(&without_configuration, "ECS.15"), I);
 }
+
+/// A value behind `Fn::If` on a condition the template cannot decide offline: the control is
+/// decided when every combination of the conditions gives the same verdict (as Security Hub,
+/// which sees the one deployed, would then report whichever was deployed), else INDETERMINATE.
+#[test]
+fn fn_if_branches_that_agree_decide_the_control() {
+    let template = r#"
+Parameters:
+  LaunchType: {Type: String}
+  Debug: {Type: String}
+Conditions:
+  Fargate: !Equals [!Ref LaunchType, FARGATE]
+  Debugging: !Equals [!Ref Debug, "yes"]
+Resources:
+  Agree:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      NetworkMode: !If [Fargate, awsvpc, bridge]
+      ContainerDefinitions: [{Name: app, Image: x, User: "1000", Privileged: !If [Debugging, false, false]}]
+  Disagree:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      NetworkMode: !If [Fargate, awsvpc, host]
+      ContainerDefinitions: [{Name: app, Image: x, User: !If [Debugging, root, "1000"]}]
+  BothFail:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      NetworkMode: !If [Fargate, host, host]
+      ContainerDefinitions:
+        - !If
+          - Debugging
+          - {Name: debug, Image: x, User: "1000", Privileged: true}
+          - !Ref AWS::NoValue
+        - {Name: app, Image: x, User: "1000", Privileged: !If [Fargate, true, true]}
+  OnlyContainer:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - !If [Debugging, {Name: app, Image: x, Privileged: true}, !Ref AWS::NoValue]
+  Unresolved:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      NetworkMode: !Ref Mode
+      ContainerDefinitions: [{Name: app, Image: x, User: "1000", Privileged: !If [Debugging, false, false]}]
+"#;
+    let controls = evaluate(&load_text_inventory("t.yaml", template).unwrap());
+    assert_eq!(
+        statuses(&controls, "ECS.17"),
+        vec![
+            ("Agree".into(), P),
+            ("BothFail".into(), F),
+            ("Disagree".into(), I),
+            ("OnlyContainer".into(), P),
+            ("Unresolved".into(), I),
+        ]
+    );
+    assert_eq!(
+        statuses(&controls, "ECS.4"),
+        vec![
+            ("Agree".into(), P),
+            ("BothFail".into(), F),
+            ("Disagree".into(), P),
+            ("OnlyContainer".into(), F),
+            ("Unresolved".into(), P),
+        ]
+    );
+    assert_eq!(
+        statuses(&controls, "ECS.20"),
+        vec![
+            ("Agree".into(), P),
+            ("BothFail".into(), P),
+            ("Disagree".into(), I),
+            ("OnlyContainer".into(), F),
+            ("Unresolved".into(), P),
+        ]
+    );
+    let result = |id: &str, name: &str| {
+        controls
+            .iter()
+            .find(|c| c.id == id && c.resource.name == name)
+            .unwrap()
+    };
+    // A failure on every branch is reported at each branch: that is where it is fixed.
+    let places = |id: &str, name: &str| -> Vec<String> {
+        let mut places: Vec<String> = result(id, name)
+            .offenders
+            .iter()
+            .map(|o| o.source_path.clone().unwrap_or_else(|| o.pointer.clone()))
+            .collect();
+        places.sort();
+        places
+    };
+    assert_eq!(
+        places("ECS.17", "BothFail"),
+        vec![
+            "Resources/BothFail/Properties/NetworkMode/Fn::If/1",
+            "Resources/BothFail/Properties/NetworkMode/Fn::If/2",
+        ]
+    );
+    // The debug container fails where it exists; the app container fails on both branches.
+    assert_eq!(
+        places("ECS.4", "BothFail"),
+        vec![
+            "Resources/BothFail/Properties/ContainerDefinitions/0/Fn::If/1/Privileged",
+            "Resources/BothFail/Properties/ContainerDefinitions/1/Privileged/Fn::If/1",
+            "Resources/BothFail/Properties/ContainerDefinitions/1/Privileged/Fn::If/2",
+        ]
+    );
+    assert!(
+        result("ECS.17", "Agree")
+            .notes
+            .iter()
+            .any(|n| n.contains("(Debugging, Fargate)") && n.contains("does not depend")),
+        "{:?}",
+        result("ECS.17", "Agree").notes
+    );
+    // The combination without any container is not deployable, so it does not count.
+    assert!(
+        result("ECS.4", "OnlyContainer")
+            .notes
+            .iter()
+            .any(|n| n.contains("no container definition"))
+    );
+}
+
+/// More conditions than the variants are read for: the value stays unknown.
+#[test]
+fn fn_if_on_many_conditions_stays_undecided() {
+    let names = ["A", "B", "C", "D", "E"];
+    let mut template = String::from(
+        "Resources:\n  Many:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      NetworkMode: !If [A, awsvpc, bridge]\n      ContainerDefinitions:\n",
+    );
+    for (i, name) in names.iter().enumerate() {
+        template.push_str(&format!(
+            "        - {{Name: c{i}, Image: x, Privileged: !If [{name}, false, false]}}\n"
+        ));
+    }
+    let controls = evaluate(&load_text_inventory("t.yaml", &template).unwrap());
+    assert_eq!(statuses(&controls, "ECS.4"), vec![("Many".into(), I)]);
+    assert_eq!(statuses(&controls, "ECS.17"), vec![("Many".into(), I)]);
+    // With four, they are read.
+    let four = template.replace("Privileged: !If [E, false, false]", "Privileged: false");
+    let controls = evaluate(&load_text_inventory("t.yaml", &four).unwrap());
+    assert_eq!(statuses(&controls, "ECS.4"), vec![("Many".into(), P)]);
+}

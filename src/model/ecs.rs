@@ -299,6 +299,29 @@ pub struct TaskDefinition {
     /// Structural problems that would make ECS reject the task definition (a container without a
     /// name): every task-definition control reports INDETERMINATE with them.
     pub problems: Vec<String>,
+    /// The task definitions a template can deploy, one per combination of the conditions its
+    /// `Fn::If`s name (empty when it names none, or too many): a control this one cannot decide
+    /// is decided when every variant gives the same verdict.
+    pub variants: Vec<Variant>,
+}
+
+/// One task definition a template deploys when its conditions take these values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// Each condition an `Fn::If` names, with the value assumed for it.
+    pub assumed: Vec<(String, bool)>,
+    pub task_definition: TaskDefinition,
+}
+
+impl Variant {
+    /// `IsFargate true, UsePublicIp false`.
+    pub fn describe(&self) -> String {
+        self.assumed
+            .iter()
+            .map(|(name, value)| format!("{name} {value}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl TaskDefinition {

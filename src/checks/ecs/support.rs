@@ -88,14 +88,18 @@ impl Verdict {
     /// FAILED when any field fails (a known failure stands even if other fields are unknown),
     /// else INDETERMINATE when any is undecided, else PASSED.
     pub fn emit(self, out: &mut Emitter, resource: &ResourceRef) {
-        let status = if !self.failed.is_empty() {
+        let status = self.status();
+        self.emit_as(out, resource, status);
+    }
+
+    fn status(&self) -> ControlStatus {
+        if !self.failed.is_empty() {
             ControlStatus::Failed
         } else if !self.undecided.is_empty() {
             ControlStatus::Indeterminate
         } else {
             ControlStatus::Passed
-        };
-        self.emit_as(out, resource, status);
+        }
     }
 
     /// NOT_APPLICABLE with this verdict's notes.
@@ -151,35 +155,135 @@ pub fn task_definition_scope<'a>(
     out: &mut Emitter,
     reads_containers: bool,
 ) -> Option<&'a [Container]> {
+    match scope(td, reads_containers) {
+        Ok(containers) => Some(containers),
+        Err(judged) => {
+            judged.emit(out, &td.resource);
+            None
+        }
+    }
+}
+
+/// What one control concluded about one task definition, not yet reported.
+struct Judged {
+    verdict: Verdict,
+    status: ControlStatus,
+}
+
+impl Judged {
+    fn new(verdict: Verdict, outcome: Outcome) -> Judged {
+        let status = match outcome {
+            Outcome::Evaluated => verdict.status(),
+            Outcome::NotApplicable => ControlStatus::NotApplicable,
+        };
+        Judged { verdict, status }
+    }
+
+    fn emit(self, out: &mut Emitter, resource: &ResourceRef) {
+        self.verdict.emit_as(out, resource, self.status);
+    }
+}
+
+/// [`task_definition_scope`] without reporting: the early verdict is returned.
+fn scope(td: &TaskDefinition, reads_containers: bool) -> Result<&[Container], Judged> {
     let mut verdict = Verdict::new();
     if let Evaluation::NotEvaluated(reason) = &td.evaluation {
         verdict.note(reason.clone());
-        verdict.emit_not_applicable(out, &td.resource);
-        return None;
+        return Err(Judged::new(verdict, Outcome::NotApplicable));
     }
     if !td.problems.is_empty() {
         for problem in &td.problems {
             verdict.undecided(&td.origin, None, problem.clone());
         }
         verdict.note("ECS would reject this task definition as written");
-        verdict.emit(out, &td.resource);
-        return None;
+        return Err(Judged::new(verdict, Outcome::Evaluated));
     }
     if td.containers.undecidable().is_some() {
         if !reads_containers {
             // Task-level controls (ECS.3, ECS.17, ECS.18) still judge their own fields.
-            return Some(&[]);
+            return Ok(&[]);
         }
         verdict.undecidable(&td.containers, None);
-        verdict.emit(out, &td.resource);
-        return None;
+        return Err(Judged::new(verdict, Outcome::Evaluated));
     }
     if td.containers.items().is_empty() {
         verdict.note("the task definition has no container definitions");
-        verdict.emit_not_applicable(out, &td.resource);
-        return None;
+        return Err(Judged::new(verdict, Outcome::NotApplicable));
     }
-    Some(td.containers.items())
+    Ok(td.containers.items())
+}
+
+/// One control on one task definition, scope included.
+fn judge(
+    td: &TaskDefinition,
+    reads_containers: bool,
+    evaluate: &mut impl FnMut(&TaskDefinition, &[Container], &mut Verdict) -> Outcome,
+) -> Judged {
+    match scope(td, reads_containers) {
+        Ok(containers) => {
+            let mut verdict = Verdict::new();
+            let outcome = evaluate(td, containers, &mut verdict);
+            Judged::new(verdict, outcome)
+        }
+        Err(judged) => judged,
+    }
+}
+
+/// An INDETERMINATE verdict decided by the task definitions a template can deploy: when every
+/// combination of the conditions its `Fn::If`s name gives the same verdict, that is the verdict
+/// (a failure is reported at each branch that fails); otherwise `None`.
+fn judge_variants(
+    td: &TaskDefinition,
+    reads_containers: bool,
+    evaluate: &mut impl FnMut(&TaskDefinition, &[Container], &mut Verdict) -> Outcome,
+) -> Option<Judged> {
+    let mut merged: Option<Judged> = None;
+    let mut skipped = false;
+    for variant in &td.variants {
+        // ECS rejects a task definition without containers ("Container list cannot be empty"),
+        // so a combination whose Fn::Ifs remove them all cannot be deployed.
+        let containers = &variant.task_definition.containers;
+        if matches!(&containers.value, Value::Known(items) if items.is_empty()) {
+            skipped = true;
+            continue;
+        }
+        let judged = judge(&variant.task_definition, reads_containers, evaluate);
+        if judged.status == ControlStatus::Indeterminate {
+            return None;
+        }
+        match &mut merged {
+            None => merged = Some(judged),
+            Some(first) if first.status != judged.status => return None,
+            Some(first) => {
+                for (offender, origin) in judged.verdict.failed {
+                    if !first.verdict.failed.iter().any(|(o, _)| o == &offender) {
+                        first.verdict.failed.push((offender, origin));
+                    }
+                }
+                for note in judged.verdict.notes {
+                    first.verdict.note(note);
+                }
+                first.verdict.parity_unverified |= judged.verdict.parity_unverified;
+            }
+        }
+    }
+    let mut merged = merged?;
+    let conditions: Vec<&str> = td.variants[0]
+        .assumed
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    merged.verdict.note(format!(
+        "decided on every combination of the conditions its Fn::If names ({}): the verdict does \
+         not depend on them",
+        conditions.join(", ")
+    ));
+    if skipped {
+        merged.verdict.note(
+            "combinations that leave no container definition are not counted: ECS rejects them",
+        );
+    }
+    Some(merged)
 }
 
 /// Every evaluated task definition, with its containers, for the controls that read them.
@@ -208,14 +312,13 @@ fn each_in_scope(
     mut evaluate: impl FnMut(&TaskDefinition, &[Container], &mut Verdict) -> Outcome,
 ) {
     for td in &inventory.task_definitions {
-        let Some(containers) = task_definition_scope(td, out, reads_containers) else {
-            continue;
-        };
-        let mut verdict = Verdict::new();
-        match evaluate(td, containers, &mut verdict) {
-            Outcome::Evaluated => verdict.emit(out, &td.resource),
-            Outcome::NotApplicable => verdict.emit_not_applicable(out, &td.resource),
+        let mut judged = judge(td, reads_containers, &mut evaluate);
+        if judged.status == ControlStatus::Indeterminate
+            && let Some(decided) = judge_variants(td, reads_containers, &mut evaluate)
+        {
+            judged = decided;
         }
+        judged.emit(out, &td.resource);
     }
 }
 

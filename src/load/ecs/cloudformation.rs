@@ -30,6 +30,7 @@ pub(crate) fn load(
         style: PathStyle::Template,
         keys: Keys::CloudFormation,
         intrinsics: true,
+        assumed: None,
     };
     let extractor = Extractor {
         style: PathStyle::Template,
@@ -41,6 +42,7 @@ pub(crate) fn load(
     let mut task_definition_ids: HashMap<String, usize> = HashMap::new();
     let mut service_refs: Vec<(usize, String)> = Vec::new();
     let empty = serde_json::Value::Object(Default::default());
+    let mut variant_budget = MAX_VARIANT_VALUES;
     for (logical_id, resource) in resources {
         let Some(kind) = resource.get("Type").and_then(|t| t.as_str()) else {
             continue;
@@ -81,12 +83,20 @@ pub(crate) fn load(
         match kind {
             "AWS::ECS::TaskDefinition" => {
                 let tags = extractor.tags(&extractor.slot(&Slot::Present(&root), "tags"));
+                let mut task_definition =
+                    extractor.task_definition(&root, resource_ref.clone(), format, tags);
+                task_definition.variants = variants(properties, &mut variant_budget, |assumed| {
+                    let converter = Converter {
+                        assumed: Some(assumed),
+                        ..converter
+                    };
+                    let root = converter.convert(properties, &Place::root("", &base, &pointer));
+                    let tags = extractor.tags(&extractor.slot(&Slot::Present(&root), "tags"));
+                    extractor.task_definition(&root, resource_ref.clone(), format, tags)
+                });
                 task_definition_ids
                     .insert(logical_id.clone(), loaded.inventory.task_definitions.len());
-                loaded
-                    .inventory
-                    .task_definitions
-                    .push(extractor.task_definition(&root, resource_ref, format, tags));
+                loaded.inventory.task_definitions.push(task_definition);
             }
             "AWS::ECS::Service" => {
                 if let Some(target) = properties
@@ -144,6 +154,68 @@ pub(crate) fn load(
         });
     }
     Ok(loaded)
+}
+
+/// How many distinct conditions a resource's `Fn::If`s may name for its variants to be read: 4
+/// conditions are 16 variants, each a copy of the resource.
+const MAX_VARIANT_CONDITIONS: usize = 4;
+/// How many JSON values the variants of one template's resources may hold in all: a large
+/// resource (or 2,000 made by `Fn::ForEach`) is not copied 16 times each.
+const MAX_VARIANT_VALUES: usize = 1_000_000;
+
+/// The task definitions a resource deploys, one per combination of the conditions its `Fn::If`s
+/// name (the conditions are taken as independent: a combination the template's `Conditions` rule
+/// out only makes a verdict less often decided, never wrong). Empty when there are none or more
+/// than [`MAX_VARIANT_CONDITIONS`], or when the copies would take more than what is left of the
+/// template's `budget` (starting at [`MAX_VARIANT_VALUES`]).
+fn variants(
+    properties: &J,
+    budget: &mut usize,
+    mut read: impl FnMut(&HashMap<String, bool>) -> crate::model::ecs::TaskDefinition,
+) -> Vec<crate::model::ecs::Variant> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut values = 0usize;
+    // A stack, not recursion: the properties are as deep as the document.
+    let mut pending = vec![properties];
+    while let Some(value) = pending.pop() {
+        values += 1;
+        match value {
+            J::Array(items) => pending.extend(items),
+            J::Object(map) => {
+                if let (1, Some(J::Array(arguments))) = (map.len(), map.get("Fn::If"))
+                    && let Some(J::String(name)) = arguments.first()
+                    && !names.contains(&name.as_str())
+                {
+                    if names.len() == MAX_VARIANT_CONDITIONS {
+                        return Vec::new();
+                    }
+                    names.push(name);
+                }
+                pending.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    let copied = values.saturating_mul(1 << names.len());
+    if names.is_empty() || copied > *budget {
+        return Vec::new();
+    }
+    *budget -= copied;
+    names.sort_unstable();
+    (0..1usize << names.len())
+        .map(|bits| {
+            let assumed: Vec<(String, bool)> = names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.to_string(), bits & (1 << i) == 0))
+                .collect();
+            let task_definition = read(&assumed.iter().cloned().collect());
+            crate::model::ecs::Variant {
+                assumed,
+                task_definition,
+            }
+        })
+        .collect()
 }
 
 /// How many resources `Fn::ForEach` may make in one template, nested loops together (CloudFormation

@@ -15,6 +15,7 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
         style: PathStyle::Pointer,
         keys: Keys::Api,
         intrinsics: document.yaml,
+        assumed: None,
     };
     let extractor = Extractor {
         style: PathStyle::Pointer,

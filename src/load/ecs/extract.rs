@@ -357,6 +357,7 @@ impl Extractor {
             tags,
             evaluation: Evaluation::Evaluated,
             problems,
+            variants: Vec::new(),
         }
     }
 

@@ -45,6 +45,7 @@ pub(crate) fn load(document: &Document) -> Result<Loaded, EcsLoadError> {
         style: PathStyle::Pointer,
         keys: Keys::Api,
         intrinsics: document.yaml,
+        assumed: None,
     };
     let root = converter.convert(&value, &Place::root("", "", ""));
     let extractor = Extractor {

@@ -495,6 +495,7 @@ impl Builder<'_> {
             style: PathStyle::Terraform,
             keys: Keys::Api,
             intrinsics: false,
+            assumed: None,
         }
     }
 

@@ -120,6 +120,17 @@ impl Place {
         }
     }
 
+    /// The branch `index` of an `Fn::If` here: the same API field, written further in the source.
+    pub fn branch(&self, style: PathStyle, index: usize) -> Place {
+        let inner = self
+            .child(style, "Fn::If", "Fn::If")
+            .child(style, "", &index.to_string());
+        Place {
+            api: self.api.clone(),
+            ..inner
+        }
+    }
+
     pub fn origin(&self, lines: &LineIndex) -> Origin {
         Origin {
             pointer: self.api.clone(),
@@ -175,6 +186,9 @@ pub struct Converter<'a> {
     pub keys: Keys,
     /// Read `{"Ref": ..}` and `{"Fn::*": ..}` as unknown (CloudFormation, and YAML tags).
     pub intrinsics: bool,
+    /// Condition values to assume: an `Fn::If` on one of them is its branch (an `AWS::NoValue`
+    /// branch removes the property, or the list item), not unknown.
+    pub assumed: Option<&'a HashMap<String, bool>>,
 }
 
 impl Converter<'_> {
@@ -197,6 +211,7 @@ impl Converter<'_> {
                 items
                     .iter()
                     .enumerate()
+                    .filter(|(_, item)| !self.removed_item(item))
                     .map(|(i, item)| {
                         let index = i.to_string();
                         self.convert_in(item, &place.child(self.style, &index, &index), false)
@@ -204,6 +219,10 @@ impl Converter<'_> {
                     .collect(),
             ),
             J::Object(map) => {
+                if let Some((branch, index)) = self.assumed_branch(map) {
+                    let place = place.branch(self.style, index);
+                    return self.convert_in(branch, &place, verbatim_keys);
+                }
                 if self.intrinsics
                     && let Some(node) = intrinsic(map)
                 {
@@ -229,6 +248,47 @@ impl Converter<'_> {
             }
         };
         Doc { node, origin }
+    }
+}
+
+impl Converter<'_> {
+    /// `Fn::If [condition, a, b]` on an assumed condition: the branch and its index (1 or 2).
+    fn assumed_branch<'v>(
+        &self,
+        map: &'v serde_json::Map<String, serde_json::Value>,
+    ) -> Option<(&'v serde_json::Value, usize)> {
+        let assumed = self.assumed.filter(|_| self.intrinsics)?;
+        if map.len() != 1 {
+            return None;
+        }
+        let [condition, a, b] = map.get("Fn::If")?.as_array()?.as_slice() else {
+            return None;
+        };
+        match assumed.get(condition.as_str()?)? {
+            true => Some((a, 1)),
+            false => Some((b, 2)),
+        }
+    }
+
+    /// A list item that CloudFormation drops: `Ref AWS::NoValue`, directly or as the branch an
+    /// assumed `Fn::If` takes. Only with assumed conditions: otherwise the item stays, unknown.
+    fn removed_item(&self, item: &serde_json::Value) -> bool {
+        if self.assumed.is_none() || !self.intrinsics {
+            return false;
+        }
+        let mut item = item;
+        // A loop, not recursion: the chain of nested `Fn::If`s is as deep as the document.
+        loop {
+            let Some(map) = item.as_object() else {
+                return false;
+            };
+            if let Some((branch, _)) = self.assumed_branch(map) {
+                item = branch;
+                continue;
+            }
+            return map.len() == 1
+                && map.get("Ref").and_then(serde_json::Value::as_str) == Some("AWS::NoValue");
+        }
     }
 }
 
