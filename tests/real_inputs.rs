@@ -1,7 +1,8 @@
 //! Real ECS inputs from public repositories (`tests/real_inputs/`, each file's source, commit and
 //! license in `SOURCES.md`; how they were chosen: docs/real-inputs.md). Every one is read: exit 0,
 //! controls reported, no note that something was skipped. Where checkov makes the same check
-//! (CKV_AWS_65 = ECS.12, CKV_AWS_97 = ECS.18, CKV_AWS_334/335/336 = ECS.4/3/5 on a Terraform plan),
+//! (CKV_AWS_65 = ECS.12, CKV_AWS_97 = ECS.18, CKV_AWS_334/335/336 = ECS.4/3/5 on a Terraform plan
+//! or `.tf` file, CKV_AWS_333 = ECS.2),
 //! checkov itself is the oracle (PyPI `checkov`, which `.ci/run` installs in `target/tools/checkov`;
 //! in CI a missing checkov fails the test, locally it skips with a note).
 //!
@@ -119,8 +120,11 @@ fn checkov_verdicts(checkov: &Path, file: &Path) -> BTreeMap<(String, String), S
         ("CKV_AWS_334", "ECS.4"),
         ("CKV_AWS_335", "ECS.3"),
         ("CKV_AWS_336", "ECS.5"),
+        ("CKV_AWS_333", "ECS.2"),
     ];
-    let framework = if file.extension().is_some_and(|e| e == "json")
+    let framework = if file.extension().is_some_and(|e| e == "tf") {
+        "terraform"
+    } else if file.extension().is_some_and(|e| e == "json")
         && std::fs::read_to_string(file)
             .unwrap()
             .contains("\"format_version\"")

@@ -277,7 +277,16 @@ fn terraform_suggestion(td: &TaskDefinition, pointer: &str, plan: &Plan) -> Stri
             format!("{} ({})", hcl.join("; "), plan.description)
         }
     };
-    format!("Terraform plans are not edited; in the configuration of {resource}, {change}")
+    let line = td
+        .origin
+        .line
+        .map(|line| format!(" (line {line})"))
+        .unwrap_or_default();
+    if td.resource.file.to_ascii_lowercase().ends_with(".tf") {
+        format!("Terraform files are not edited; in {resource}{line}, {change}")
+    } else {
+        format!("Terraform plans are not edited; in the configuration of {resource}, {change}")
+    }
 }
 
 /// `/containerDefinitions/3/...` → 3.

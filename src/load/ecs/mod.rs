@@ -6,6 +6,7 @@
 mod cloudformation;
 mod describe;
 mod extract;
+mod hcl;
 mod register;
 mod skips;
 mod stack;
@@ -40,11 +41,18 @@ pub enum EcsLoadError {
         at: String,
         message: String,
     },
+    #[error("{file}:{line}:{column}: invalid HCL: {message}")]
+    Hcl {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{file}: {message}")]
     Format { file: String, message: String },
     #[error("{file}: {error}")]
     Limit { file: String, error: LimitExceeded },
-    #[error("{dir}: no .json, .yaml, .yml or .template file in the directory")]
+    #[error("{dir}: no .json, .yaml, .yml, .template or .tf file in the directory")]
     EmptyDirectory { dir: String },
 }
 
@@ -66,8 +74,8 @@ pub(crate) struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// Reads every `--task-def` path (files, or directories of `.json`/`.yaml`/`.yml`/`.template`
-/// files) into one inventory; `notes` receives what the reader should know (revisions not
+/// Reads every `--task-def` path (files, or directories of `.json`/`.yaml`/`.yml`/`.template`/
+/// `.tf` files) into one inventory; `notes` receives what the reader should know (revisions not
 /// evaluated, directory entries skipped).
 pub fn load(
     paths: &[PathBuf],
@@ -119,7 +127,8 @@ fn directory_files(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, 
         .filter(|p| {
             p.is_file()
                 && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    ["json", "yaml", "yml", "template"].contains(&e.to_ascii_lowercase().as_str())
+                    ["json", "yaml", "yml", "template", "tf"]
+                        .contains(&e.to_ascii_lowercase().as_str())
                 })
                 && !p
                     .file_name()
@@ -241,13 +250,17 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             ),
         });
     }
-    let mut document = parse(file, text, limits)?;
+    let mut document = if is_terraform_configuration(file) {
+        hcl::parse(file, text, limits)?
+    } else {
+        parse(file, text, limits)?
+    };
     let format = detect(&document.value).ok_or_else(|| EcsLoadError::Format {
         file: file.to_string(),
         message: format!(
             "not an ECS input{}: expected register-task-definition input (containerDefinitions), \
              describe-task-definition output (taskDefinition), a CloudFormation template \
-             (Resources) or `terraform show -json` output (format_version)",
+             (Resources), `terraform show -json` output (format_version) or a Terraform .tf file",
             near_miss(&document.value)
         ),
     })?;
@@ -273,6 +286,11 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
         other_resources: others,
     });
     Ok(loaded)
+}
+
+/// A Terraform configuration file (HCL), by its name: `.tf`, not `.tf.json` (which is JSON).
+fn is_terraform_configuration(file: &str) -> bool {
+    file.to_ascii_lowercase().ends_with(".tf")
 }
 
 /// The deepest nesting of `[`/`{` (JSON, YAML flow) or of block YAML (indentation and `- ` items

@@ -178,6 +178,10 @@ pub fn cloudformation_key(key: &str) -> String {
     }
 }
 
+/// The key of the one-member object a loader writes for a value it knows is unknown offline (a
+/// Terraform configuration's `var.x`); its string says why. Read as unknown in every format.
+pub const UNKNOWN_KEY: &str = "\u{0}harden:unknown";
+
 /// Converts a parsed document (JSON, or YAML turned into JSON with tags as intrinsics) into a
 /// [`Doc`] tree.
 pub struct Converter<'a> {
@@ -218,6 +222,9 @@ impl Converter<'_> {
                     })
                     .collect(),
             ),
+            J::Object(map) if map.len() == 1 && map.contains_key(UNKNOWN_KEY) => {
+                Node::Unknown(map[UNKNOWN_KEY].as_str().unwrap_or("unknown").to_string())
+            }
             J::Object(map) => {
                 if let Some((branch, index)) = self.assumed_branch(map) {
                     let place = place.branch(self.style, index);
@@ -375,6 +382,11 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// The lines a loader found itself, by JSON pointer.
+    pub fn from_lines(lines: HashMap<String, u32>) -> LineIndex {
+        LineIndex { lines }
+    }
+
     pub fn line(&self, pointer: &str) -> Option<u32> {
         let mut key = pointer;
         loop {
