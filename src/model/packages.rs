@@ -53,7 +53,8 @@ pub struct Package {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PackageInventory {
     pub packages: Vec<Package>,
-    /// Databases present but not read (the rpm BerkeleyDB format...), and malformed entries.
+    /// Databases present but not read (over the size cap, malformed, a second rpm database), and
+    /// malformed entries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }

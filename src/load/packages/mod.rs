@@ -1,8 +1,8 @@
 //! Reads the package databases the image loader kept ([`DATABASE_FILES`]) into the model's
-//! [`PackageInventory`]: dpkg (`status` and distroless's `status.d/`), apk, and rpm's SQLite
-//! `rpmdb.sqlite`. Each package is attributed to the layer whose change last wrote its database
-//! entry, by replaying every layer's copy of the database in order. rpm's older BerkeleyDB
-//! `Packages` and ndb `Packages.db` are detected and named in a note, not read.
+//! [`PackageInventory`]: dpkg (`status` and distroless's `status.d/`), apk, and rpm's three
+//! databases: SQLite `rpmdb.sqlite`, BerkeleyDB `Packages` and ndb `Packages.db`. Each package is
+//! attributed to the layer whose change last wrote its database entry, by replaying every layer's
+//! copy of the database in order.
 //!
 //! Hostile-input safe: every database is at most the loader's kept-content cap, parsing is one
 //! linear pass per layer copy, and nothing here panics on any bytes.
@@ -10,6 +10,8 @@
 mod apk;
 mod dpkg;
 mod rpm;
+mod rpm_bdb;
+mod rpm_ndb;
 
 use std::collections::BTreeMap;
 
@@ -29,25 +31,27 @@ pub const DATABASE_FILES: &[ContentRequest] = &[
         max_size: 16 * 1024 * 1024,
     },
     ContentRequest::Path(APK_INSTALLED),
-    ContentRequest::Path(RPM_SQLITE[0]),
-    ContentRequest::Path(RPM_SQLITE[1]),
+    ContentRequest::Path(RPM_DATABASES[0]),
+    ContentRequest::Path(RPM_DATABASES[1]),
+    ContentRequest::Path(RPM_DATABASES[2]),
+    ContentRequest::Path(RPM_DATABASES[3]),
+    ContentRequest::Path(RPM_DATABASES[4]),
+    ContentRequest::Path(RPM_DATABASES[5]),
 ];
 
-/// rpm's SQLite database: `/usr/lib/sysimage/rpm` on current Fedora and openSUSE (where
-/// `/var/lib/rpm` links to it), `/var/lib/rpm` on RHEL/UBI 9 and Amazon Linux 2023.
-const RPM_SQLITE: [&str; 2] = [
+/// rpm's databases, in the order harden prefers them when an image has more than one (rpm uses
+/// one; a newer format left beside an older one is the converted database). SQLite
+/// `rpmdb.sqlite`: `/usr/lib/sysimage/rpm` on current Fedora and openSUSE (where `/var/lib/rpm`
+/// links to it), `/var/lib/rpm` on RHEL/UBI 9 and Amazon Linux 2023. ndb `Packages.db`: SLES
+/// and openSUSE Leap 15. BerkeleyDB `Packages`: RHEL/CentOS 5 to 8, UBI 8 and its rebuilds,
+/// Amazon Linux 2.
+const RPM_DATABASES: [&str; 6] = [
     "/usr/lib/sysimage/rpm/rpmdb.sqlite",
     "/var/lib/rpm/rpmdb.sqlite",
-];
-
-/// rpm's older databases (BerkeleyDB `Packages`: RHEL/CentOS 7 and 8, Amazon Linux 2; ndb
-/// `Packages.db`: SLES 15 and older openSUSE): present in an image, named in a note. No
-/// well-kept Rust crate reads either format.
-const RPM_OLD_DATABASES: &[&str] = &[
+    "/usr/lib/sysimage/rpm/Packages.db",
+    "/var/lib/rpm/Packages.db",
     "/var/lib/rpm/Packages",
     "/usr/lib/sysimage/rpm/Packages",
-    "/var/lib/rpm/Packages.db",
-    "/usr/lib/sysimage/rpm/Packages.db",
 ];
 
 /// One package's entry in one copy of a database: its identity, its whole entry text (what
@@ -100,17 +104,21 @@ pub fn inventory(image: &Image) -> PackageInventory {
     if tree.get(APK_INSTALLED).is_some() {
         replay(image, APK_INSTALLED, &text(apk::parse), &mut inventory);
     }
-    // One rpm database: where `/var/lib/rpm` is a link to the other, only one path is a file.
-    if let Some(path) = RPM_SQLITE
+    // One rpm database: where `/var/lib/rpm` is a link to `/usr/lib/sysimage/rpm`, only one path
+    // is a file.
+    let present: Vec<&str> = RPM_DATABASES
         .into_iter()
-        .find(|path| tree.get(path).is_some_and(|e| e.is_file()))
-    {
-        replay(image, path, &rpm::parse, &mut inventory);
-    }
-    for path in RPM_OLD_DATABASES {
-        if tree.get(path).is_some() {
+        .filter(|path| tree.get(path).is_some_and(|e| e.is_file()))
+        .collect();
+    if let Some((read, others)) = present.split_first() {
+        if read.ends_with("rpmdb.sqlite") {
+            replay(image, read, &rpm::parse, &mut inventory);
+        } else {
+            replay(image, read, &rpm::parse_older, &mut inventory);
+        }
+        for other in others {
             inventory.notes.push(format!(
-                "rpm database {path} found but not read: harden reads rpm's SQLite database (rpmdb.sqlite) only, not the BerkeleyDB or ndb format of older releases, so rpm packages are missing from the inventory"
+                "rpm database {other} was not read: {read} was read instead (rpm uses one database)"
             ));
         }
     }

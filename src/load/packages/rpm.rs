@@ -16,7 +16,7 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::{Record, clip, manager_package};
+use super::{Record, clip, manager_package, rpm_bdb, rpm_ndb};
 use crate::model::packages::PackageManager;
 
 /// Tags (rpm's `rpmtag.h`).
@@ -154,6 +154,33 @@ pub(crate) fn parse(bytes: &[u8], database: &str, notes: &mut Vec<String>) -> Ve
         return Vec::new();
     }
     match read_blobs(bytes) {
+        Ok(blobs) => records(blobs.into_iter().map(Ok).collect(), database, notes),
+        Err(error) => {
+            notes.push(format!("{database} was not read: {error}"));
+            Vec::new()
+        }
+    }
+}
+
+/// Every package of one copy of rpm's older database, `Packages` (BerkeleyDB hash) or
+/// `Packages.db` (ndb), told apart by their magic as rpm and go-rpmdb do; what could not be
+/// read goes to `notes`.
+pub(crate) fn parse_older(bytes: &[u8], database: &str, notes: &mut Vec<String>) -> Vec<Record> {
+    let blobs = if rpm_ndb::looks_like(bytes) {
+        rpm_ndb::blobs(bytes).map(|blobs| {
+            blobs
+                .into_iter()
+                .map(|blob| blob.map(<[u8]>::to_vec))
+                .collect()
+        })
+    } else if rpm_bdb::looks_like(bytes) {
+        rpm_bdb::blobs(bytes)
+    } else if bytes.starts_with(SQLITE_MAGIC) {
+        return parse(bytes, database, notes);
+    } else {
+        Err("not a BerkeleyDB hash, ndb or SQLite database (no magic)".to_string())
+    };
+    match blobs {
         Ok(blobs) => records(blobs, database, notes),
         Err(error) => {
             notes.push(format!("{database} was not read: {error}"));
@@ -162,12 +189,22 @@ pub(crate) fn parse(bytes: &[u8], database: &str, notes: &mut Vec<String>) -> Ve
     }
 }
 
-fn records(blobs: Vec<Vec<u8>>, database: &str, notes: &mut Vec<String>) -> Vec<Record> {
+/// The packages of a database's header blobs; a blob the database reader could not extract
+/// (`Err`) or that is not a package header is counted in one note.
+fn records(
+    blobs: Vec<Result<Vec<u8>, String>>,
+    database: &str,
+    notes: &mut Vec<String>,
+) -> Vec<Record> {
     let mut records = Vec::with_capacity(blobs.len());
     let mut malformed = 0usize;
     let mut first_error = None;
     for blob in blobs {
-        let header = match parse_header(&blob) {
+        let header = match blob.and_then(|blob| {
+            parse_header(&blob)
+                .map(|header| (header, blob))
+                .map_err(|e| e.to_string())
+        }) {
             Ok(header) => header,
             Err(error) => {
                 malformed += 1;
@@ -175,6 +212,7 @@ fn records(blobs: Vec<Vec<u8>>, database: &str, notes: &mut Vec<String>) -> Vec<
                 continue;
             }
         };
+        let (header, blob) = header;
         let (Some(name), Some(version), Some(release)) =
             (header.name, header.version, header.release)
         else {
@@ -220,7 +258,7 @@ fn records(blobs: Vec<Vec<u8>>, database: &str, notes: &mut Vec<String>) -> Vec<
         });
     }
     if malformed > 0 {
-        let why = first_error.map_or("no name, version or release".to_string(), |e| e.to_string());
+        let why = first_error.unwrap_or_else(|| "no name, version or release".to_string());
         notes.push(format!(
             "{database}: {malformed} package header(s) not read (the first: {why})"
         ));
@@ -428,5 +466,72 @@ mod tests {
         let mut notes = Vec::new();
         assert!(parse(&garbage, "db", &mut notes).is_empty());
         assert_eq!(notes.len(), 1, "{notes:?}");
+    }
+    #[test]
+    fn mutated_real_older_databases_never_panic_and_stay_bounded() {
+        // go-rpmdb's real files (fixtures/rpmdb/README.md), with random bytes changed: anywhere,
+        // in the first 8 KiB (metadata, hash and slot pages), or in a page header's links and
+        // lengths (bytes 16 to 25 of a 4096-byte page), and sometimes cut short.
+        let seeds: [(&[u8], usize); 2] = [
+            (
+                include_bytes!("../../../fixtures/rpmdb/ubi8-libuuid/Packages"),
+                600,
+            ),
+            (
+                include_bytes!("../../../fixtures/rpmdb/sle15-bci/Packages.db"),
+                120,
+            ),
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize
+        };
+        for (seed, iterations) in seeds {
+            // Mutants that still yield packages: the edits reach the readers' deeper paths.
+            let mut read_some = 0;
+            for _ in 0..iterations {
+                let mut bytes = seed.to_vec();
+                for _ in 0..1 + next() % 8 {
+                    let at = match next() % 3 {
+                        0 => next() % bytes.len(),
+                        1 => next() % 8192,
+                        _ => (next() % (bytes.len() / 4096)) * 4096 + 16 + next() % 10,
+                    };
+                    bytes[at] = match next() % 4 {
+                        0 => 0,
+                        1 => 0xff,
+                        _ => next() as u8,
+                    };
+                }
+                if next() % 8 == 0 {
+                    bytes.truncate(next() % bytes.len());
+                }
+                let total: usize = if rpm_ndb::looks_like(&bytes) {
+                    rpm_ndb::blobs(&bytes)
+                        .unwrap_or_default()
+                        .iter()
+                        .flatten()
+                        .map(|b| b.len())
+                        .sum()
+                } else {
+                    rpm_bdb::blobs(&bytes)
+                        .unwrap_or_default()
+                        .iter()
+                        .flatten()
+                        .map(Vec::len)
+                        .sum()
+                };
+                assert!(total <= bytes.len(), "{total} > {}", bytes.len());
+                let mut notes = Vec::new();
+                let records = parse_older(&bytes, "db", &mut notes);
+                assert!(records.len() <= 35);
+                read_some += usize::from(!records.is_empty());
+            }
+            eprintln!("{read_some} of {iterations} mutants yielded packages");
+            assert!(read_some > iterations / 4, "{read_some} of {iterations}");
+        }
     }
 }
