@@ -12,9 +12,12 @@ pub const EXCERPT_CHARS: usize = 200;
 /// several causes, each with its excerpt.
 pub const MESSAGE_CHARS: usize = 2_000;
 
-fn hidden(c: char) -> bool {
+/// Whether `c` must not reach a terminal or a rendered report raw: control characters, the
+/// bidirectional marks, embeddings, overrides and isolates (which reorder what the reader sees),
+/// and the Unicode line and paragraph separators (a line break to some renderers, none to others).
+pub fn hidden(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
 /// `text` with every control or bidirectional character written as a `\u{..}` escape, except line

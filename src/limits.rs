@@ -100,6 +100,10 @@ limits! {
     /// Values (scalars, sequences, mappings) of one YAML task definition or template, each
     /// alias counted as the values it copies.
     yaml_values = "yaml-values": 2_000_000,
+    /// Bytes of the paths from an ECS input's root to each of its values (keys and indexes joined
+    /// by `/`), all values together: each value keeps its path for the report's locations, so a
+    /// long key above many values is held once per value.
+    value_path_bytes = "value-path-bytes": 256 * MIB,
 }
 
 /// Why a `--limit` or `[limits]` value is not usable.

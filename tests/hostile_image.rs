@@ -882,3 +882,43 @@ fn deep_members_behind_a_symlink_resolve_in_linear_time() {
     assert!(matches!(outcome.code, Some(0 | 1)), "{outcome:#?}");
     outcome.sane();
 }
+
+/// An index or manifest listed many times (directly, or under several indexes) is read once: one
+/// 8 MB index listed 5,000 times, or one manifest without a platform listed 9,000 times, was read
+/// and hashed once per listing (gigabytes; it never ended). Each listing of an inner index also
+/// counted its manifests against `manifests` again, which this test sees.
+#[test]
+fn an_index_or_manifest_listed_many_times_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty: &[u8] = b"";
+    let root = dir.path().join("repeated");
+    let spec = oci(&root, vec![plain(tar_of([("f".to_string(), empty)]))]);
+    let top: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap();
+    let mut manifest = top["manifests"][0].clone();
+    let inner = serde_json::json!({"schemaVersion": 2, "manifests": [manifest.clone()]});
+    let (digest, size) = write_blob(&root, inner.to_string().as_bytes());
+    let listing = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": size,
+    });
+    let write_top = |manifests: Vec<serde_json::Value>| {
+        let index = serde_json::json!({"schemaVersion": 2, "manifests": manifests});
+        std::fs::write(root.join("index.json"), index.to_string()).unwrap();
+    };
+    // 20 listings of the inner index, each leading to its one manifest: 21 manifests, not 40.
+    write_top(vec![listing; 20]);
+    let outcome = run(&["scan", &spec, "--limit", "manifests=25"]);
+    assert!(matches!(outcome.code, Some(0 | 1)), "{outcome:#?}");
+    outcome.sane();
+    // A manifest listed without a platform 30 times is one candidate: its config is read once,
+    // and the platforms available are listed once.
+    manifest.as_object_mut().unwrap().remove("platform");
+    write_top(vec![manifest; 30]);
+    let outcome = run(&["scan", &spec, "--platform", "linux/s390x"]);
+    outcome.refused("linux/s390x");
+    assert_eq!(
+        outcome.stderr.matches("linux/amd64").count(),
+        1,
+        "{outcome:#?}"
+    );
+}

@@ -831,3 +831,103 @@ fn links_out_of_a_task_definition_directory_are_not_followed() {
     );
     assert!(!outcome.stdout.contains("wJalr"), "{}", outcome.stdout);
 }
+
+/// Every value of a task definition or template keeps its path from the root (for the report's
+/// locations), so a long key above many values was held once per value: a 400 KB logical id above
+/// 4,000 environment variables took 15 GB and 41 s. The paths are summed before anything copies
+/// them (`value-path-bytes`), in the template and in a Terraform plan's resource addresses.
+#[test]
+fn a_long_key_above_many_values_stops_at_value_path_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key_bytes, values) = if large() {
+        (400_000, 4_000)
+    } else {
+        (20_000, 200)
+    };
+    let limit = ["--limit", "value-path-bytes=2MiB"];
+    let extra: &[&str] = if large() { &[] } else { &limit };
+    let environment: Vec<serde_json::Value> = (0..values)
+        .map(|i| serde_json::json!({"Name": format!("E{i}"), "Value": "v"}))
+        .collect();
+    let template = serde_json::json!({"Resources": {"K".repeat(key_bytes): {
+        "Type": "AWS::ECS::TaskDefinition",
+        "Properties": {"ContainerDefinitions": [
+            {"Name": "c", "Image": "i", "Environment": environment}
+        ]},
+    }}});
+    scan_task_definition(dir.path(), "template.json", &template.to_string(), extra)
+        .assert_input_error("value-path-bytes");
+    // The same under a short logical id is read.
+    let template = serde_json::json!({"Resources": {"Task": {
+        "Type": "AWS::ECS::TaskDefinition",
+        "Properties": {"ContainerDefinitions": [
+            {"Name": "c", "Image": "i", "Environment": environment}
+        ]},
+    }}});
+    scan_task_definition(dir.path(), "short.json", &template.to_string(), extra).assert_report();
+    // A Terraform plan: the address starts every converted value's path, and the
+    // container_definitions string is a document of its own.
+    let definitions = serde_json::json!([{"name": "c", "image": "i", "environment":
+        (0..values).map(|i| serde_json::json!({"name": format!("E{i}"), "value": "v"}))
+            .collect::<Vec<_>>()}]);
+    let address = format!("aws_ecs_task_definition.{}", "a".repeat(key_bytes));
+    let state = serde_json::json!({"format_version": "1.0", "values": {"root_module": {
+        "resources": [{"address": address, "mode": "managed", "type": "aws_ecs_task_definition",
+            "name": "a", "values": {"family": "f",
+                "container_definitions": definitions.to_string()}}]}}});
+    scan_task_definition(dir.path(), "state.json", &state.to_string(), extra)
+        .assert_input_error("value-path-bytes");
+}
+
+/// `Fn::ForEach` copies are charged by the bytes they write against `resolve-steps`: one 1 MB
+/// item named 200,000 times in a string (1.8 MB of template) was 200 GB and never ended.
+#[test]
+fn for_each_substitution_is_bounded_by_resolve_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (item_bytes, names) = if large() {
+        (1_000_000, 200_000)
+    } else {
+        (10_000, 4_000)
+    };
+    for (name, key, family) in [
+        ("value.json", "T${X}".to_string(), "${X}".repeat(names)),
+        ("key.json", format!("T{}", "${X}".repeat(names)), "f".into()),
+    ] {
+        let template = serde_json::json!({"Resources": {"Fn::ForEach::L": ["X", ["a".repeat(item_bytes)], {
+            key: {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Family": family,
+                "ContainerDefinitions": [{"Name": "c", "Image": "i"}]}}
+        }]}});
+        scan_task_definition(dir.path(), name, &template.to_string(), &[])
+            .assert_input_error("resolve-steps");
+    }
+}
+
+/// CloudFormation rejects a template whose `Fn::ForEach` loops make a logical id twice or one the
+/// template already has; harden read the last and dropped the other without a word, so a
+/// privileged task definition written beside a loop making its name went unreported.
+#[test]
+fn for_each_making_a_logical_id_twice_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let privileged = serde_json::json!({"Type": "AWS::ECS::TaskDefinition", "Properties": {
+        "ContainerDefinitions": [{"Name": "c", "Image": "i", "Privileged": true}]}});
+    let quiet = serde_json::json!({"Type": "AWS::ECS::TaskDefinition", "Properties": {
+        "ContainerDefinitions": [{"Name": "c", "Image": "i:1", "User": "1000"}]}});
+    let before = format!(
+        r#"{{"Resources": {{"TaskA": {privileged}, "Fn::ForEach::L": ["X", ["A"], {{"Task${{X}}": {quiet}}}]}}}}"#
+    );
+    let after = format!(
+        r#"{{"Resources": {{"Fn::ForEach::L": ["X", ["A"], {{"Task${{X}}": {quiet}}}], "TaskA": {privileged}}}}}"#
+    );
+    // `&{X}` drops non-alphanumerics: `a-b` and `ab` both make `Tab`.
+    let twice = format!(
+        r#"{{"Resources": {{"Fn::ForEach::L": ["X", ["a-b", "ab"], {{"T&{{X}}": {privileged}}}]}}}}"#
+    );
+    for (name, text, id) in [
+        ("before.json", before, "TaskA"),
+        ("after.json", after, "TaskA"),
+        ("twice.json", twice, "Tab"),
+    ] {
+        scan_task_definition(dir.path(), name, &text, &[])
+            .assert_input_error(&format!("makes the logical id \"{id}\" twice"));
+    }
+}

@@ -210,42 +210,81 @@ pub fn file_matches(pattern: &str, file: &str) -> bool {
     glob_match(pattern, file) || glob_match(&format!("**/{pattern}"), file)
 }
 
-/// Glob matching: `*` any run of characters but `/`, `**` any run including `/`, `?` one
-/// character but `/`. Everything else is literal.
+/// Glob matching: `*` any run of characters but `/`, `**` any run including `/` (`**/` also no
+/// directory at all), `?` one character but `/`. Everything else is literal.
+///
+/// Both the pattern (a config file) and the text (a path or evidence from the image) may be
+/// hostile, so the pattern runs as a set of positions over the text, once per character:
+/// O(pattern x text) time, no recursion. A backtracking matcher took exponential time on
+/// `*a*a*a…b` and recursed once per character.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    fn matches(pattern: &[char], text: &[char]) -> bool {
-        match pattern.split_first() {
-            None => text.is_empty(),
-            Some(('*', rest)) if rest.first() == Some(&'*') => {
-                let rest = &rest[1..];
-                // `**/` also matches no directory at all.
-                if rest.first() == Some(&'/') && matches(&rest[1..], text) {
-                    return true;
-                }
-                (0..=text.len()).any(|i| matches(rest, &text[i..]))
-            }
-            Some(('*', rest)) => {
-                for i in 0..=text.len() {
-                    if matches(rest, &text[i..]) {
-                        return true;
-                    }
-                    if text.get(i) == Some(&'/') {
-                        return false;
-                    }
-                }
-                false
-            }
-            Some(('?', rest)) => text
-                .split_first()
-                .is_some_and(|(c, tail)| *c != '/' && matches(rest, tail)),
-            Some((c, rest)) => text
-                .split_first()
-                .is_some_and(|(t, tail)| t == c && matches(rest, tail)),
-        }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Token {
+        Literal(char),
+        One,
+        Star,
+        DoubleStar,
     }
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    matches(&pattern, &text)
+    let mut tokens = Vec::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        tokens.push(match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                Token::DoubleStar
+            }
+            '*' => Token::Star,
+            '?' => Token::One,
+            c => Token::Literal(c),
+        });
+    }
+    let end = tokens.len();
+    // The positions the pattern may be at, as a list (only those are visited per character) and
+    // a stamp per position (the character index that added it last).
+    let mut stamps = vec![usize::MAX; end + 1];
+    // Adds `at` and every position reachable from it without reading a character.
+    let close = |stamps: &mut Vec<usize>, set: &mut Vec<usize>, stamp: usize, at: usize| {
+        let mut stack = vec![at];
+        while let Some(p) = stack.pop() {
+            if stamps[p] == stamp {
+                continue;
+            }
+            stamps[p] = stamp;
+            set.push(p);
+            match tokens.get(p) {
+                Some(Token::Star) => stack.push(p + 1),
+                Some(Token::DoubleStar) => {
+                    stack.push(p + 1);
+                    if tokens.get(p + 1) == Some(&Token::Literal('/')) {
+                        stack.push(p + 2);
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    let mut current = Vec::new();
+    close(&mut stamps, &mut current, 0, 0);
+    let mut next = Vec::new();
+    for (index, c) in text.chars().enumerate() {
+        let stamp = index + 1;
+        next.clear();
+        for &p in &current {
+            let target = match tokens.get(p) {
+                Some(Token::Literal(l)) if *l == c => p + 1,
+                Some(Token::One) if c != '/' => p + 1,
+                Some(Token::Star) if c != '/' => p,
+                Some(Token::DoubleStar) => p,
+                _ => continue,
+            };
+            close(&mut stamps, &mut next, stamp, target);
+        }
+        if next.is_empty() {
+            return false;
+        }
+        std::mem::swap(&mut current, &mut next);
+    }
+    current.contains(&end)
 }
 
 fn config_name(config: &Config) -> &str {
@@ -438,6 +477,24 @@ mod tests {
         assert!(file_matches("app/Dockerfile", "/abs/app/Dockerfile"));
         assert!(!file_matches("Dockerfile", "app/Dockerfile.dev"));
         assert!(file_matches("deploy/*.json", "deploy/td.json"));
+        assert!(glob_match("**", ""));
+        assert!(glob_match("a/**/b/*/c", "a/x/y/b/z/c"));
+        assert!(!glob_match("a/**/b/*/c", "a/x/y/b/z/w/c"));
+        assert!(glob_match("**/x", "x"));
+        assert!(glob_match("***", "a/b"));
+        assert!(!glob_match("?", ""));
+    }
+
+    /// A backtracking matcher takes exponential time on `*a*a…*b` against `aaa…` (and recursed
+    /// once per character: a 200,000-character value overflowed the stack).
+    #[test]
+    fn hostile_globs_match_in_linear_passes() {
+        let text = "a".repeat(200_000);
+        assert!(!glob_match(&format!("{}b", "*a".repeat(30)), &text));
+        assert!(!glob_match(&format!("{}b", "**a".repeat(30)), &text));
+        assert!(glob_match(&"?".repeat(200_000), &text));
+        assert!(glob_match(&text, &text));
+        assert!(!glob_match(&format!("{text}a"), &text));
     }
 
     fn dockerfile(text: &str) -> Dockerfile {

@@ -122,6 +122,10 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             c if c.is_control() => out.push(' '),
+            // A bidirectional override would reorder the rendered row (Trojan Source).
+            c if crate::excerpt::hidden(c) => {
+                let _ = write!(out, "{}", c.escape_unicode());
+            }
             c => out.push(c),
         }
     }
@@ -130,14 +134,19 @@ fn escape(text: &str) -> String {
 
 /// Text inside a code span: backticks and pipes cannot close the span or the cell.
 fn code(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '`' => '\'',
-            '|' => '¦',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '`' => out.push('\''),
+            '|' => out.push('¦'),
+            c if c.is_control() => out.push(' '),
+            c if crate::excerpt::hidden(c) => {
+                let _ = write!(out, "{}", c.escape_unicode());
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -181,6 +190,25 @@ mod tests {
         assert!(!out.contains("<img"));
         // The link's brackets are escaped: it renders as text.
         assert!(out.contains("\\[a\\](http://e)"), "{out}");
+    }
+
+    /// A bidirectional override in an input (Trojan Source) would reorder the rendered row, and
+    /// U+2028 breaks a line for some renderers: both are written as escapes, in cells and in
+    /// code spans.
+    #[test]
+    fn bidirectional_overrides_and_line_separators_are_escaped() {
+        let mut hostile = finding("privileged \u{202e}eslaf\u{202c} \u{2028}x");
+        hostile.location.file = Some("td\u{2067}.json".into());
+        let report = Report {
+            findings: vec![hostile],
+            ..Report::default()
+        };
+        let out = render(&report, &RenderOptions::default());
+        assert!(
+            !out.contains(|c: char| crate::excerpt::hidden(c) && c != '\n'),
+            "{out:?}"
+        );
+        assert!(out.contains("\\u{202e}"), "{out}");
     }
 
     #[test]

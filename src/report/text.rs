@@ -284,10 +284,7 @@ fn write_finding(out: &mut String, palette: &Palette, finding: &Finding) {
 /// name inside the image, a line break in a message) and bidirectional overrides, which could
 /// rewrite or reorder what the reader sees, are written as `\u{1b}` escapes.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
+    let hidden = crate::excerpt::hidden;
     if !text.contains(hidden) {
         return Cow::Borrowed(text);
     }

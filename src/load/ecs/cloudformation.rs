@@ -227,6 +227,13 @@ const MAX_FOR_EACH_DEPTH: usize = 5;
 /// thousands of times must not take memory the input did not bring.
 const MAX_FOR_EACH_VALUES: usize = 2_000_000;
 
+/// Why `Fn::ForEach` loops could not be expanded.
+pub(crate) enum ExpandError {
+    Limit(crate::limits::LimitExceeded),
+    /// A logical id made twice, or made by a loop and written in the template too.
+    Duplicate(String),
+}
+
 /// Expands `Fn::ForEach::Name: [Identifier, [values...], {OutputKey: OutputValue}]` loops in
 /// `Resources` (the `AWS::LanguageExtensions` transform) before the resources are read, as
 /// CloudFormation does when it processes the transform: one copy of the output per value, with
@@ -235,28 +242,49 @@ const MAX_FOR_EACH_VALUES: usize = 2_000_000;
 /// collection that is not a literal list (a `Ref` to a `CommaDelimitedList` parameter) cannot be
 /// known offline: the output is then read once, as written, for all the copies it stands for (a
 /// privileged container in it is one whatever the list holds), and a note says so.
-pub(crate) fn expand_for_each(document: &mut Document) {
+///
+/// The bytes the copies' substituted keys and strings hold count against `resolve-steps`, as an
+/// `Fn::Sub`'s output does: a 1 MB value named 200,000 times in one string is 200 GB otherwise
+/// (exit 2). A logical id made twice is an error too, as CloudFormation's.
+pub(crate) fn expand_for_each(
+    document: &mut Document,
+    limits: &crate::limits::Limits,
+) -> Result<(), ExpandError> {
     let Some(resources) = document
         .value
         .get_mut("Resources")
         .and_then(|r| r.as_object_mut())
     else {
-        return;
+        return Ok(());
     };
     if !resources.keys().any(|k| k.starts_with("Fn::ForEach::")) {
-        return;
+        return Ok(());
     }
     let mut expander = Expander {
         file: &document.file,
         resources: 0,
         values: 0,
+        bytes_left: limits.resolve_steps,
+        out_of_bytes: false,
+        duplicate: None,
         stopped: None,
         notes: Vec::new(),
     };
     let expanded = expander.fragment(std::mem::take(resources), 0);
+    if expander.out_of_bytes {
+        return Err(ExpandError::Limit(crate::limits::LimitExceeded {
+            limit: "resolve-steps",
+            max: limits.resolve_steps,
+            what: "the bytes its Fn::ForEach loops write into the resources they copy".into(),
+        }));
+    }
+    if let Some(key) = expander.duplicate {
+        return Err(ExpandError::Duplicate(key));
+    }
     *resources = expanded;
     document.notes.extend(expander.notes);
     document.notes.extend(expander.stopped);
+    Ok(())
 }
 
 struct Expander<'a> {
@@ -264,12 +292,28 @@ struct Expander<'a> {
     /// Resources and values made so far, all loops together.
     resources: usize,
     values: usize,
+    /// Bytes substitution may still write (`resolve-steps`); whether they ran out.
+    bytes_left: u64,
+    out_of_bytes: bool,
+    /// A logical id made twice (the first found).
+    duplicate: Option<String>,
     /// Why expansion stopped at a bound (the note), once.
     stopped: Option<String>,
     notes: Vec<String>,
 }
 
 impl Expander<'_> {
+    /// Adds a resource, keeping the first of two with one logical id: CloudFormation rejects a
+    /// template whose loops make a logical id twice or one it already has, and harden says so
+    /// (exit 2) rather than read one and drop the other.
+    fn add(&mut self, out: &mut serde_json::Map<String, J>, key: String, value: J) {
+        if out.contains_key(&key) {
+            self.duplicate.get_or_insert(key);
+        } else {
+            out.insert(key, value);
+        }
+    }
+
     fn fragment(
         &mut self,
         fragment: serde_json::Map<String, J>,
@@ -292,10 +336,10 @@ impl Expander<'_> {
                     }
                     self.resources += 1;
                 }
-                out.insert(key, value);
+                self.add(&mut out, key, value);
                 continue;
             }
-            if self.stopped.is_some() {
+            if self.stopped.is_some() || self.out_of_bytes {
                 continue;
             }
             let file = self.file;
@@ -337,7 +381,9 @@ impl Expander<'_> {
                 // A parameter's list (`!Ref Names`, `!FindInMap`): one copy, as written, stands
                 // for every value it may hold; `Ref Identifier` in it stays unknown.
                 let copy = self.fragment(template.clone(), depth + 1);
-                out.extend(copy);
+                for (key, value) in copy {
+                    self.add(&mut out, key, value);
+                }
                 self.notes.push(format!(
                     "{file}: Resources/{key}: its collection cannot be known offline (a \
                      parameter's list); its output is read once, as written, standing for each \
@@ -347,7 +393,7 @@ impl Expander<'_> {
             };
             let before = out.len();
             for item in &items {
-                if self.stopped.is_some() {
+                if self.stopped.is_some() || self.out_of_bytes {
                     break;
                 }
                 if self.values >= MAX_FOR_EACH_VALUES {
@@ -359,16 +405,32 @@ impl Expander<'_> {
                     });
                     break;
                 }
-                let compact: String = item.chars().filter(char::is_ascii_alphanumeric).collect();
+                let mut substitution = Substitution {
+                    plain: format!("${{{identifier}}}"),
+                    compact: format!("&{{{identifier}}}"),
+                    identifier,
+                    item,
+                    bare: item.chars().filter(char::is_ascii_alphanumeric).collect(),
+                    values: &mut self.values,
+                    bytes_left: &mut self.bytes_left,
+                };
                 let mut copy = serde_json::Map::new();
                 for (output_key, output_value) in template {
-                    let output_key = output_key
-                        .replace(&format!("${{{identifier}}}"), item)
-                        .replace(&format!("&{{{identifier}}}"), &compact);
-                    let value = substitute(output_value, identifier, item, &mut self.values);
+                    let (Some(output_key), Some(value)) = (
+                        substitution.key(output_key),
+                        substitution.value(output_value),
+                    ) else {
+                        self.out_of_bytes = true;
+                        break;
+                    };
                     copy.insert(output_key, value);
                 }
-                out.extend(self.fragment(copy, depth + 1));
+                if self.out_of_bytes {
+                    break;
+                }
+                for (key, value) in self.fragment(copy, depth + 1) {
+                    self.add(&mut out, key, value);
+                }
             }
             if depth == 0 && out.len() > before {
                 let made: Vec<&str> = out.keys().skip(before).map(String::as_str).collect();
@@ -385,40 +447,73 @@ impl Expander<'_> {
     }
 }
 
-/// `value` with `Ref: identifier` replaced by `item`, and `${identifier}` in strings and keys
-/// (`&{identifier}` in keys too: an inner loop's output key may name an outer loop's identifier);
-/// `values` counts the values copied.
-fn substitute(value: &J, identifier: &str, item: &str, values: &mut usize) -> J {
-    *values += 1;
-    let plain = format!("${{{identifier}}}");
-    match value {
-        J::Object(map) => {
-            if map.len() == 1 && map.get("Ref").and_then(J::as_str) == Some(identifier) {
-                return J::String(item.to_string());
-            }
-            let compact = format!("&{{{identifier}}}");
-            J::Object(
-                map.iter()
-                    .map(|(k, v)| {
-                        let key = if k.contains('{') {
-                            let bare: String =
-                                item.chars().filter(char::is_ascii_alphanumeric).collect();
-                            k.replace(&plain, item).replace(&compact, &bare)
-                        } else {
-                            k.clone()
-                        };
-                        (key, substitute(v, identifier, item, values))
-                    })
-                    .collect(),
-            )
+/// One item of a loop being copied into its output: `Ref: identifier` becomes the item, and
+/// `${identifier}` in strings and keys the item too (`&{identifier}` in keys its alphanumerics,
+/// `bare`: an inner loop's output key may name an outer loop's identifier). `values` counts the
+/// values copied; the bytes written by substitution are taken from `bytes_left` (`None` when it
+/// runs out).
+struct Substitution<'a> {
+    identifier: &'a str,
+    item: &'a str,
+    bare: String,
+    plain: String,
+    compact: String,
+    values: &'a mut usize,
+    bytes_left: &'a mut u64,
+}
+
+impl Substitution<'_> {
+    /// `text` with every `pattern` replaced by `by`, the bytes of the copy charged first (a
+    /// long string copied once per item costs its length each time, replaced or not).
+    fn replace(&mut self, text: &str, pattern: &str, by: &str) -> Option<String> {
+        let count = text.matches(pattern).count() as u64;
+        let bytes = (text.len() as u64).saturating_add(count.saturating_mul(by.len() as u64));
+        *self.bytes_left = self.bytes_left.checked_sub(bytes)?;
+        Some(if count == 0 {
+            text.to_string()
+        } else {
+            text.replace(pattern, by)
+        })
+    }
+
+    fn key(&mut self, key: &str) -> Option<String> {
+        if !key.contains('{') {
+            *self.bytes_left = self.bytes_left.checked_sub(key.len() as u64)?;
+            return Some(key.to_string());
         }
-        J::Array(items) => J::Array(
-            items
-                .iter()
-                .map(|v| substitute(v, identifier, item, values))
-                .collect(),
-        ),
-        J::String(s) if s.contains(&plain) => J::String(s.replace(&plain, item)),
-        other => other.clone(),
+        let (plain, compact) = (self.plain.clone(), self.compact.clone());
+        let key = self.replace(key, &plain, self.item)?;
+        let bare = std::mem::take(&mut self.bare);
+        let key = self.replace(&key, &compact, &bare);
+        self.bare = bare;
+        key
+    }
+
+    fn value(&mut self, value: &J) -> Option<J> {
+        *self.values += 1;
+        Some(match value {
+            J::Object(map) => {
+                if map.len() == 1 && map.get("Ref").and_then(J::as_str) == Some(self.identifier) {
+                    *self.bytes_left = self.bytes_left.checked_sub(self.item.len() as u64)?;
+                    return Some(J::String(self.item.to_string()));
+                }
+                let mut out = serde_json::Map::with_capacity(map.len());
+                for (k, v) in map {
+                    out.insert(self.key(k)?, self.value(v)?);
+                }
+                J::Object(out)
+            }
+            J::Array(items) => J::Array(
+                items
+                    .iter()
+                    .map(|v| self.value(v))
+                    .collect::<Option<Vec<J>>>()?,
+            ),
+            J::String(s) => {
+                let plain = self.plain.clone();
+                J::String(self.replace(s, &plain, self.item)?)
+            }
+            other => other.clone(),
+        })
     }
 }

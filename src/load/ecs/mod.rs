@@ -264,15 +264,31 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             near_miss(&document.value)
         ),
     })?;
-    let mut loaded = match format {
-        SourceFormat::RegisterInput => register::load(&document)?,
-        SourceFormat::DescribeOutput => describe::load(&document)?,
-        SourceFormat::CloudFormation => {
-            cloudformation::expand_for_each(&mut document);
-            cloudformation::load(&document, limits)?
-        }
-        SourceFormat::Terraform => terraform::load(&document, limits)?,
-    };
+    let mut loaded =
+        match format {
+            SourceFormat::RegisterInput => register::load(&document)?,
+            SourceFormat::DescribeOutput => describe::load(&document)?,
+            SourceFormat::CloudFormation => {
+                cloudformation::expand_for_each(&mut document, limits).map_err(|error| match error {
+                cloudformation::ExpandError::Limit(error) => EcsLoadError::Limit {
+                    file: file.to_string(),
+                    error,
+                },
+                cloudformation::ExpandError::Duplicate(id) => EcsLoadError::Format {
+                    file: file.to_string(),
+                    message: format!(
+                        "Resources: Fn::ForEach makes the logical id {:?} twice, or one the \
+                         template already has; CloudFormation rejects such a template",
+                        crate::excerpt::excerpt(&id, crate::excerpt::EXCERPT_CHARS)
+                    ),
+                },
+            })?;
+                // The loops' copies hold paths of their own (an item may name a long logical id).
+                check_paths(file, &document.value, limits)?;
+                cloudformation::load(&document, limits)?
+            }
+            SourceFormat::Terraform => terraform::load(&document, limits)?,
+        };
     loaded.inventory.peer_skips = skips::read(&document, text, format);
     loaded.notes.splice(0..0, document.notes);
     let others = loaded.inventory.services.len()
@@ -353,6 +369,49 @@ fn nesting_depth(text: &str) -> u64 {
     deepest
 }
 
+/// The bytes of the paths from the root to each value of `value` (keys and indexes joined by
+/// `/`), each starting `base` bytes long, summed: what the line index and the converted tree's
+/// origins hold, one path per value. Stops counting past `max`. Iterative: a walk, not a copy.
+pub(crate) fn path_bytes(value: &serde_json::Value, base: u64, max: u64) -> u64 {
+    let mut total = 0u64;
+    let mut stack: Vec<(&serde_json::Value, u64)> = vec![(value, base)];
+    while let Some((value, length)) = stack.pop() {
+        total = total.saturating_add(length);
+        if total > max {
+            break;
+        }
+        match value {
+            serde_json::Value::Object(map) => {
+                stack.extend(map.iter().map(|(k, v)| (v, length + 1 + k.len() as u64)));
+            }
+            serde_json::Value::Array(items) => {
+                let digits = |i: usize| i.checked_ilog10().unwrap_or(0) as u64 + 1;
+                stack.extend(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (v, length + 1 + digits(i))),
+                );
+            }
+            _ => {}
+        }
+    }
+    total
+}
+
+/// Refuses a document whose values' paths together pass `value-path-bytes` (see [`path_bytes`]).
+fn check_paths(file: &str, value: &serde_json::Value, limits: &Limits) -> Result<(), EcsLoadError> {
+    let bytes = path_bytes(value, 0, limits.value_path_bytes);
+    limits
+        .check("value-path-bytes", bytes, || {
+            "the paths to its values (a long key above many values is repeated in each)".into()
+        })
+        .map_err(|error| EcsLoadError::Limit {
+            file: file.to_string(),
+            error,
+        })
+}
+
 fn parse(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let looks_like_json = text.trim_start().starts_with(['{', '[']);
@@ -360,6 +419,7 @@ fn parse(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLoadErr
     if looks_like_json || is_json_name {
         let error = match serde_json::from_str::<serde_json::Value>(text) {
             Ok(value) => {
+                check_paths(file, &value, limits)?;
                 return Ok(Document {
                     file: file.to_string(),
                     value,
@@ -450,9 +510,11 @@ fn parse_yaml(file: &str, text: &str, limits: &Limits) -> Result<Document, EcsLo
     let mut value = value.value;
     // `<<: *anchor` merge keys, as YAML 1.1 tools (and CloudFormation's YAML) apply them.
     let _ = value.apply_merge();
+    let value = tree::yaml_to_json(&value);
+    check_paths(file, &value, limits)?;
     Ok(Document {
         file: file.to_string(),
-        value: tree::yaml_to_json(&value),
+        value,
         lines: LineIndex::yaml(text),
         yaml: true,
         notes: note.into_iter().collect(),

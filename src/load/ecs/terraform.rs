@@ -208,6 +208,9 @@ pub(crate) fn load(
     }
 
     let mut loaded = Loaded::default();
+    // `value-path-bytes` for the converted resources: each value's origin starts with its
+    // resource's address, and a `container_definitions` string is a document of its own.
+    let paths_left = std::cell::Cell::new(limits.value_path_bytes);
     for resource in &resources {
         let kind = match resource.kind.as_str() {
             "aws_ecs_task_definition" => "AwsEcsTaskDefinition",
@@ -220,7 +223,10 @@ pub(crate) fn load(
         let builder = Builder {
             resource,
             lines: &document.lines,
+            paths_left: &paths_left,
+            limits,
         };
+        builder.charge_paths(&document.file, resource.values)?;
         let reference = ResourceRef {
             file: document.file.clone(),
             kind: kind.into(),
@@ -395,9 +401,35 @@ impl Segment for usize {
 struct Builder<'a> {
     resource: &'a Resource<'a>,
     lines: &'a LineIndex,
+    /// `value-path-bytes` left for the file's converted values.
+    paths_left: &'a std::cell::Cell<u64>,
+    limits: &'a crate::limits::Limits,
 }
 
 impl Builder<'_> {
+    /// Takes the paths of `values` (each starting with the resource's address) from what is left
+    /// of `value-path-bytes`.
+    fn charge_paths(&self, file: &str, values: &J) -> Result<(), EcsLoadError> {
+        let left = self.paths_left.get();
+        let bytes = super::path_bytes(values, self.resource.address.len() as u64 + 1, left);
+        match left.checked_sub(bytes) {
+            Some(rest) => {
+                self.paths_left.set(rest);
+                Ok(())
+            }
+            None => Err(EcsLoadError::Limit {
+                file: file.to_string(),
+                error: crate::limits::LimitExceeded {
+                    limit: "value-path-bytes",
+                    max: self.limits.value_path_bytes,
+                    what: "the paths to its resources' values (a long address or key above \
+                           many values is repeated in each)"
+                        .into(),
+                },
+            }),
+        }
+    }
+
     /// Follows `path` through the values and `after_unknown` together. An argument the
     /// provider computes because the configuration leaves it out is missing, not unknown: the
     /// API request leaves it out too ([`ARGUMENTS`]).
@@ -639,6 +671,7 @@ impl Builder<'_> {
                         self.resource.address
                     ),
                 })?;
+                self.charge_paths(file, &parsed)?;
                 place.frozen_line = place.origin(self.lines).line;
                 place.line_key = None;
                 Ok(self.converter().convert(&parsed, &place))
