@@ -232,6 +232,8 @@ pub(crate) enum ExpandError {
     Limit(crate::limits::LimitExceeded),
     /// A logical id made twice, or made by a loop and written in the template too.
     Duplicate(String),
+    /// The loops go past a bound (depth, resources, values): refused rather than read in part.
+    Bound(String),
 }
 
 /// Expands `Fn::ForEach::Name: [Identifier, [values...], {OutputKey: OutputValue}]` loops in
@@ -281,9 +283,11 @@ pub(crate) fn expand_for_each(
     if let Some(key) = expander.duplicate {
         return Err(ExpandError::Duplicate(key));
     }
+    if let Some(why) = expander.stopped {
+        return Err(ExpandError::Bound(why));
+    }
     *resources = expanded;
     document.notes.extend(expander.notes);
-    document.notes.extend(expander.stopped);
     Ok(())
 }
 
@@ -327,9 +331,8 @@ impl Expander<'_> {
                     if self.resources >= MAX_FOR_EACH_RESOURCES {
                         self.stopped.get_or_insert_with(|| {
                             format!(
-                                "{}: Fn::ForEach loops make more than {MAX_FOR_EACH_RESOURCES} \
-                                 resources; the rest are not read",
-                                self.file
+                                "Fn::ForEach loops make more than {MAX_FOR_EACH_RESOURCES} \
+                                 resources (CloudFormation allows 500 in a template)"
                             )
                         });
                         break;
@@ -350,9 +353,10 @@ impl Expander<'_> {
                 )
             };
             if depth >= MAX_FOR_EACH_DEPTH {
-                self.stopped = Some(not_read(&format!(
-                    "loops nest deeper than {MAX_FOR_EACH_DEPTH}"
-                )));
+                self.stopped = Some(format!(
+                    "Resources/{key}: Fn::ForEach loops nest deeper than {MAX_FOR_EACH_DEPTH} \
+                     (CloudFormation's limit)"
+                ));
                 continue;
             }
             let (identifier, collection, template) = match value.as_array().map(Vec::as_slice) {
@@ -399,8 +403,8 @@ impl Expander<'_> {
                 if self.values >= MAX_FOR_EACH_VALUES {
                     self.stopped.get_or_insert_with(|| {
                         format!(
-                            "{file}: the copies Fn::ForEach loops make hold more than \
-                             {MAX_FOR_EACH_VALUES} values; the rest are not read"
+                            "the copies Fn::ForEach loops make hold more than \
+                             {MAX_FOR_EACH_VALUES} values"
                         )
                     });
                     break;

@@ -264,31 +264,38 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
             near_miss(&document.value)
         ),
     })?;
-    let mut loaded =
-        match format {
-            SourceFormat::RegisterInput => register::load(&document)?,
-            SourceFormat::DescribeOutput => describe::load(&document)?,
-            SourceFormat::CloudFormation => {
-                cloudformation::expand_for_each(&mut document, limits).map_err(|error| match error {
-                cloudformation::ExpandError::Limit(error) => EcsLoadError::Limit {
-                    file: file.to_string(),
-                    error,
-                },
-                cloudformation::ExpandError::Duplicate(id) => EcsLoadError::Format {
-                    file: file.to_string(),
-                    message: format!(
-                        "Resources: Fn::ForEach makes the logical id {:?} twice, or one the \
+    let mut loaded = match format {
+        SourceFormat::RegisterInput => register::load(&document)?,
+        SourceFormat::DescribeOutput => describe::load(&document)?,
+        SourceFormat::CloudFormation => {
+            cloudformation::expand_for_each(&mut document, limits).map_err(
+                |error| match error {
+                    cloudformation::ExpandError::Limit(error) => EcsLoadError::Limit {
+                        file: file.to_string(),
+                        error,
+                    },
+                    cloudformation::ExpandError::Bound(why) => EcsLoadError::Format {
+                        file: file.to_string(),
+                        message: format!(
+                            "{why}; harden refuses the template rather than read part of it"
+                        ),
+                    },
+                    cloudformation::ExpandError::Duplicate(id) => EcsLoadError::Format {
+                        file: file.to_string(),
+                        message: format!(
+                            "Resources: Fn::ForEach makes the logical id {:?} twice, or one the \
                          template already has; CloudFormation rejects such a template",
-                        crate::excerpt::excerpt(&id, crate::excerpt::EXCERPT_CHARS)
-                    ),
+                            crate::excerpt::excerpt(&id, crate::excerpt::EXCERPT_CHARS)
+                        ),
+                    },
                 },
-            })?;
-                // The loops' copies hold paths of their own (an item may name a long logical id).
-                check_paths(file, &document.value, limits)?;
-                cloudformation::load(&document, limits)?
-            }
-            SourceFormat::Terraform => terraform::load(&document, limits)?,
-        };
+            )?;
+            // The loops' copies hold paths of their own (an item may name a long logical id).
+            check_paths(file, &document.value, limits)?;
+            cloudformation::load(&document, limits)?
+        }
+        SourceFormat::Terraform => terraform::load(&document, limits)?,
+    };
     loaded.inventory.peer_skips = skips::read(&document, text, format);
     loaded.notes.splice(0..0, document.notes);
     let others = loaded.inventory.services.len()
