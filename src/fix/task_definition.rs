@@ -282,7 +282,7 @@ fn terraform_suggestion(td: &TaskDefinition, pointer: &str, plan: &Plan) -> Stri
         .line
         .map(|line| format!(" (line {line})"))
         .unwrap_or_default();
-    if td.resource.file.to_ascii_lowercase().ends_with(".tf") {
+    if crate::load::ecs::is_terraform_configuration(&td.resource.file) {
         format!("Terraform files are not edited; in {resource}{line}, {change}")
     } else {
         format!("Terraform plans are not edited; in the configuration of {resource}, {change}")

@@ -223,37 +223,26 @@ fn references(expression: &Expression) -> Vec<String> {
         fn visit_traversal(&mut self, traversal: &hcl_edit::expr::Traversal) {
             if let Expression::Variable(root) = &traversal.expr {
                 let mut path = root.as_str().to_string();
-                let mut parts = vec![path.clone()];
+                let mut paths = Vec::new();
                 for operator in &traversal.operators {
-                    match operator.value() {
-                        TraversalOperator::GetAttr(name) => {
-                            path = format!("{path}.{}", name.as_str());
-                            parts.push(path.clone());
-                        }
-                        _ => break,
+                    let TraversalOperator::GetAttr(name) = operator.value() else {
+                        break;
+                    };
+                    path = format!("{path}.{}", name.as_str());
+                    paths.push(path.clone());
+                }
+                // `type.name.attribute` then `type.name` (`data.type.name.attribute` then
+                // `data.type.name`), as Terraform writes them; `var.x`, `local.y` alone.
+                let wanted: Vec<&String> = match root.as_str() {
+                    "var" | "local" | "each" | "count" | "path" | "terraform" | "self" => {
+                        paths.iter().take(1).collect()
                     }
-                }
-                // `type.name.attribute` then `type.name` (`data.type.name...` and
-                // `module.name.output` one level deeper), as Terraform writes them; `var.x`,
-                // `local.y` alone.
-                let named = match root.as_str() {
-                    "var" | "local" | "each" | "count" | "path" | "terraform" | "self" => 1,
-                    "data" => 2,
-                    "module" => 1,
-                    _ => 1,
+                    "data" => paths.iter().skip(1).take(2).rev().collect(),
+                    _ => paths.iter().take(2).rev().collect(),
                 };
-                let mut wanted: Vec<String> = parts.iter().skip(named).take(2).cloned().collect();
-                wanted.reverse();
-                if matches!(
-                    root.as_str(),
-                    "var" | "local" | "each" | "count" | "path" | "terraform" | "self"
-                ) {
-                    wanted.truncate(0);
-                    wanted.extend(parts.get(1).cloned());
-                }
                 for reference in wanted {
-                    if !self.0.contains(&reference) {
-                        self.0.push(reference);
+                    if !self.0.contains(reference) {
+                        self.0.push(reference.clone());
                     }
                 }
             }
@@ -664,7 +653,6 @@ impl<'a> Reader<'a> {
                     ));
                 }
             }
-            self.spend(0)?;
         }
         Ok(J::String(text))
     }

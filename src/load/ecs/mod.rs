@@ -312,7 +312,7 @@ pub(crate) fn load_text(file: &str, text: &str, limits: &Limits) -> Result<Loade
 }
 
 /// A Terraform configuration file (HCL), by its name: `.tf`, not `.tf.json` (which is JSON).
-fn is_terraform_configuration(file: &str) -> bool {
+pub fn is_terraform_configuration(file: &str) -> bool {
     file.to_ascii_lowercase().ends_with(".tf")
 }
 
